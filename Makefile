@@ -1,0 +1,32 @@
+# Two commands for a new user: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Every distribution of this repository, installed editable into one environment.
+DISTRIBUTIONS := core plugins/local
+
+.PHONY: demo test install bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml $(foreach d,$(DISTRIBUTIONS),$(d)/pyproject.toml)
+	$(BIN)/python -m pip install --quiet $(foreach d,$(DISTRIBUTIONS),-e ./$(d)[all]) --group dev
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/brainio demo
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,92 @@
+"""Every error BrainIO raises on purpose, in one hierarchy rooted at :class:`BrainIOError`.
+
+Each class also derives from the builtin exception that BrainIO 1.x raised in the same
+situation (``KeyError`` for lookups, ``ValueError``/``OSError`` for bad files), so code written
+for 1.x that catches those keeps working. Messages name the object, the place and what to do.
+"""
+
+from __future__ import annotations
+
+
+class BrainIOError(Exception):
+    """Base class of all BrainIO errors."""
+
+    def __str__(self) -> str:  # KeyError would otherwise print the repr of the message
+        return str(self.args[0]) if self.args else ""
+
+
+# --- lookup -----------------------------------------------------------------------------------
+
+
+class IdentifierLookupError(BrainIOError, KeyError):
+    """An identifier is in no installed catalog."""
+
+
+class AssemblyLookupError(IdentifierLookupError):
+    """No assembly with this identifier in any installed catalog."""
+
+
+class StimulusSetLookupError(IdentifierLookupError):
+    """No stimulus set with this identifier (or one of its CSV/ZIP rows is missing)."""
+
+
+# --- catalogs and plugins ---------------------------------------------------------------------
+
+
+class CatalogError(BrainIOError, ValueError):
+    """A catalog file or row is malformed, or two catalogs contradict each other."""
+
+
+class CatalogConflictError(CatalogError):
+    """Two installed catalogs give different rows for the same identifier."""
+
+
+class PluginMissingError(BrainIOError, LookupError):
+    """No installed plugin handles a location type, class or storage target."""
+
+
+# --- fetching ---------------------------------------------------------------------------------
+
+
+class FetchError(BrainIOError, OSError):
+    """A file could not be fetched from its location."""
+
+
+class AccessDeniedError(FetchError, PermissionError):
+    """The storage service refused access: the data are private or credentials are missing."""
+
+
+class IntegrityError(BrainIOError, ValueError):
+    """A file's content does not match the sha1 its catalog promises."""
+
+
+# --- file contents ----------------------------------------------------------------------------
+
+
+class FormatError(BrainIOError, ValueError):
+    """A file is not what its catalog says: not netCDF, truncated, or missing stimuli."""
+
+
+class UnsafeArchiveError(FormatError):
+    """An archive entry would be written outside its folder, or the archive is a zip bomb."""
+
+
+class PackagingError(BrainIOError, ValueError):
+    """Data cannot be packaged; the message lists every problem found."""
+
+
+__all__ = [
+    "AccessDeniedError",
+    "AssemblyLookupError",
+    "BrainIOError",
+    "CatalogConflictError",
+    "CatalogError",
+    "FetchError",
+    "FormatError",
+    "IdentifierLookupError",
+    "IntegrityError",
+    "PackagingError",
+    "PluginMissingError",
+    "StimulusSetLookupError",
+    "UnsafeArchiveError",
+]

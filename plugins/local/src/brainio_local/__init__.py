@@ -1,0 +1,1 @@
+"""BrainIO plugin for files on disk."""
