@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Every distribution of this repository, installed editable into one environment.
-DISTRIBUTIONS := core plugins/local
+DISTRIBUTIONS := core plugins/local plugins/s3 plugins/submission
 
 .PHONY: demo test install bench clean
 

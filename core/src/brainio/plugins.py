@@ -25,6 +25,10 @@ LOAD_PLUGINS_ENV = "BRAINIO_LOAD_PLUGINS"
 STRICT_PLUGINS_ENV = "BRAINIO_STRICT_PLUGINS"
 
 
+_versions: dict[str, str | None] = {}
+"""Distribution version of each plugin loaded from an entry point, by plugin name."""
+
+
 class PluginLoadWarning(UserWarning):
     """An installed plugin failed to load and was skipped."""
 
@@ -60,6 +64,7 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
         try:
             plugin = entry_point.load()
             manager.register(plugin, name=entry_point.name)
+            _versions[entry_point.name] = getattr(entry_point.dist, "version", None)
         except Exception as error:
             if strict:
                 raise
@@ -88,11 +93,11 @@ def refresh_plugins() -> None:
 def list_plugins() -> list[dict[str, object]]:
     """Name, distribution version and implemented hooks of every registered plugin."""
     manager = get_plugin_manager()
-    versions = {
-        id(plugin): getattr(dist, "version", None) for plugin, dist in manager.list_plugin_distinfo()
-    }
-    result = []
-    for name, plugin in manager.list_name_plugin():
-        hooks = sorted(caller.name for caller in manager.get_hookcallers(plugin) or [])
-        result.append({"name": name, "version": versions.get(id(plugin)), "hooks": hooks})
-    return result
+    return [
+        {
+            "name": name,
+            "version": _versions.get(name),
+            "hooks": sorted(caller.name for caller in manager.get_hookcallers(plugin) or []),
+        }
+        for name, plugin in manager.list_name_plugin()
+    ]

@@ -85,6 +85,16 @@ class LookupRow:
             base_dir=base_dir,
         )
 
+    def __getitem__(self, column: str) -> object:
+        """Read the row like the pandas row BrainIO 1.x returned: ``row["location"]``."""
+        if column == "class":
+            return self.class_name
+        if column in _ROW_FIELDS:
+            return getattr(self, column)
+        if column in self.extra:
+            return self.extra[column]
+        raise KeyError(column)
+
     def where(self) -> str:
         """Human-readable origin of this row, for error messages."""
         place = f"catalog '{self.catalog}'" if self.catalog else "a catalog"
@@ -92,6 +102,9 @@ class LookupRow:
             place += f" ({self.catalog_path}"
             place += f", line {self.line})" if self.line is not None else ")"
         return place
+
+
+_ROW_FIELDS = {field.name for field in attrs.fields(LookupRow)}
 
 
 @attrs.frozen

@@ -1,0 +1,3 @@
+from brainio.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""``get_assembly`` and ``get_stimulus_set``: from an identifier to a Python object.
+
+Look the identifier up in the installed catalogs, fetch its files into the cache (verified by
+sha1), and hand them to the loader a plugin (or the core) provides for that row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from brainio import classes, lookup
+from brainio.cache import get_cache
+from brainio.errors import PluginMissingError
+from brainio.plugins import get_plugin_manager
+from brainio.records import LookupRow
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["get_assembly", "get_stimulus_set"]
+
+
+def _loader(row: LookupRow) -> Any:
+    loader = get_plugin_manager().hook.brainio_loader(row=row)
+    if loader is None:
+        raise PluginMissingError(
+            f"No installed plugin can load '{row.identifier}' (class {row.class_name}, "
+            f"{row.where()}). Install the plugin that provides class {row.class_name}."
+        )
+    return loader
+
+
+def get_stimulus_set(identifier: str) -> Any:
+    """Load stimulus set ``identifier`` (a :class:`brainio.stimuli.StimulusSet`)."""
+    csv_row, zip_row = lookup.lookup_stimulus_set(identifier)
+    cache = get_cache()
+    csv_path = cache.fetch(csv_row.source)
+    stimuli_dir = cache.extract(cache.fetch(zip_row.source)) if zip_row is not None else None
+    cls = classes.resolve(csv_row.class_name, where=csv_row.where())
+    stimulus_set = _loader(csv_row)(csv_path, stimuli_dir, cls=cls, row=csv_row)
+    stimulus_set.identifier = identifier
+    return stimulus_set
+
+
+def get_assembly(
+    identifier: str,
+    *,
+    chunks: Mapping[str, int] | str | None = None,
+    load_stimulus_set: bool = True,
+) -> Any:
+    """Load assembly ``identifier`` (a :class:`brainio.assemblies.DataAssembly` subclass).
+
+    :param chunks: dask chunks (e.g. ``{"presentation": 10_000}`` or ``"auto"``) for a
+        lazily loaded, dask-backed assembly; ``None`` loads the values into memory.
+    :param load_stimulus_set: merge the metadata of the assembly's stimulus set onto its
+        ``presentation`` dimension (as BrainIO 1.x always did).
+    """
+    row = lookup.lookup_assembly(identifier)
+    path = get_cache().fetch(row.source)
+    stimulus_set = None
+    if load_stimulus_set and row.stimulus_set_identifier:
+        stimulus_set = get_stimulus_set(row.stimulus_set_identifier)
+    cls = classes.resolve(row.class_name, where=row.where())
+    assembly = _loader(row)(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
+    assembly.attrs["identifier"] = identifier
+    if row.stimulus_set_identifier:
+        assembly.attrs["stimulus_set_identifier"] = row.stimulus_set_identifier
+    if stimulus_set is not None:
+        assembly.attrs["stimulus_set"] = stimulus_set
+    return assembly

@@ -1,0 +1,104 @@
+"""A folder on disk (or a mounted share) as a storage target for packaging.
+
+``FolderStore(root)`` is an uploader (see :data:`brainio.hookspecs.Uploader`): it copies a
+packaged file to ``root/<key>`` and returns the ``file://`` URL a catalog row should point
+at. A copy lands under a temporary name in the target folder first and only then takes its
+final name, so an interrupted upload never leaves a truncated file under a real key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import posixpath
+import shutil
+import tempfile
+from pathlib import Path
+
+import attrs
+
+from brainio.errors import PackagingError
+from brainio.records import StoredObject
+
+from brainio_local.fetcher import LOCATION_TYPE
+
+logger = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class FolderStore:
+    """Copies files into ``root`` under posix-style keys such as ``"assy_lab_Name2024.nc"``."""
+
+    root: Path = attrs.field(converter=lambda value: Path(value).expanduser().absolute())
+
+    def path_for(self, key: str) -> Path:
+        """Where ``key`` is stored; keys use ``/`` and may not leave ``root``.
+
+        :raises PackagingError: for an empty or absolute key, or one escaping ``root``.
+        """
+        normalized = posixpath.normpath(key) if key else ""
+        if (
+            not key
+            or "\\" in key
+            or "\0" in key
+            or posixpath.isabs(key)
+            or normalized in (".", "..")
+            or normalized.startswith("../")
+        ):
+            raise PackagingError(
+                f"Storage key '{key}' is not allowed in the folder store {self.root}: keys "
+                f"are relative paths with '/' separators that stay inside the store "
+                f"(e.g. 'assy_lab_Name2024.nc' or 'lab/stimulus_lab_name.zip')."
+            )
+        return self.root.joinpath(*normalized.split("/"))
+
+    def __call__(self, local_path: Path, key: str, *, overwrite: bool = False) -> StoredObject:
+        """Copy ``local_path`` to the store under ``key``.
+
+        :param overwrite: replace an object already stored under ``key``.
+        :raises PackagingError: when ``key`` exists and ``overwrite`` is false, or ``key``
+            is not allowed; ``FileNotFoundError`` when ``local_path`` does not exist.
+        """
+        local_path = Path(local_path)
+        target = self.path_for(key)
+        if not overwrite and target.exists():
+            raise self._exists_error(key, target)
+        if not local_path.is_file():
+            raise FileNotFoundError(errno.ENOENT, "No file to upload", str(local_path))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+        )
+        os.close(descriptor)
+        temp_path = Path(temp_name)
+        try:
+            shutil.copyfile(local_path, temp_path)
+            os.chmod(temp_path, 0o644)
+            if overwrite:
+                os.replace(temp_path, target)
+            else:
+                self._link_new(temp_path, target, key)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp_path.unlink()
+        logger.info("stored %s as %s", local_path, target)
+        return StoredObject(location_type=LOCATION_TYPE, location=target.as_uri())
+
+    def _link_new(self, temp_path: Path, target: Path, key: str) -> None:
+        """Give the copy its final name only if no other writer created ``key`` meanwhile."""
+        try:
+            os.link(temp_path, target)  # atomic, and fails if the target exists
+        except FileExistsError:
+            raise self._exists_error(key, target) from None
+        except OSError:  # a file system without hard links: check, then rename
+            if target.exists():
+                raise self._exists_error(key, target) from None
+            os.replace(temp_path, target)
+
+    def _exists_error(self, key: str, target: Path) -> PackagingError:
+        return PackagingError(
+            f"Storage key '{key}' already exists in the folder store {self.root} ({target}). "
+            f"Choose another key, or pass overwrite=True to replace it."
+        )

@@ -1,0 +1,155 @@
+"""Finding identifiers across installed catalogs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from brainio import lookup
+from brainio.errors import (
+    AssemblyLookupError,
+    CatalogConflictError,
+    CatalogError,
+    StimulusSetLookupError,
+)
+
+SHA = "a" * 40
+STIM_CSV = f"lab.stim,stimulus_set,StimulusSet,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.csv,{SHA},"
+STIM_ZIP = f"lab.stim,stimulus_set,,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.zip,{'b' * 40},"
+ASSY = f"lab.Assy2020,assembly,NeuronRecordingAssembly,S3,https://b.s3.amazonaws.com/assy.nc,{'c' * 40},lab.stim"
+
+
+def test_lookups(install_catalog):
+    install_catalog("lab", [STIM_CSV, STIM_ZIP, ASSY])
+    assert "lab" in lookup.list_catalogs()
+    assert "lab.Assy2020" in lookup.list_assemblies()
+    assert "lab.stim" in lookup.list_stimulus_sets()
+    assert "lab.stim" not in lookup.list_assemblies()
+    row = lookup.lookup_assembly("lab.Assy2020")
+    assert row.location == "https://b.s3.amazonaws.com/assy.nc"
+    assert row.catalog == "lab"
+    csv_row, zip_row = lookup.lookup_stimulus_set("lab.stim")
+    assert csv_row.location.endswith(".csv") and zip_row.location.endswith(".zip")
+    assert lookup.get_catalog("lab").identifier == "lab"
+
+
+def test_unknown_identifier_suggests_close_matches(install_catalog):
+    install_catalog("lab", [STIM_CSV, STIM_ZIP, ASSY])
+    with pytest.raises(AssemblyLookupError, match=r"No assembly 'lab.Assy2021'.*did you mean 'lab.Assy2020'"):
+        lookup.lookup_assembly("lab.Assy2021")
+    with pytest.raises(KeyError):  # 1.x callers catch KeyError
+        lookup.lookup_assembly("nothing.like.it")
+    with pytest.raises(StimulusSetLookupError, match="No stimulus set 'lab.stimm'.*'lab.stim'.*brainio list"):
+        lookup.lookup_stimulus_set("lab.stimm")
+
+
+def test_unknown_catalog(install_catalog):
+    install_catalog("lab", [ASSY])
+    with pytest.raises(CatalogError, match=r"No installed catalog is named 'labb' \(did you mean 'lab'\?\)"):
+        lookup.get_catalog("labb")
+
+
+def test_stimulus_set_without_csv_row(install_catalog):
+    install_catalog("lab", [STIM_ZIP])
+    with pytest.raises(StimulusSetLookupError, match="'lab.stim' has no CSV row"):
+        lookup.lookup_stimulus_set("lab.stim")
+
+
+def test_stimulus_set_without_zip_row_is_allowed(install_catalog):
+    install_catalog("lab", [STIM_CSV])
+    csv_row, zip_row = lookup.lookup_stimulus_set("lab.stim")
+    assert csv_row.is_csv and zip_row is None
+
+
+def test_identical_rows_in_two_catalogs_collapse(install_catalog):
+    install_catalog("one", [STIM_CSV, STIM_ZIP, ASSY])
+    install_catalog("two", [STIM_CSV, STIM_ZIP, ASSY])
+    assert lookup.lookup_assembly("lab.Assy2020").sha1 == "c" * 40
+    assert lookup.list_assemblies().count("lab.Assy2020") == 1
+
+
+def test_two_catalogs_disagreeing_is_an_error_naming_both(install_catalog):
+    install_catalog("one", [ASSY])
+    install_catalog("two", [ASSY.replace("c" * 40, "d" * 40)])
+    with pytest.raises(CatalogConflictError, match=r"assembly 'lab.Assy2020'.*'one'.*line 2.*'two'.*Uninstall or fix"):
+        lookup.lookup_assembly("lab.Assy2020")
+
+
+def test_combined_catalog_is_a_copy_with_source(install_catalog):
+    catalog = install_catalog("lab", [STIM_CSV, STIM_ZIP, ASSY])
+    combined = lookup.combined_catalog()
+    assert set(combined[lookup.SOURCE_CATALOG]) >= {"lab"}
+    assert lookup.SOURCE_CATALOG not in catalog.columns
+
+
+def _run(code: str, **env_extra) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, **env_extra}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_no_catalog_installed_gives_empty_lists():
+    result = _run(
+        """
+        import brainio
+        print(brainio.list_catalogs(), brainio.list_assemblies(), brainio.list_stimulus_sets())
+        try:
+            brainio.get_assembly("dicarlo.MajajHong2015.public")
+        except brainio.BrainIOError as error:
+            print(type(error).__name__, error)
+        """,
+        BRAINIO_LOAD_PLUGINS="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "[] [] []"
+    assert "AssemblyLookupError" in result.stdout and "No catalog is installed" in result.stdout
+
+
+def test_legacy_brainio_lookups_entry_point_loads(tmp_path):
+    """A catalog package written for BrainIO 1.x (entry-point group brainio_lookups) loads."""
+    package = tmp_path / "old_lab_catalog"
+    package.mkdir()
+    (package / "lookup.csv").write_text(
+        "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_identifier,lookup_source\n"
+        + ASSY + ",brainio_brainscore\n"
+    )
+    (package / "__init__.py").write_text(textwrap.dedent("""
+        from pathlib import Path
+        from brainio.catalogs import Catalog
+
+        def brainio_old_lab():
+            return Catalog.from_files("old_lab", Path(__file__).parent / "lookup.csv")
+    """))
+    dist = tmp_path / "old_lab_catalog-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: old-lab-catalog\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[brainio_lookups]\nold_lab = old_lab_catalog:brainio_old_lab\n")
+    result = _run(
+        """
+        import brainio
+        from brainio.lookup import lookup_assembly
+        print(brainio.list_catalogs())
+        print(lookup_assembly("lab.Assy2020").location)
+        """,
+        PYTHONPATH=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "old_lab" in result.stdout
+    assert "https://b.s3.amazonaws.com/assy.nc" in result.stdout
+
+
+def test_broken_legacy_catalog_warns_and_others_still_load(tmp_path):
+    (tmp_path / "broken_catalog.py").write_text("def make():\n    raise RuntimeError('boom')\n")
+    dist = tmp_path / "broken_catalog-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-catalog\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[brainio_lookups]\nbroken = broken_catalog:make\n")
+    result = _run("import brainio; print(brainio.list_catalogs())", PYTHONPATH=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Catalog 'broken'" in result.stderr and "RuntimeError: boom" in result.stderr
+    assert "broken" not in result.stdout
