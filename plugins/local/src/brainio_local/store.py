@@ -9,7 +9,6 @@ final name, so an interrupted upload never leaves a truncated file under a real 
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import posixpath
@@ -59,14 +58,17 @@ class FolderStore:
 
         :param overwrite: replace an object already stored under ``key``.
         :raises PackagingError: when ``key`` exists and ``overwrite`` is false, or ``key``
-            is not allowed; ``FileNotFoundError`` when ``local_path`` does not exist.
+            is not allowed, or ``local_path`` is not a file.
         """
         local_path = Path(local_path)
         target = self.path_for(key)
         if not overwrite and target.exists():
             raise self._exists_error(key, target)
         if not local_path.is_file():
-            raise FileNotFoundError(errno.ENOENT, "No file to upload", str(local_path))
+            raise PackagingError(
+                f"Cannot store {local_path} under key '{key}': it is not an existing file. "
+                f"Write the file first, or fix its path."
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temp_name = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".part"

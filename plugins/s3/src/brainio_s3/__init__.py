@@ -1,26 +1,20 @@
 """BrainIO plugin for Amazon S3 and S3-compatible stores.
 
 Fetches catalog files whose ``location_type`` is ``S3`` (see :mod:`brainio_s3.fetcher`),
-provides the Brain-Score S3 helpers (:mod:`brainio_s3.helpers`) and uploads packaged files
-(:mod:`brainio_s3.uploader`). Settings come from the usual AWS configuration plus the
-``BRAINIO_S3_*`` variables described in :mod:`brainio_s3.settings`.
+provides the Brain-Score S3 helpers (:mod:`brainio_s3.helpers`, also importable from here)
+and uploads packaged files (:mod:`brainio_s3.uploader`). Settings come from the usual AWS
+configuration plus the ``BRAINIO_S3_*`` variables described in :mod:`brainio_s3.settings`.
+
+Importing this package is cheap: boto3 loads only when a helper or the fetcher is used, so
+the plugin does not slow down ``brainio --help`` or catalog listing.
 """
 
-from brainio_s3.helpers import (
-    download_file_if_not_exists,
-    get_path,
-    load_assembly_from_s3,
-    load_file,
-    load_file_from_s3,
-    load_folder_from_s3,
-    load_stimulus_set_from_s3,
-    load_weight_file,
-    sha1_hash,
-)
-from brainio_s3.locations import S3Location, parse_location
+from __future__ import annotations
 
-__all__ = [
-    "S3Location",
+import importlib
+from typing import Any
+
+_HELPERS = (
     "download_file_if_not_exists",
     "get_path",
     "load_assembly_from_s3",
@@ -29,6 +23,15 @@ __all__ = [
     "load_folder_from_s3",
     "load_stimulus_set_from_s3",
     "load_weight_file",
-    "parse_location",
     "sha1_hash",
-]
+)
+
+__all__ = [*_HELPERS, "S3Location", "parse_location"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HELPERS:
+        return getattr(importlib.import_module("brainio_s3.helpers"), name)
+    if name in ("S3Location", "parse_location"):
+        return getattr(importlib.import_module("brainio_s3.locations"), name)
+    raise AttributeError(f"module 'brainio_s3' has no attribute {name!r}")

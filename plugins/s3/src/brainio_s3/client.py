@@ -79,6 +79,16 @@ def get_client(location: S3Location, *, signed: bool, settings: S3Settings | Non
         client = _clients.get(key)
     if client is not None:
         return client
+    client = new_client(location, signed=signed, settings=settings)
+    with _lock:
+        return _clients.setdefault(key, client)
+
+
+def new_client(location: S3Location, *, signed: bool, settings: S3Settings | None = None) -> Any:
+    """A new, uncached S3 client (for callers that register event handlers on it)."""
+    settings = settings or S3Settings.from_env()
+    endpoint_url = location.endpoint_url or settings.endpoint_url
+    region = location.region or settings.region
     config = Config(
         signature_version=None if signed else UNSIGNED,
         retries={"mode": "standard", "max_attempts": settings.max_attempts},
@@ -86,9 +96,7 @@ def get_client(location: S3Location, *, signed: bool, settings: S3Settings | Non
         read_timeout=settings.read_timeout,
         max_pool_connections=max(10, settings.max_concurrency + 2),
     )
-    client = _session().client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
-    with _lock:
-        return _clients.setdefault(key, client)
+    return _session().client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
 
 
 def clear_clients() -> None:

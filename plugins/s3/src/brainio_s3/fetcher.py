@@ -1,0 +1,113 @@
+"""The fetcher for catalog rows whose ``location_type`` is ``S3``.
+
+One HEAD request finds the object (and which access works, signed or unsigned) and its size;
+then boto3's transfer manager downloads it, in parallel ranged parts above the multipart
+threshold, retrying dropped connections and 5xx answers with backoff. The core's cache owns
+``destination`` (a temporary file): it checks the sha1 and renames the file into place, so
+this module only moves bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from s3transfer.subscribers import BaseSubscriber
+
+from brainio.records import Source
+from brainio_s3.client import call_with_fallback
+from brainio_s3.errors import translate_error
+from brainio_s3.locations import S3Location, parse_location
+from brainio_s3.settings import S3Settings
+
+logger = logging.getLogger(__name__)
+
+LOCATION_TYPE = "S3"
+
+
+def transfer_config(settings: S3Settings) -> TransferConfig:
+    """The transfer manager's configuration for these settings."""
+    return TransferConfig(
+        multipart_threshold=settings.multipart_threshold,
+        multipart_chunksize=settings.multipart_chunksize,
+        max_concurrency=settings.max_concurrency,
+        num_download_attempts=settings.max_attempts,
+    )
+
+
+def head(location: S3Location, version_id: str | None = None,
+         settings: S3Settings | None = None) -> tuple[Any, dict]:
+    """``(client, HeadObject answer)`` for the object; the client is the access that worked."""
+    extra = {"VersionId": version_id} if version_id else {}
+    return call_with_fallback(
+        location,
+        lambda client: client.head_object(Bucket=location.bucket, Key=location.key, **extra),
+        version_id=version_id,
+        settings=settings,
+    )
+
+
+def fetch(source: Source, destination: Path) -> None:
+    """Download the S3 object ``source`` names (at ``source.version_id``) to ``destination``.
+
+    Implements the core's ``Fetcher`` contract; raises a :class:`brainio.errors.FetchError`
+    subclass when the object cannot be downloaded.
+    """
+    download(parse_location(source.location), Path(destination), version_id=source.version_id)
+
+
+def download(location: S3Location, destination: Path, version_id: str | None = None,
+             settings: S3Settings | None = None, progress: bool = True) -> dict:
+    """Download one object to ``destination``; returns its HeadObject answer."""
+    settings = settings or S3Settings.from_env()
+    client, answer = head(location, version_id, settings)
+    size = int(answer["ContentLength"])
+    extra = {"VersionId": version_id} if version_id else {}
+    logger.debug("downloading %s (%d bytes) to %s", location.url, size, destination)
+    with _progress(size, location, progress) as bar:
+        subscribers = [_KnownObject(size, answer.get("ETag")), _Progress(bar)]
+        manager = create_transfer_manager(client, transfer_config(settings))
+        try:
+            future = manager.download(location.bucket, location.key, str(destination),
+                                      extra_args=extra, subscribers=subscribers)
+            future.result()
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError,
+                OSError) as error:
+            if isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError):
+                raise
+            raise translate_error(error, location, client=client, version_id=version_id,
+                                  credentials=False) from error
+        finally:
+            manager.shutdown()
+    return answer
+
+
+def _progress(size: int, location: S3Location, enabled: bool):
+    from brainio import progress
+
+    with progress.enabled(enabled):
+        return progress.progress_bar(size, location.key.rsplit("/", 1)[-1] or location.url)
+
+
+class _KnownObject(BaseSubscriber):
+    """Gives the transfer manager the size (and ETag) from our HEAD, sparing it a second HEAD."""
+
+    def __init__(self, size: int, etag: str | None):
+        self._size = size
+        self._etag = etag
+
+    def on_queued(self, future, **kwargs) -> None:
+        future.meta.provide_transfer_size(self._size)
+        if self._etag:
+            future.meta.provide_object_etag(self._etag)
+
+
+class _Progress(BaseSubscriber):
+    def __init__(self, bar):
+        self._bar = bar
+
+    def on_progress(self, future, bytes_transferred: int, **kwargs) -> None:
+        self._bar.update(bytes_transferred)

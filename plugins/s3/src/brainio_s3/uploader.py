@@ -1,0 +1,131 @@
+"""Uploading packaged files to S3 (the uploader for ``s3://bucket/prefix`` targets).
+
+Uploads go through boto3's transfer manager (multipart above the threshold, parts in
+parallel, a progress bar). An existing key is never overwritten unless asked: a HEAD request
+refuses early with a clear error, and the upload itself is conditional (``If-None-Match: *``),
+so a concurrent writer cannot slip in between. The returned :class:`StoredObject` carries the
+new object's version id, which the catalog row records next to its sha1.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions
+from boto3.s3.transfer import create_transfer_manager
+
+from brainio.errors import AccessDeniedError, FetchError
+from brainio.records import StoredObject
+from brainio_s3.client import has_credentials, new_client
+from brainio_s3.errors import S3ObjectExistsError, translate_error
+from brainio_s3.fetcher import _Progress, transfer_config
+from brainio_s3.locations import S3Location, parse_location
+from brainio_s3.settings import S3Settings
+
+logger = logging.getLogger(__name__)
+
+_CONDITIONAL_OPERATIONS = ("PutObject", "CompleteMultipartUpload")
+
+
+def catalog_location(location: S3Location) -> str:
+    """How a catalog row names an uploaded object: the virtual-hosted URL BrainIO 1.x reads."""
+    return f"https://{location.bucket}.s3.amazonaws.com/{location.key}"
+
+
+class S3Uploader:
+    """``upload(local_path, key, *, overwrite=False)`` into the bucket/prefix of ``target``."""
+
+    def __init__(self, target: str, settings: S3Settings | None = None):
+        self.target = parse_location(target)
+        self.settings = settings
+
+    def __repr__(self) -> str:
+        return f"S3Uploader({self.target.url!r})"
+
+    def __call__(self, local_path: str | Path, key: str, *, overwrite: bool = False,
+                 progress: bool = True) -> StoredObject:
+        settings = self.settings or S3Settings.from_env()
+        location = self.target.child(key)
+        local_path = Path(local_path)
+        if not has_credentials():
+            raise AccessDeniedError(
+                f"Uploading {local_path.name} to {location.url} needs AWS credentials that may "
+                f"write to bucket '{location.bucket}'; none were found. Configure them (aws "
+                "configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)."
+            )
+        client = new_client(location, signed=True, settings=settings)
+        if not overwrite:
+            self._refuse_existing(client, location)
+            for operation in _CONDITIONAL_OPERATIONS:
+                client.meta.events.register(f"before-parameter-build.s3.{operation}",
+                                            _if_none_match)
+        size = local_path.stat().st_size
+        logger.info("uploading %s (%d bytes) to %s", local_path, size, location.url)
+        from brainio import progress as progress_module
+
+        with progress_module.enabled(progress):
+            bar = progress_module.progress_bar(size, f"upload {local_path.name}")
+        manager = create_transfer_manager(client, transfer_config(settings))
+        try:
+            with bar:
+                manager.upload(str(local_path), location.bucket, location.key,
+                               subscribers=[_Progress(bar)]).result()
+            answer = client.head_object(Bucket=location.bucket, Key=location.key)
+        except botocore.exceptions.ClientError as error:
+            raise self._translate(error, client, location) from error
+        except botocore.exceptions.BotoCoreError as error:
+            raise translate_error(error, location, client=client, credentials=True) from error
+        finally:
+            manager.shutdown()
+        if int(answer["ContentLength"]) != size:
+            raise FetchError(
+                f"{location.url} holds {answer['ContentLength']} bytes after uploading "
+                f"{local_path} ({size} bytes); another writer may have replaced it. Upload again."
+            )
+        version_id = answer.get("VersionId")
+        logger.info("uploaded %s, version %s", location.url, version_id)
+        return StoredObject(location_type="S3", location=catalog_location(location),
+                            version_id=version_id)
+
+    @staticmethod
+    def _refuse_existing(client: Any, location: S3Location) -> None:
+        try:
+            client.head_object(Bucket=location.bucket, Key=location.key)
+        except botocore.exceptions.ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404 and error.response.get("Error", {}).get("Code") != "NoSuchBucket":
+                return
+            raise S3Uploader._translate(error, client, location) from error
+        except botocore.exceptions.BotoCoreError as error:
+            raise translate_error(error, location, client=client, credentials=True) from error
+        raise _exists(location)
+
+    @staticmethod
+    def _translate(error: botocore.exceptions.ClientError, client: Any,
+                   location: S3Location) -> Exception:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 412 or code in ("PreconditionFailed", "ConditionalRequestConflict"):
+            return _exists(location)
+        if status == 403:
+            return AccessDeniedError(
+                f"S3 refused to let your AWS credentials write {location.url} ({code}). Use "
+                f"credentials (AWS_PROFILE) that may write to bucket '{location.bucket}', or "
+                "package to another bucket."
+            )
+        return translate_error(error, location, client=client, credentials=True)
+
+
+def _exists(location: S3Location) -> S3ObjectExistsError:
+    return S3ObjectExistsError(
+        f"{location.url} already exists; BrainIO does not overwrite packaged data. Choose a new "
+        "identifier (or key), or pass overwrite=True to replace it (catalog rows that pin the "
+        "old version id keep loading it on a versioned bucket)."
+    )
+
+
+def _if_none_match(params: dict, **kwargs: Any) -> None:
+    """Make a write conditional on the key not existing yet (S3 conditional writes)."""
+    params.setdefault("IfNoneMatch", "*")
