@@ -68,8 +68,9 @@ def describe(assembly: xr.DataArray, prefix: str, arrays: dict) -> dict:
         if isinstance(value, xr.DataArray):
             meta["attrs"][name] = {"assembly": describe(value, f"{prefix}attr/{name}/", arrays)}
         elif isinstance(value, pd.DataFrame):
-            meta["attrs"][name] = {"dataframe": {"type": type(value).__name__,
-                                                 "shape": list(value.shape)}}
+            meta["attrs"][name] = {
+                "dataframe": {"type": type(value).__name__, "shape": list(value.shape)}
+            }
         elif isinstance(value, np.ndarray | list | tuple):
             meta["attrs"][name] = {"list": np.asarray(value).tolist()}
         elif isinstance(value, np.generic):
@@ -90,8 +91,10 @@ def dump(path: Path, class_name: str, out: Path, stimuli_csv: Path | None = None
     cls = getattr(brainio.assemblies, class_name)
     kwargs = {}
     if stimuli_csv is not None:
-        kwargs = {"stimulus_set": StimulusSet(pd.read_csv(stimuli_csv)),
-                  "stimulus_set_identifier": "test.stimuli"}
+        kwargs = {
+            "stimulus_set": StimulusSet(pd.read_csv(stimuli_csv)),
+            "stimulus_set_identifier": "test.stimuli",
+        }
     loaded = cls.from_files(path, **kwargs)
     meta["loaded"] = describe(loaded.load(), "loaded/", arrays)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,10 @@ def recording() -> NeuronRecordingAssembly:
         "stimulus_id": ("presentation", np.repeat(stimuli, 2)),
         "repetition": ("presentation", np.tile([0, 1], 6)),
         "object_name": ("presentation", np.repeat(["car", "dog", "face"] * 2, 2)),
-        "recorded_at": ("presentation", pd.date_range("2019-03-01 09:30", periods=12, freq="37min")),
+        "recorded_at": (
+            "presentation",
+            pd.date_range("2019-03-01 09:30", periods=12, freq="37min"),
+        ),
     }
     neuroid = {
         "neuroid_id": ("neuroid", [f"Chabo_L_{i}" for i in range(6)]),
@@ -55,7 +58,8 @@ def recording() -> NeuronRecordingAssembly:
     data = rng.normal(size=(12, 6, 2)).astype(np.float32)
     data[3, 2, 1] = np.nan
     assembly = NeuronRecordingAssembly(
-        data, coords={**presentation, **neuroid, **time_bin},
+        data,
+        coords={**presentation, **neuroid, **time_bin},
         dims=["presentation", "neuroid", "time_bin"],
     )
     assembly.attrs.update(
@@ -72,13 +76,15 @@ def recording() -> NeuronRecordingAssembly:
 
 def recording_stimuli() -> pd.DataFrame:
     """The stimulus set merged onto ``recording`` (object_name also on the assembly: kept there)."""
-    return pd.DataFrame({
-        "stimulus_id": [f"im{i}" for i in range(6)],
-        "filename": [f"im{i}.png" for i in range(6)],
-        "category": ["vehicle", "animal", "face"] * 2,
-        "object_name": ["not", "used", "because", "the", "assembly", "wins"],
-        "size_deg": [8.0, 8.0, 4.0, 4.0, 2.0, 2.0],
-    })
+    return pd.DataFrame(
+        {
+            "stimulus_id": [f"im{i}" for i in range(6)],
+            "filename": [f"im{i}.png" for i in range(6)],
+            "category": ["vehicle", "animal", "face"] * 2,
+            "object_name": ["not", "used", "because", "the", "assembly", "wins"],
+            "size_deg": [8.0, 8.0, 4.0, 4.0, 2.0, 2.0],
+        }
+    )
 
 
 def single_coordinate() -> NeuroidAssembly:
@@ -154,11 +160,18 @@ def main() -> None:
         "assy_test_recording": (recording(), "NeuronRecordingAssembly", stimuli_csv, {}, {}),
         "assy_test_single_coord": (single_coordinate(), "NeuroidAssembly", None, {}, {}),
         "assy_test_spikes_extras": (spikes, "SpikeTimesAssembly", None, {}, {"test": metadata}),
-        "assy_test_legacy_image_id": (legacy_image_id(), "DataAssembly", None,
-                                      {"compress": False}, {}),
+        "assy_test_legacy_image_id": (
+            legacy_image_id(),
+            "DataAssembly",
+            None,
+            {"compress": False},
+            {},
+        ),
     }
-    index = {"brainio": "brainscore-brainio " + getattr(brainio, "__version__", "1.1.0"),
-             "files": {}}
+    index = {
+        "brainio": "brainscore-brainio " + getattr(brainio, "__version__", "1.1.0"),
+        "files": {},
+    }
     for stem, (assembly, class_name, stimuli, kwargs, groups) in cases.items():
         path = FIXTURES / f"{stem}.nc"
         path.unlink(missing_ok=True)
@@ -171,11 +184,15 @@ def main() -> None:
             proto[f"proto_group/{group}"] = describe(extra, f"proto_group/{group}/", arrays)
         np.savez_compressed(expected / f"{stem}.proto.npz", **arrays)
         (expected / f"{stem}.proto.json").write_text(
-            json.dumps(proto, indent=1, sort_keys=True, default=str))
+            json.dumps(proto, indent=1, sort_keys=True, default=str)
+        )
         dump(path, class_name, expected / stem, stimuli)
         index["files"][path.name] = {
-            "sha1": sha1, "class": class_name, "groups": list(groups),
-            "stimuli": stimuli.name if stimuli else None, "write_kwargs": kwargs,
+            "sha1": sha1,
+            "class": class_name,
+            "groups": list(groups),
+            "stimuli": stimuli.name if stimuli else None,
+            "write_kwargs": kwargs,
         }
         print(f"wrote {path.relative_to(HERE)} ({path.stat().st_size} bytes, sha1 {sha1})")
     (FIXTURES / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from brainio.errors import FetchError
 from brainio.plugins import get_plugin_manager
 from brainio.records import Source
@@ -120,3 +119,24 @@ def test_hook_chooses_local_fetcher(location_type: str, location: str, expected:
 def test_plugin_is_registered_through_its_entry_point() -> None:
     hook = get_plugin_manager().hook
     assert hook.brainio_fetcher(location_type="Local", location="x.nc") is fetch_local
+
+
+def test_cache_fetches_relative_location_through_the_plugin(
+    data_file: Path, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from brainio.cache import get_cache
+    from brainio.errors import IntegrityError
+
+    sha1 = hashlib.sha1(CONTENT).hexdigest()
+    source = Source("local", "data/stimulus_lab_set.csv", sha1=sha1, base_dir=tmp_path)
+    cached = get_cache().fetch(source, progress=False)
+    assert cached.read_bytes() == CONTENT and cached != data_file
+
+    # a local file edited after it was catalogued is caught like a corrupt download
+    data_file.write_bytes(b"edited")
+    changed = Source("local", str(data_file), sha1="0" * 40)
+    with pytest.raises(IntegrityError, match="stimulus_lab_set.csv"):
+        get_cache().fetch(changed, progress=False)
+    assert not get_cache().path_for(changed).exists()

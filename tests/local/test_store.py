@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from brainio.errors import PackagingError
 from brainio.plugins import get_plugin_manager
 from brainio.records import Source, StoredObject
@@ -50,7 +49,8 @@ def test_existing_key_is_refused(package: Path, store_root: Path, tmp_path: Path
     store(package, "assy_lab_Name2024.nc")
     other = tmp_path / "other.nc"
     other.write_bytes(b"other")
-    with pytest.raises(PackagingError, match=r"'assy_lab_Name2024.nc' already exists.*overwrite=True"):
+    expected = r"'assy_lab_Name2024.nc' already exists.*overwrite=True"
+    with pytest.raises(PackagingError, match=expected):
         store(other, "assy_lab_Name2024.nc")
     assert (store_root / "assy_lab_Name2024.nc").read_bytes() == package.read_bytes()
     assert listing(store_root) == ["assy_lab_Name2024.nc"]

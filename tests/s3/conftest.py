@@ -25,6 +25,8 @@ import attrs
 import boto3
 import pytest
 
+from brainio import hookimpl
+
 REGION = "us-east-1"
 
 
@@ -32,6 +34,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dead_endpoint() -> str:
+    """An endpoint on loopback where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +115,11 @@ def make_bucket(s3) -> Callable[..., str]:
         if public:
             import json
 
+            # AWS checks HEAD against s3:GetObject; moto checks it against "s3:HeadObject"
             policy = {"Version": "2012-10-17", "Statement": [{
                 "Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
-                "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]}
+                "Action": ["s3:GetObject", "s3:HeadObject"],
+                "Resource": f"arn:aws:s3:::{name}/*"}]}
             s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
         return name
 
@@ -134,7 +144,8 @@ class FaultProxy:
     ``fail(k, status)`` answers the next k requests with an S3 error,
     ``reset_after(n, k)`` forwards n bytes of the next k GET answers and then resets the
     connection, ``stall(seconds, k)`` sends part of the next k GET answers then goes silent,
-    ``deny_signed = True`` refuses every signed request with 403 InvalidAccessKeyId.
+    ``deny_signed = True`` refuses every signed request with 403 InvalidAccessKeyId,
+    ``before_first(method, action)`` runs ``action`` before the next ``method`` request.
     """
 
     upstream: tuple[str, int]
@@ -143,6 +154,7 @@ class FaultProxy:
     _failures: list[int] = attrs.field(factory=list)
     _resets: list[int] = attrs.field(factory=list)
     _stalls: list[float] = attrs.field(factory=list)
+    _before: list[tuple[str, Callable[[], object]]] = attrs.field(factory=list)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
     server: socketserver.ThreadingTCPServer | None = None
 
@@ -159,6 +171,11 @@ class FaultProxy:
 
     def stall(self, seconds: float, count: int = 1) -> None:
         self._stalls.extend([seconds] * count)
+
+    def before_first(self, method: str, action: Callable[[], object]) -> None:
+        """Run ``action`` (e.g. another writer's upload) just before forwarding the next
+        ``method`` request: simulates a concurrent client acting at exactly that moment."""
+        self._before.append((method, action))
 
     def gets(self, key: str | None = None) -> list[Request]:
         """GET requests seen (for ``key`` when given)."""
@@ -182,6 +199,11 @@ class FaultProxy:
             client.sendall(_error_response(403, "InvalidAccessKeyId",
                                            "The AWS Access Key Id you provided does not exist."))
             return
+        with self._lock:
+            actions = [a for m, a in self._before if m == method]
+            self._before = [(m, a) for m, a in self._before if m != method]
+        for action in actions:
+            action()
         status = self._take(self._failures)
         if status is not None:
             client.sendall(_error_response(status, "SlowDown", "Please reduce your request rate."))
@@ -267,7 +289,7 @@ def proxy(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fault
 
     server = Server(("127.0.0.1", 0), Handler)
     fault_proxy.server = server
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.endpoint)
     try:
@@ -275,3 +297,106 @@ def proxy(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fault
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- packaging an example stimulus set and assembly to S3 -------------------------------------
+
+
+@attrs.frozen
+class Packaged:
+    catalog_path: Path
+    stimulus_set_identifier: str
+    assembly_identifier: str
+    keys: tuple[str, ...]
+    assembly: object
+
+
+def _package_example(tmp_path: Path, target: str, catalog_path: Path, *, stimuli: int = 6,
+                    neuroids: int = 4, repetitions: int = 2, name: str | None = None) -> Packaged:
+    """Package a small stimulus set and a NeuroidAssembly to ``target`` (``s3://bucket/folder``)
+    with the S3 uploader and append their rows to ``catalog_path``."""
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+
+    from brainio.assemblies import NeuroidAssembly
+    from brainio.catalog_append import append_rows
+    from brainio.netcdf import write_netcdf
+    from brainio.plugins import get_plugin_manager
+    from brainio.records import LookupRow
+
+    name = name or f"Test{uuid.uuid4().hex[:6]}"
+    set_id, assembly_id = f"lab.{name}", f"lab.{name}.public"
+    work = tmp_path / f"package-{name}"
+    work.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    ids = [f"stim_{i}" for i in range(stimuli)]
+    csv_path = work / f"stimulus_{set_id.replace('.', '_')}.csv"
+    zip_path = work / f"stimulus_{set_id.replace('.', '_')}.zip"
+    pd.DataFrame({"stimulus_id": ids, "label": [f"label{i % 3}" for i in range(stimuli)],
+                  "filename": [f"{i}.png" for i in ids]}).to_csv(csv_path, index=False)
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        for stimulus_id in ids:
+            archive.writestr(f"{stimulus_id}.png", rng.bytes(200))
+    presentations = stimuli * repetitions
+    assembly = NeuroidAssembly(
+        rng.normal(size=(presentations, neuroids)).astype("float32"),
+        coords={"stimulus_id": ("presentation", ids * repetitions),
+                "repetition": ("presentation", np.repeat(np.arange(repetitions), stimuli)),
+                "neuroid_id": ("neuroid", [f"n{i}" for i in range(neuroids)]),
+                "region": ("neuroid", ["IT"] * neuroids)},
+        dims=["presentation", "neuroid"],
+    )
+    assembly.attrs["stimulus_set_identifier"] = set_id
+    nc_path = work / f"assy_{assembly_id.replace('.', '_')}.nc"
+    nc_sha1 = write_netcdf(assembly, nc_path)
+
+    upload = get_plugin_manager().hook.brainio_uploader(target=target)
+    from brainio.hashing import sha1_hash
+
+    def row(path: Path, identifier: str, lookup_type: str, cls: str | None, sha1: str,
+            stimulus_set_identifier: str | None = None) -> LookupRow:
+        stored = upload(path, path.name)
+        return LookupRow(identifier=identifier, lookup_type=lookup_type, class_name=cls,
+                         location_type=stored.location_type, location=stored.location,
+                         sha1=sha1, stimulus_set_identifier=stimulus_set_identifier,
+                         extra={"version_id": stored.version_id or ""})
+
+    append_rows(catalog_path, [
+        row(csv_path, set_id, "stimulus_set", "StimulusSet", sha1_hash(csv_path)),
+        row(zip_path, set_id, "stimulus_set", None, sha1_hash(zip_path)),
+    ], catalog_name="s3test")
+    append_rows(catalog_path, [row(nc_path, assembly_id, "assembly", "NeuroidAssembly", nc_sha1,
+                                   stimulus_set_identifier=set_id)], catalog_name="s3test")
+    keys = tuple(p.name for p in (csv_path, zip_path, nc_path))
+    return Packaged(catalog_path, set_id, assembly_id, keys, assembly)
+
+
+@pytest.fixture
+def package_example() -> Callable[..., Packaged]:
+    """``package_example(tmp_path, "s3://bucket/folder", catalog_path)`` -> :class:`Packaged`."""
+    return _package_example
+
+
+class CatalogPlugin:
+    """An in-test plugin contributing one catalog file."""
+
+    def __init__(self, name: str, path: Path):
+        self.name, self.path = name, path
+
+    @hookimpl
+    def brainio_catalogs(self, register) -> None:
+        from brainio.catalogs import Catalog
+
+        register(Catalog.from_files(self.name, self.path))
+
+
+@pytest.fixture
+def register_catalog(register_plugin) -> Callable[[Path], None]:
+    """``register_catalog(lookup_csv)``: make a catalog file visible to ``get_assembly``."""
+
+    def register(path: Path, name: str = "s3test") -> None:
+        register_plugin(CatalogPlugin(name, path))
+
+    return register

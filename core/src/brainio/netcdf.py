@@ -22,7 +22,6 @@ This module only knows ``xarray.DataArray``; the assembly classes live in :mod:`
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import math
 import numbers
@@ -39,6 +38,7 @@ import pandas as pd
 import xarray as xr
 
 from brainio.errors import FormatError, PackagingError
+from brainio.hashing import sha1_hash
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,8 @@ def _data_variable_name(dataset: xr.Dataset, where: str) -> str:
         raise FormatError(
             f"The netCDF file {where} has no data variable (only coordinates "
             f"{sorted(dataset.coords) or 'and no variables at all'}). An assembly file holds "
-            "exactly one data variable; re-package the assembly with brainio.packaging.write_netcdf."
+            "exactly one data variable; re-package the assembly with "
+            "brainio.packaging.write_netcdf."
         )
     raise FormatError(
         f"The netCDF file {where} has {len(names)} data variables {sorted(names)}, but an "
@@ -207,12 +208,11 @@ def write_netcdf(
             "name or write a new file."
         )
     dataset = _to_dataset(assembly, where=f"'{path}'" + (f" group '{group}'" if group else ""))
-    encoding = {
-        name: _encoding(variable, compress)
-        for name, variable in dataset.variables.items()
-    }
+    encoding = {name: _encoding(variable, compress) for name, variable in dataset.variables.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    descriptor, temp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     os.close(descriptor)
     temp = Path(temp_name)
     try:
@@ -223,7 +223,7 @@ def write_netcdf(
         dataset.to_netcdf(
             temp, mode=mode, group=group, engine=ENGINE, format="NETCDF4", encoding=encoding
         )
-        sha1 = _sha1(temp)
+        sha1 = sha1_hash(temp)
         temp.chmod(0o644)
         os.replace(temp, path)
     except BaseException:
@@ -237,7 +237,7 @@ def write_netcdf(
 def _to_dataset(assembly: xr.DataArray, where: str) -> xr.Dataset:
     """The 1.x on-disk layout: indexes reset to plain coordinates, attrs promoted, name ``data``."""
     array = xr.DataArray(assembly)  # a plain DataArray: no subclass behaviour while writing
-    array = array.reset_index(list(array.xindexes)) if array.xindexes else array.copy()
+    array = array.reset_index(list(array.xindexes)) if array.xindexes else array.copy(deep=False)
     array.attrs = _storable_attrs(array.attrs, where)
     coords = {}
     for name, coord in array.coords.items():
@@ -253,7 +253,10 @@ def _to_dataset(assembly: xr.DataArray, where: str) -> xr.Dataset:
 def _plain_values(variable: xr.Variable) -> xr.Variable:
     """Variables netCDF can take: pandas extension arrays and numpy StringDType as plain objects."""
     values = variable.data
-    if isinstance(values, pd.api.extensions.ExtensionArray) or getattr(values, "dtype", None) is None:
+    if (
+        isinstance(values, pd.api.extensions.ExtensionArray)
+        or getattr(values, "dtype", None) is None
+    ):
         values = np.asarray(values, dtype=object)
     elif values.dtype.kind == "T":  # numpy 2 variable-width strings
         values = values.astype(object)
@@ -329,11 +332,3 @@ def chunk_shape(shape: tuple[int, ...], itemsize: int, target: int = CHUNK_TARGE
         axis = max(candidates, key=lambda a: (chunks[a] / shape[a], chunks[a]))
         chunks[axis] = math.ceil(chunks[axis] / 2)
     return tuple(chunks)
-
-
-def _sha1(path: Path) -> str:
-    digest = hashlib.sha1(usedforsecurity=False)
-    with open(path, "rb") as file:
-        while block := file.read(2**20):
-            digest.update(block)
-    return digest.hexdigest()

@@ -12,7 +12,6 @@ from brainio_local.fetcher import LOCATION_TYPE, fetch_local, file_url_to_path, 
 
 if TYPE_CHECKING:
     import click
-
     from brainio.catalogs import Catalog
     from brainio.hookspecs import Fetcher, Uploader
 

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import attrs
-
 from brainio.errors import PackagingError
 from brainio.records import StoredObject
 

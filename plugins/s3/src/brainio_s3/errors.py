@@ -6,6 +6,7 @@ Each class derives from the core class a caller would catch (``FetchError``,
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,18 +71,18 @@ def translate_error(
             return S3ObjectNotFoundError(_not_found_message(client, location, version_id, where))
         if code in _DENIED or status == 403:
             if credentials:
-                advice = (f"your AWS credentials cannot read bucket '{location.bucket}': ask its "
-                          "owner for access or choose another profile (AWS_PROFILE)")
                 tried = "with your AWS credentials and without them"
+                advice = (f"Your AWS credentials cannot read bucket '{location.bucket}': ask its "
+                          "owner for access, or choose the profile that can (AWS_PROFILE)")
             else:
-                advice = (f"the data may be private: configure AWS credentials that can read "
+                tried = "without credentials (none were found)"
+                advice = (f"The data may be private: configure AWS credentials that can read "
                           f"bucket '{location.bucket}' (aws configure, AWS_PROFILE, or "
                           "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or load the public variant "
                           "of this data set")
-                tried = "without credentials (none were found)"
             return AccessDeniedError(
-                f"S3 denied access to {what} at {where} ({code or status}), {tried}. "
-                f"Either {advice}, or the key does not exist and you may not list the bucket."
+                f"S3 denied access to {what} at {where} ({code or status}), {tried}. {advice}. "
+                "(S3 also answers 403 for a missing key to readers who may not list the bucket.)"
             )
         if code in _REGION or status == 301:
             region = error.response.get("Error", {}).get("Region") or error.response.get(
@@ -104,8 +105,9 @@ def translate_error(
                 "the catalog, or try again."
             )
         if isinstance(status, int) and status >= 500:
+            answer = f"{status} {code}" if code and code != str(status) else _phrase(status)
             return S3EndpointError(
-                f"The S3 server at {where} kept failing for {what} ({status} {code}) after "
+                f"The S3 server at {where} kept failing for {what} ({answer}) after "
                 f"every retry. It may be overloaded or down: try again later "
                 f"(BRAINIO_S3_MAX_ATTEMPTS sets the number of attempts)."
             )
@@ -122,6 +124,13 @@ def translate_error(
             "set; BRAINIO_S3_READ_TIMEOUT and BRAINIO_S3_MAX_ATTEMPTS tune timeouts and retries."
         )
     return FetchError(f"Fetching {what} from {where} failed: {type(error).__name__}: {error}.")
+
+
+def _phrase(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
 
 
 def _message(error: botocore.exceptions.ClientError) -> str:

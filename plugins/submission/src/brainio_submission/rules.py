@@ -1,4 +1,4 @@
-"""The rules a submission's files must follow, checked by reading them (``ast``), never running them.
+"""The rules a submission's files must follow, checked by reading them (`ast`), not running them.
 
 Two layouts are accepted:
 
@@ -35,7 +35,7 @@ _REGISTRY = "model_registry"
 
 
 def check_tree(tree: SubmissionTree) -> list[Problem]:
-    """Every problem of a submission's files, in a stable order."""
+    """Every problem of a submission's files, ordered by file and line."""
     problems: list[Problem] = []
     problems += _check_names(tree)
     problems += _check_python_files(tree)
@@ -52,7 +52,7 @@ def check_tree(tree: SubmissionTree) -> list[Problem]:
             "test.py. Start from `brainio submission new`.",
             tree.display("models/"),
         ))
-    return problems
+    return sorted(problems, key=lambda problem: (problem.file or "", problem.line or 0))
 
 
 # --- names ------------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def top_level_entries(archive: zipfile.ZipFile) -> list[str]:
 
 
 def read_zip(zip_path: Path, root: str) -> SubmissionTree:
-    """The files under ``root/`` of a zip already checked by :func:`brainio.archive.check_archive`."""
+    """The files under ``root/`` of a zip that :func:`brainio.archive.check_archive` passed."""
     files: dict[str, int] = {}
     texts: dict[str, str] = {}
     start = f"{root}/"

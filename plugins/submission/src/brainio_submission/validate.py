@@ -50,7 +50,7 @@ def read_submission(
         )], None
     problems = _size_problem(path, path.stat().st_size, limit, "The zip is")
     unsafe = [
-        Problem(f"archive-{item.code}", f"Unsafe archive: {item.message}.",
+        Problem(f"archive-{item.code}", _sentence(f"Unsafe archive: {item.message}"),
                 item.entry if item.entry is not None else str(path))
         for item in check_archive(path, SUBMISSION_LIMITS)
     ]
@@ -71,6 +71,10 @@ def read_submission(
         return problems, None
     tree = read_zip(path, roots[0])
     return problems + check_tree(tree), tree
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def _size_problem(path: Path, size: int, limit: int, what: str) -> list[Problem]:

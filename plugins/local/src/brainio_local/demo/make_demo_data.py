@@ -14,7 +14,8 @@ The demo imitates a small monkey electrophysiology experiment:
   electrodes (``neuroid_id``, ``animal``, ``region``, ``electrode``), binned in 50 ms windows
   from 0 to 250 ms after stimulus onset (``time_bin_start``, ``time_bin_end``, in ms).
   Each site responds after a latency (V4 about 65 ms, IT about 95 ms) with a transient
-  (an alpha function); V4 sites are tuned to color and size, IT sites to category. Spike
+  (an alpha function); V4 sites are tuned to color, size and (weakly) the number of corners,
+  IT sites to category, with more sites preferring angular shapes. Spike
   counts are Poisson with trial-to-trial gain fluctuations, so single trials are noisy and
   averages show the tuning.
 * ``lookup.csv``: the catalog, with ``location_type`` ``local`` and locations relative to it.
@@ -62,6 +63,10 @@ ELECTRODES_PER_REGION = 4
 REPETITIONS = 4
 BIN_MS = 50
 BIN_STARTS_MS = (0, 50, 100, 150, 200)
+# V4 sites prefer contours with more corners; more IT sites prefer angular shapes, so the
+# population's mean response differs by category, more so late (IT) than early (V4).
+V4_CONTOUR_GAIN = {"circle": 0.7, "square": 0.8, "triangle": 0.9, "star": 1.0}
+IT_PREFERENCE = {"circle": 0.1, "square": 0.2, "triangle": 0.3, "star": 0.4}  # probabilities
 
 STIMULUS_CSV = "stimulus_demo_shapes.csv"
 STIMULUS_ZIP = "stimulus_demo_shapes.zip"
@@ -203,14 +208,13 @@ def _drive(stimuli: pd.DataFrame, neuroids: pd.DataFrame) -> np.ndarray:
             weights = dict(zip(COLORS, rng.uniform(0.2, 0.5, len(COLORS)), strict=True))
             weights[rng.choice(list(COLORS))] = 1.0
             selectivity = stimuli["color"].map(weights).to_numpy()
-            shape = stimuli["category"].map(
-                dict(zip(CATEGORIES, rng.uniform(0.75, 1.0, len(CATEGORIES)), strict=True))
-            ).to_numpy()
+            contour = {c: V4_CONTOUR_GAIN[c] * rng.uniform(0.9, 1.1) for c in CATEGORIES}
+            shape = stimuli["category"].map(contour).to_numpy()
             size_gain = np.where(large, 1.0, 0.55)
             drive[:, column] = rng.uniform(50, 100) * selectivity * shape * size_gain
         else:  # IT: category tuned, tolerant to color, size and position
             weights = dict(zip(CATEGORIES, rng.uniform(0.1, 0.45, len(CATEGORIES)), strict=True))
-            weights[CATEGORIES[column % len(CATEGORIES)]] = 1.0
+            weights[rng.choice(CATEGORIES, p=list(IT_PREFERENCE.values()))] = 1.0
             selectivity = stimuli["category"].map(weights).to_numpy()
             size_gain = np.where(large, 1.0, 0.8)
             drive[:, column] = rng.uniform(40, 90) * selectivity * size_gain
@@ -224,7 +228,8 @@ def simulate_recording(stimuli: pd.DataFrame):
     rng = _rng(3)
     neuroids = _neuroids()
     is_it = (neuroids["region"] == "IT").to_numpy()
-    latency = np.where(is_it, rng.uniform(85, 105, len(neuroids)), rng.uniform(55, 75, len(neuroids)))
+    n = len(neuroids)
+    latency = np.where(is_it, rng.uniform(85, 105, n), rng.uniform(55, 75, n))
     tau = np.where(is_it, 35.0, 25.0)
     baseline = rng.uniform(3, 12, len(neuroids))
     kernel = _alpha_kernel(latency, tau)  # neuroid x time_bin

@@ -1,0 +1,168 @@
+"""Shared parts of the benchmarks: paths, the two environments, the generated package, workers.
+
+Two sides are compared, each in its own virtual environment and a fresh process per
+measurement:
+
+- ``brainio1``: BrainIO 1.1.0 from PyPI in ``.venv-brainio1`` (tests/compat/make_brainio1_env.sh);
+- ``ours``: this project, in the interpreter that runs ``bench/run.py`` (``make bench``).
+
+A benchmark is a module in this folder with ``NAME``, ``TITLE``, ``TARGETS`` (metric -> the
+highest acceptable ratio ours / 1.1.0), ``prepare(work)`` (runs once in the runner, before the
+rounds) and ``measure(side, work) -> dict`` (runs in the subprocess of ``side``), ending with
+``if __name__ == "__main__": worker_main(measure)``. Add it to ``BENCHMARKS`` in run.py.
+
+This module is imported on both sides, so it uses only the standard library at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+WORK = Path(os.environ.get("BRAINIO_BENCH_WORK", BENCH / ".work"))
+BRAINIO1_VENV = Path(os.environ.get("BRAINIO1_VENV", REPO / ".venv-brainio1"))
+SIDES = ("brainio1", "ours")
+
+#: The generated MajajHong2015-sized package (see make_package.py).
+STIMULUS_SET_ID = "bench.hvm"
+ASSEMBLY_ID = "bench.MajajHong2015"
+ASSEMBLY_CLASS = "NeuronRecordingAssembly"
+CSV_NAME = "stimulus_bench_hvm.csv"
+ZIP_NAME = "stimulus_bench_hvm.zip"
+NC_NAME = "assy_bench_MajajHong2015.nc"
+BUCKET_URL = "https://brainio-bench.s3.amazonaws.com"  # 1.x's catalog points here; never fetched
+
+
+def package_dir(work: Path = WORK) -> Path:
+    return work / "package"
+
+
+def python_for(side: str) -> Path:
+    if side == "brainio1":
+        return BRAINIO1_VENV / "bin" / "python"
+    return Path(sys.executable)
+
+
+# --- environments and the package --------------------------------------------------------------
+
+
+def ensure_brainio1_env() -> None:
+    """Create ``.venv-brainio1`` (BrainIO 1.1.0) if missing; the compat tests use the same one."""
+    env = {**os.environ, "BRAINIO1_VENV": str(BRAINIO1_VENV)}
+    env.setdefault("PYTHON", sys.executable)
+    subprocess.run(["bash", str(REPO / "tests" / "compat" / "make_brainio1_env.sh")],
+                   env=env, check=True)
+
+
+def ensure_package(work: Path = WORK) -> dict:
+    """Generate the package once (make_package.py in the 1.1.0 environment); its manifest."""
+    manifest = package_dir(work) / "manifest.json"
+    if not manifest.exists():
+        ensure_brainio1_env()
+        print(f"Generating the benchmark package in {package_dir(work)} (BrainIO 1.1.0 writes "
+              "the assembly with zlib level 9: about a minute) ...", flush=True)
+        subprocess.run([str(python_for("brainio1")), str(BENCH / "make_package.py"),
+                        str(package_dir(work))], check=True)
+    return json.loads(manifest.read_text())
+
+
+def extracted_stimuli(work: Path = WORK) -> Path:
+    """The stimulus zip extracted once (for the loaders called directly)."""
+    target = work / "stimuli"
+    if not (target / ".complete").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        with zipfile.ZipFile(package_dir(work) / ZIP_NAME) as archive:
+            archive.extractall(target)
+        (target / ".complete").touch()
+    return target
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def write_catalog(path: Path, rows: list[dict]) -> Path:
+    header = ["identifier", "lookup_type", "class", "location_type", "location", "sha1",
+              "stimulus_set_identifier"]
+    lines = [",".join(header)] + [",".join(str(row.get(c, "")) for c in header) for row in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def catalog_rows(manifest: dict, location_type: str, location: Callable[[str], str]) -> list:
+    """The three catalog rows of the package: stimulus CSV, stimulus ZIP, assembly."""
+    return [
+        {"identifier": STIMULUS_SET_ID, "lookup_type": "stimulus_set", "class": "StimulusSet",
+         "location_type": location_type, "location": location(CSV_NAME),
+         "sha1": manifest["sha1"][CSV_NAME]},
+        {"identifier": STIMULUS_SET_ID, "lookup_type": "stimulus_set", "class": "",
+         "location_type": location_type, "location": location(ZIP_NAME),
+         "sha1": manifest["sha1"][ZIP_NAME]},
+        {"identifier": ASSEMBLY_ID, "lookup_type": "assembly", "class": ASSEMBLY_CLASS,
+         "location_type": location_type, "location": location(NC_NAME),
+         "sha1": manifest["sha1"][NC_NAME], "stimulus_set_identifier": STIMULUS_SET_ID},
+    ]
+
+
+# --- running one measurement ---------------------------------------------------------------------
+
+
+def run_worker(module: Path, side: str, work: Path = WORK, env: dict | None = None) -> dict:
+    """Run ``module`` as a worker for ``side`` in a fresh process; its JSON result."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    environment.update(env or {})
+    result = subprocess.run(
+        [str(python_for(side)), str(module), "--side", side, "--work", str(work)],
+        env=environment, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{module.name} failed for {side}:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Stopwatch:
+    """``with Stopwatch() as watch: ...; watch.lap("name")`` records seconds since start."""
+
+    def __enter__(self) -> Stopwatch:
+        self.start = time.perf_counter()
+        self.laps: dict[str, float] = {}
+        return self
+
+    def lap(self, name: str) -> None:
+        self.laps[name] = time.perf_counter() - self.start
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def worker_main(measure: Callable[[str, Path], dict]) -> None:
+    """Entry point of a benchmark module run as a worker: print ``measure``'s result as JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--side", choices=SIDES, required=True)
+    parser.add_argument("--work", type=Path, default=WORK)
+    args = parser.parse_args()
+    result = measure(args.side, args.work)
+    print(json.dumps(result))

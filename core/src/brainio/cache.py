@@ -1,0 +1,709 @@
+"""The local cache of fetched files: content-addressed, verified, safe under concurrency.
+
+Layout under the cache root (``$BRAINIO_HOME``, default ``~/.brainio``)::
+
+    objects/
+        <sha1>/                          one object, named by the sha1 its catalog promises
+            <filename>                   the file, complete and verified
+            .<filename>.verified.json    marker: size, mtime_ns and sha1 at verification
+            <zip stem>/                  a zip's contents, renamed into place when complete
+            .<filename>.<random>.part    a download in progress (never trusted)
+            .<stem>.<random>.extracting/ an extraction in progress (never trusted)
+        <sha1>.lock                      per-object lock (held while downloading/extracting)
+    unverified/
+        <key>/ and <key>.lock            the same for sources without a sha1; <key> is the
+                                         sha1 of location type, location, version and base dir
+
+Only ``objects/`` and ``unverified/`` belong to the cache; anything else under the root (e.g.
+BrainIO 1.x's ``assy_*`` folders) is left alone by ``info``, ``verify`` and ``clean``.
+
+Rules: a download goes to a temporary file in the entry folder, its sha1 is checked, then it
+is renamed into place (``os.replace``) and the marker is written (also atomically). A warm
+fetch compares the file's size and mtime with the marker and does not re-hash. A file whose
+marker is missing or stale is re-hashed once. Extraction happens in a temporary folder that is
+renamed into place, so an entry is either complete or absent. Warm fetches only read, so a
+read-only, pre-filled cache works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import attrs
+import filelock
+
+from brainio import progress
+from brainio.archive import ArchiveLimits, safe_extract
+from brainio.errors import BrainIOError, FetchError, IntegrityError, PluginMissingError
+from brainio.hashing import is_sha1, normalize_sha1, sha1_hash
+from brainio.records import Source
+
+logger = logging.getLogger(__name__)
+
+HOME_ENV = "BRAINIO_HOME"
+DEFAULT_HOME = "~/.brainio"
+OBJECTS = "objects"
+UNVERIFIED = "unverified"
+MARKER_SUFFIX = ".verified.json"
+PART_SUFFIX = ".part"
+EXTRACTING_SUFFIX = ".extracting"
+LOCK_SUFFIX = ".lock"
+HASH_PROGRESS_MIN_SIZE = 256 * 2**20
+_ORIGIN_KEYS = ("location_type", "location", "version_id")
+
+# Which distribution provides the fetcher for a location type (for "install X" messages).
+FETCHER_DISTRIBUTIONS = {"s3": "brainio-s3", "local": "brainio-local", "file": "brainio-local"}
+
+Fetcher = Callable[[Source, Path], object]
+
+_warned_unverified: set[str] = set()
+
+
+class UnverifiedFileWarning(UserWarning):
+    """A file was fetched without a sha1 to check it against."""
+
+
+def home() -> Path:
+    """The cache root: ``$BRAINIO_HOME`` (read on every call), default ``~/.brainio``."""
+    return Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser()
+
+
+def get_cache() -> Cache:
+    """The cache at the current ``BRAINIO_HOME``."""
+    return Cache(home())
+
+
+# --- records returned by info / verify / clean -----------------------------------------------
+
+
+@attrs.frozen
+class CacheEntry:
+    """One object folder: its files, extracted folders, size and when it was last used."""
+
+    key: str
+    verified: bool
+    path: Path
+    files: tuple[str, ...]
+    extracted: tuple[str, ...]
+    size: int
+    last_used: float
+    locations: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {**attrs.asdict(self), "path": str(self.path)}
+
+
+@attrs.frozen
+class CacheInfo:
+    root: Path
+    entries: tuple[CacheEntry, ...]
+
+    @property
+    def total_size(self) -> int:
+        return sum(entry.size for entry in self.entries)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "root": str(self.root),
+            "count": len(self.entries),
+            "total_size": self.total_size,
+            "entries": [entry.to_dict() for entry in self.entries],
+        }
+
+
+@attrs.frozen
+class CacheProblem:
+    """Something ``verify`` found wrong, and what it did about it."""
+
+    path: Path
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": str(self.path), "message": self.message}
+
+
+@attrs.frozen
+class VerifyReport:
+    checked: int
+    problems: tuple[CacheProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "checked": self.checked,
+            "ok": self.ok,
+            "problems": [problem.to_dict() for problem in self.problems],
+        }
+
+
+@attrs.frozen
+class CleanReport:
+    removed: tuple[CacheEntry, ...]
+    in_use: tuple[CacheEntry, ...]
+
+    @property
+    def freed(self) -> int:
+        return sum(entry.size for entry in self.removed)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "removed": [entry.to_dict() for entry in self.removed],
+            "in_use": [entry.to_dict() for entry in self.in_use],
+            "freed": self.freed,
+        }
+
+
+# --- the cache ---------------------------------------------------------------------------------
+
+
+def _safe_filename(name: str) -> str:
+    """A file's name in its entry folder: no separators, never hidden (dot names are ours)."""
+    name = name.replace("\\", "_").replace("\x00", "_").strip()
+    if name in ("", ".", ".."):
+        return "file"
+    return "_" + name if name.startswith(".") else name
+
+
+def _extract_name(zip_name: str) -> str:
+    stem = Path(zip_name).stem
+    return stem if stem and stem != zip_name else zip_name + ".d"
+
+
+def _unverified_key(source: Source) -> str:
+    parts = [source.location_type.lower(), source.location, source.version_id or ""]
+    if source.base_dir is not None and not os.path.isabs(source.location):
+        parts.append(str(source.base_dir))
+    return sha1_text("\n".join(parts))
+
+
+def sha1_text(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _describe(source: Source) -> str:
+    version = f" (version {source.version_id})" if source.version_id else ""
+    return f"{source.location}{version}"
+
+
+@attrs.define
+class Cache:
+    """The cache at ``root``; see the module docstring for the layout."""
+
+    root: Path = attrs.field(converter=lambda value: Path(value).expanduser())
+    archive_limits: ArchiveLimits = attrs.field(factory=ArchiveLimits)
+
+    @property
+    def objects(self) -> Path:
+        return self.root / OBJECTS
+
+    @property
+    def unverified(self) -> Path:
+        return self.root / UNVERIFIED
+
+    # --- paths -------------------------------------------------------------------------------
+
+    def entry_dir(self, source: Source) -> Path:
+        """The folder a source's file lives in (whether or not it is cached yet)."""
+        if source.sha1 is None:
+            return self.unverified / _unverified_key(source)
+        sha1 = normalize_sha1(source.sha1)
+        if not is_sha1(sha1):
+            raise IntegrityError(
+                f"'{source.sha1}' (for {_describe(source)}) is not a sha1: it must be 40 "
+                f"hexadecimal digits. Fix the sha1 cell of the catalog row."
+            )
+        return self.objects / sha1
+
+    def path_for(self, source: Source) -> Path:
+        """Where the verified file for ``source`` is (or will be) in the cache."""
+        return self.entry_dir(source) / _safe_filename(source.filename)
+
+    def is_cached(self, source: Source) -> bool:
+        """Whether a verified copy of ``source`` is in the cache (checks markers, never hashes)."""
+        try:
+            path = self.path_for(source)
+        except IntegrityError:
+            return False
+        expected = normalize_sha1(source.sha1) if source.sha1 is not None else None
+        return self._is_marked(path, expected)
+
+    @staticmethod
+    def _marker(path: Path) -> Path:
+        return path.with_name(f".{path.name}{MARKER_SUFFIX}")
+
+    @staticmethod
+    def _lock(entry_dir: Path) -> filelock.FileLock:
+        return filelock.FileLock(entry_dir.with_name(entry_dir.name + LOCK_SUFFIX))
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _holding(lock: filelock.FileLock, timeout: float = -1) -> Iterator[None]:
+        """Hold ``lock``; remove its file before releasing so no lock files pile up.
+
+        Safe with filelock: a waiter that locks the unlinked file sees it has no name left
+        and starts over on a fresh one.
+        """
+        with lock.acquire(timeout=timeout):
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock.lock_file)
+
+    # --- fetching ----------------------------------------------------------------------------
+
+    def fetch(self, source: Source, fetcher: Fetcher | None = None, progress: bool = True) -> Path:
+        """A complete, verified local copy of ``source``; downloads it on first use.
+
+        ``fetcher(source, temp_path)`` writes the file; when ``None``, the ``brainio_fetcher``
+        hook chooses one by ``source.location_type``. Concurrent calls (threads or processes)
+        for one object download it once. Raises :class:`IntegrityError` if the download does
+        not match ``source.sha1`` (nothing is cached then), :class:`PluginMissingError` if no
+        plugin can fetch the location, :class:`FetchError` if the cache is not writable.
+        """
+        path = self.path_for(source)
+        expected = normalize_sha1(source.sha1) if source.sha1 is not None else None
+        if expected is None:
+            self._warn_unverified(source)
+        if self._is_marked(path, expected):
+            self._touch(path)
+            return path
+        self._ensure_writable(path.parent)
+        with self._holding(self._lock(path.parent)):
+            if self._is_marked(path, expected):  # another process finished meanwhile
+                return path
+            self._remove_leftovers(path.parent)
+            if path.is_file():
+                if self._recheck(path, expected, source):
+                    return path
+            try:
+                chosen = fetcher if fetcher is not None else find_fetcher(source)
+                self._download(source, path, expected, chosen, progress)
+            except BaseException:
+                with contextlib.suppress(OSError):  # leave no empty entry behind
+                    path.parent.rmdir()
+                raise
+        return path
+
+    def _download(
+        self, source: Source, path: Path, expected: str | None, fetcher: Fetcher, show: bool
+    ) -> None:
+        descriptor, temp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=PART_SUFFIX
+        )
+        os.close(descriptor)
+        temp = Path(temp_name)
+        try:
+            logger.info("downloading %s to %s", _describe(source), path)
+            with progress.enabled(show):
+                try:
+                    fetcher(source, temp)
+                except BrainIOError:
+                    raise
+                except Exception as error:
+                    raise FetchError(
+                        f"Could not fetch {_describe(source)} (location_type "
+                        f"'{source.location_type}'): {type(error).__name__}: {error}. Check the "
+                        f"location and your connection, then try again."
+                    ) from error
+                actual = self._hash(temp, show)
+            if expected is not None and actual != expected:
+                raise IntegrityError(
+                    f"File '{path.name}' fetched from {_describe(source)} has sha1 {actual}, "
+                    f"but its catalog expects {expected}. The download was deleted and nothing "
+                    f"was cached. Try again; if it happens again, the stored file or the "
+                    f"catalog row is wrong: tell the catalog's maintainers."
+                )
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        self._write_marker(path, actual, source)
+
+    def _recheck(self, path: Path, expected: str | None, source: Source) -> bool:
+        """A present file without a valid marker: trust it only after hashing it once."""
+        actual = self._hash(path, show=True)
+        if expected is None:
+            marker = self._read_marker(path)
+            expected = marker.get("sha1") if marker else actual
+        if actual == expected:
+            self._write_marker(path, actual, source)
+            return True
+        logger.warning(
+            "cached %s has sha1 %s instead of %s; fetching it again", path, actual, expected
+        )
+        path.unlink()
+        return False
+
+    def _hash(self, path: Path, show: bool) -> str:
+        size = path.stat().st_size
+        logger.debug("verifying sha1 of %s", path)
+        if not show or size < HASH_PROGRESS_MIN_SIZE:
+            return sha1_hash(path)
+        with progress.progress_bar(size, f"Verifying {path.name}") as bar:
+            return sha1_hash(path, callback=bar.update)
+
+    # --- markers -----------------------------------------------------------------------------
+
+    def _read_marker(self, path: Path) -> dict | None:
+        try:
+            with open(self._marker(path), encoding="utf-8") as file:
+                marker = json.load(file)
+        except (OSError, ValueError):
+            return None
+        return marker if isinstance(marker, dict) else None
+
+    def _is_marked(self, path: Path, expected: str | None) -> bool:
+        """Whether the marker vouches for ``path`` as it is now (no hashing)."""
+        marker = self._read_marker(path)
+        if marker is None:
+            return False
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        if expected is not None and marker.get("sha1") != expected:
+            return False
+        return marker.get("size") == stat.st_size and marker.get("mtime_ns") == stat.st_mtime_ns
+
+    def _write_marker(self, path: Path, sha1: str, source: Source | None) -> None:
+        stat = path.stat()
+        marker = {
+            "sha1": sha1,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "verified_at": time.time(),
+        }
+        if source is not None:
+            marker.update(
+                location_type=source.location_type,
+                location=source.location,
+                version_id=source.version_id,
+            )
+        else:  # re-verified: keep where it came from
+            previous = self._read_marker(path) or {}
+            marker.update({key: previous[key] for key in _ORIGIN_KEYS if key in previous})
+        target = self._marker(path)
+        descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=target.name + ".")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                json.dump(marker, file)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+    def _touch(self, path: Path) -> None:
+        """Record a use (``clean --older-than`` goes by it); a read-only cache is fine."""
+        with contextlib.suppress(OSError):
+            os.utime(self._marker(path))
+
+    # --- extraction --------------------------------------------------------------------------
+
+    def extract(self, zip_path: str | os.PathLike[str]) -> Path:
+        """The folder holding the contents of ``zip_path`` (``<folder of zip>/<zip stem>/``).
+
+        Extracts once, safely (:func:`brainio.archive.safe_extract`), into a temporary folder
+        renamed into place; concurrent callers wait for the first. An interrupted extraction
+        is never used: the next call starts over.
+        """
+        zip_path = Path(zip_path)
+        target = zip_path.parent / _extract_name(zip_path.name)
+        if target.is_dir():
+            return target
+        with self._holding(self._extract_lock(zip_path)):
+            if target.is_dir():
+                return target
+            self._remove_leftovers(zip_path.parent, only=f".{target.name}.")
+            temp = Path(
+                tempfile.mkdtemp(
+                    dir=zip_path.parent, prefix=f".{target.name}.", suffix=EXTRACTING_SUFFIX
+                )
+            )
+            try:
+                logger.info("extracting %s to %s", zip_path, target)
+                with progress.progress_bar(
+                    _declared_size(zip_path), f"Extracting {zip_path.name}"
+                ) as bar:
+                    safe_extract(zip_path, temp, self.archive_limits, callback=bar.update)
+                os.rename(temp, target)
+            except BaseException:
+                shutil.rmtree(temp, ignore_errors=True)
+                raise
+        return target
+
+    def _extract_lock(self, zip_path: Path) -> filelock.FileLock:
+        """The object's lock for a zip in the cache; a lock beside the zip for one elsewhere."""
+        entry_dir = zip_path.parent
+        with contextlib.suppress(OSError):
+            if entry_dir.parent.resolve() in (self.objects.resolve(), self.unverified.resolve()):
+                return self._lock(entry_dir)
+        return filelock.FileLock(zip_path.with_name(f".{zip_path.name}{LOCK_SUFFIX}"))
+
+    # --- housekeeping ------------------------------------------------------------------------
+
+    def _remove_leftovers(self, folder: Path, only: str = ".") -> None:
+        """Delete temporary files and folders of interrupted runs (caller holds the lock)."""
+        for child in folder.iterdir():
+            name = child.name
+            if not name.startswith(only):
+                continue
+            if name.endswith(PART_SUFFIX) or (name.endswith(EXTRACTING_SUFFIX) and child.is_dir()):
+                logger.info("removing leftover of an interrupted run: %s", child)
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+            elif ".verified.json." in name:  # a marker write that never finished
+                child.unlink(missing_ok=True)
+
+    def _ensure_writable(self, entry_dir: Path) -> None:
+        """Create ``entry_dir`` and prove it writable before any download (pooch's check)."""
+        try:
+            entry_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=entry_dir):
+                pass
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise FetchError(
+                f"The BrainIO cache folder {self.root} is not writable ({reason} for "
+                f"{entry_dir}), so nothing can be downloaded. Set the environment variable "
+                f"{HOME_ENV} to a folder you can write to (e.g. `export "
+                f"{HOME_ENV}=$HOME/brainio-cache`), or fix the folder's permissions."
+            ) from error
+
+    def _warn_unverified(self, source: Source) -> None:
+        key = _unverified_key(source)
+        if key in _warned_unverified:
+            return
+        _warned_unverified.add(key)
+        warnings.warn(
+            f"{_describe(source)} has no sha1, so its content cannot be verified. It is cached "
+            f"under '{UNVERIFIED}/' and re-checked only against itself; add the file's sha1 to "
+            f"its catalog row to verify it.",
+            UnverifiedFileWarning,
+            stacklevel=3,
+        )
+
+    def _entry_dirs(self) -> Iterator[tuple[Path, bool]]:
+        for area, verified in ((self.objects, True), (self.unverified, False)):
+            if not area.is_dir():
+                continue
+            for child in sorted(area.iterdir()):
+                if child.is_dir() and not child.name.startswith("."):
+                    yield child, verified
+
+    def _entry(self, folder: Path, verified: bool) -> CacheEntry:
+        files, extracted, locations = [], [], []
+        size, last_used = 0, 0.0
+        for child in sorted(folder.iterdir()):
+            if child.name.startswith("."):
+                if child.name.endswith(MARKER_SUFFIX):
+                    with contextlib.suppress(OSError):
+                        last_used = max(last_used, child.stat().st_mtime)
+                continue
+            if child.is_dir():
+                extracted.append(child.name)
+                size += _tree_size(child)
+            elif child.is_file():
+                files.append(child.name)
+                stat = child.stat()
+                size += stat.st_size
+                last_used = max(last_used, stat.st_mtime)
+                marker = self._read_marker(child)
+                if marker and marker.get("location"):
+                    locations.append(str(marker["location"]))
+        return CacheEntry(
+            key=folder.name,
+            verified=verified,
+            path=folder,
+            files=tuple(files),
+            extracted=tuple(extracted),
+            size=size,
+            last_used=last_used,
+            locations=tuple(locations),
+        )
+
+    def info(self) -> CacheInfo:
+        """What the cache holds: one :class:`CacheEntry` per object, with sizes."""
+        entries = tuple(self._entry(folder, verified) for folder, verified in self._entry_dirs())
+        return CacheInfo(root=self.root, entries=entries)
+
+    def verify(self) -> VerifyReport:
+        """Re-hash every cached file; remove what does not match, and say what was removed.
+
+        A file whose sha1 differs from its object's name is removed with everything extracted
+        from it; an extracted folder that no longer matches its zip is removed (it is
+        re-extracted on next use); leftovers of interrupted runs are removed.
+        """
+        checked = 0
+        problems: list[CacheProblem] = []
+        for folder, verified in self._entry_dirs():
+            with self._holding(self._lock(folder)):
+                for child in sorted(folder.iterdir()):
+                    if child.name.startswith(".") and (
+                        child.name.endswith(PART_SUFFIX) or child.name.endswith(EXTRACTING_SUFFIX)
+                    ):
+                        problems.append(CacheProblem(child, "leftover of an interrupted run"))
+                self._remove_leftovers(folder)
+                bad = False
+                for child in sorted(folder.iterdir()):
+                    if child.name.startswith(".") or not child.is_file():
+                        continue
+                    checked += 1
+                    actual = self._hash(child, show=True)
+                    marker = self._read_marker(child)
+                    expected = folder.name if verified else (marker or {}).get("sha1", actual)
+                    if actual != expected:
+                        problems.append(
+                            CacheProblem(
+                                child,
+                                f"sha1 is {actual}, expected {expected}; removed (it will be "
+                                f"fetched again when needed)",
+                            )
+                        )
+                        bad = True
+                    elif not self._is_marked(child, expected):
+                        self._write_marker(child, actual, None)
+                if bad:
+                    shutil.rmtree(folder)
+                    continue
+                for child in sorted(folder.iterdir()):
+                    if child.name.startswith(".") or not child.is_dir():
+                        continue
+                    mismatch = _extraction_mismatch(folder, child)
+                    if mismatch:
+                        problems.append(
+                            CacheProblem(child, f"{mismatch}; removed (re-extracted when needed)")
+                        )
+                        shutil.rmtree(child)
+        return VerifyReport(checked=checked, problems=tuple(problems))
+
+    def clean(self, older_than: timedelta | float | None = None) -> CleanReport:
+        """Remove all cached objects, or those unused for ``older_than`` (days if a number).
+
+        Objects being downloaded or extracted by another process right now are left alone and
+        reported as in use.
+        """
+        if isinstance(older_than, int | float):
+            older_than = timedelta(days=older_than)
+        cutoff = time.time() - older_than.total_seconds() if older_than is not None else None
+        removed, in_use = [], []
+        for folder, verified in self._entry_dirs():
+            entry = self._entry(folder, verified)
+            if cutoff is not None and entry.last_used >= cutoff:
+                continue
+            try:
+                with self._holding(self._lock(folder), timeout=0):
+                    shutil.rmtree(folder)
+            except filelock.Timeout:
+                in_use.append(entry)
+                continue
+            logger.info("removed %s (%d bytes)", folder, entry.size)
+            removed.append(entry)
+        return CleanReport(removed=tuple(removed), in_use=tuple(in_use))
+
+
+def _tree_size(folder: Path) -> int:
+    total = 0
+    for base, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(base, name)).st_size
+    return total
+
+
+def _declared_size(zip_path: Path) -> int | None:
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return None  # safe_extract reports it
+
+
+def _extraction_mismatch(folder: Path, extracted: Path) -> str | None:
+    """Why an extracted folder differs from the zip it came from (``None`` if it matches)."""
+    zips = [
+        child
+        for child in folder.iterdir()
+        if child.is_file() and _extract_name(child.name) == extracted.name
+    ]
+    if not zips:
+        return "no zip in the cache produced this folder"
+    try:
+        with zipfile.ZipFile(zips[0]) as archive:
+            for info in archive.infolist():
+                if info.is_dir() or info.filename.replace("\\", "/").startswith("__MACOSX/"):
+                    continue
+                path = extracted.joinpath(*info.filename.replace("\\", "/").split("/"))
+                if not path.is_file():
+                    return f"'{info.filename}' of {zips[0].name} is missing"
+                if path.stat().st_size != info.file_size:
+                    return f"'{info.filename}' differs in size from {zips[0].name}"
+    except (OSError, zipfile.BadZipFile) as error:
+        return f"cannot compare with {zips[0].name} ({error})"
+    return None
+
+
+def find_fetcher(source: Source) -> Fetcher:
+    """The fetcher an installed plugin offers for ``source``; names what to install if none."""
+    from brainio.plugins import get_plugin_manager
+
+    manager = get_plugin_manager()
+    fetcher = manager.hook.brainio_fetcher(
+        location_type=source.location_type, location=source.location
+    )
+    if fetcher is not None:
+        return fetcher
+    location_type = source.location_type
+    distribution = FETCHER_DISTRIBUTIONS.get(location_type.strip().lower())
+    if distribution is None and "://" in source.location:
+        distribution = FETCHER_DISTRIBUTIONS.get(source.location.split("://", 1)[0].lower())
+    if distribution is not None:
+        advice = (
+            f"Install the plugin that provides it: `pip install {distribution}` "
+            f"(distribution {distribution})."
+        )
+    else:
+        plugins = ", ".join(name for name, _ in manager.list_name_plugin()) or "none"
+        advice = (
+            f"No known BrainIO plugin handles '{location_type}' (installed plugins: {plugins}). "
+            f"Install the plugin your catalog's documentation names, or fix the location_type "
+            f"of its catalog row (S3 needs brainio-s3; local and file:// need brainio-local)."
+        )
+    raise PluginMissingError(
+        f"No installed plugin can fetch location_type '{location_type}' "
+        f"({_describe(source)}). {advice}"
+    )
+
+
+__all__ = [
+    "Cache",
+    "CacheEntry",
+    "CacheInfo",
+    "CacheProblem",
+    "CleanReport",
+    "FETCHER_DISTRIBUTIONS",
+    "Fetcher",
+    "HOME_ENV",
+    "UnverifiedFileWarning",
+    "VerifyReport",
+    "find_fetcher",
+    "get_cache",
+    "home",
+]

@@ -1,0 +1,1 @@
+"""The models of this submission: base models in base_models.py, brain models in brain_models.py."""

@@ -1,0 +1,106 @@
+"""Helpers for the submission plugin's tests: the CLI as a subprocess, templates, zips."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from brainio_submission.template import write_template
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``brainio submission ARGS`` in a fresh process."""
+    command = [sys.executable, "-m", "brainio", "submission", *map(str, args)]
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False
+    )
+
+
+def report(*args: str | Path, cwd: Path | None = None,
+           env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """Exit status and JSON report of ``brainio submission ARGS --json``."""
+    result = run_cli(*args, "--json", cwd=cwd, env=env)
+    try:
+        return result.returncode, json.loads(result.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"no JSON report (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def codes(data: dict[str, Any]) -> list[str]:
+    return [problem["code"] for problem in data["problems"]]
+
+
+def only_problem(data: dict[str, Any], code: str) -> dict[str, Any]:
+    """The single problem with ``code`` (failing with the whole report otherwise)."""
+    found = [problem for problem in data["problems"] if problem["code"] == code]
+    assert len(found) == 1, json.dumps(data["problems"], indent=1)
+    return found[0]
+
+
+def line_of(path: Path, text: str) -> int:
+    """1-based number of the first line of ``path`` containing ``text``."""
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def zip_folder(folder: Path, zip_path: Path, arcroot: str | None = None) -> Path:
+    """Zip ``folder`` as a single root folder (with directory entries, like `zip -r`)."""
+    arcroot = arcroot or folder.name
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{arcroot}/", "")
+        for path in sorted(folder.rglob("*")):
+            name = f"{arcroot}/{path.relative_to(folder).as_posix()}"
+            if path.is_dir():
+                archive.writestr(name + "/", "")
+            else:
+                archive.write(path, name)
+    return zip_path
+
+
+@pytest.fixture
+def new_project(tmp_path: Path) -> Callable[..., Path]:
+    """``new_project(kind="base", name="my_model")``: a fresh template project in tmp_path."""
+
+    def make(kind: str = "base", name: str = "my_model") -> Path:
+        write_template(tmp_path / name, kind)
+        return tmp_path / name
+
+    return make
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
+    """(environment, working folder, TMPDIR) for a CLI run whose writes can be inspected."""
+    work = tmp_path / "cwd"
+    temporary = tmp_path / "tmpdir"
+    work.mkdir()
+    temporary.mkdir()
+    env = dict(os.environ, TMPDIR=str(temporary))
+    return env, work, temporary
+
+
+@pytest.fixture
+def sub() -> SimpleNamespace:
+    """The helpers above, for test modules (conftest modules are not importable by name)."""
+    return SimpleNamespace(
+        run_cli=run_cli, report=report, codes=codes, only_problem=only_problem,
+        line_of=line_of, replace_in=replace_in, zip_folder=zip_folder,
+    )
