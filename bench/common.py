@@ -6,10 +6,13 @@ measurement:
 - ``brainio1``: BrainIO 1.1.0 from PyPI in ``.venv-brainio1`` (tests/compat/make_brainio1_env.sh);
 - ``ours``: this project, in the interpreter that runs ``bench/run.py`` (``make bench``).
 
-A benchmark is a module in this folder with ``NAME``, ``TITLE``, ``TARGETS`` (metric -> the
-highest acceptable ratio ours / 1.1.0), ``prepare(work)`` (runs once in the runner, before the
-rounds) and ``measure(side, work) -> dict`` (runs in the subprocess of ``side``), ending with
-``if __name__ == "__main__": worker_main(measure)``. Add it to ``BENCHMARKS`` in run.py.
+A benchmark is a module in this folder with ``NAME``, ``TITLE``, ``SIDES`` (``"brainio1"``
+first, then variants of this project such as ``"ours"``, ``"ours-lazy"``: a side whose name
+starts with ``brainio1`` runs in the 1.1.0 environment), ``TARGETS`` (metric -> the highest
+acceptable ratio ours / 1.1.0, or None to report only), ``prepare(work)`` (runs once in the
+runner, before the rounds) and ``measure(side, work) -> dict`` (runs in a fresh subprocess of
+that side's python; returns metrics), ending with ``if __name__ == "__main__":
+worker_main(measure)``. Add it to ``BENCHMARKS`` in run.py.
 
 This module is imported on both sides, so it uses only the standard library at import time.
 """
@@ -32,7 +35,6 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = Path(os.environ.get("BRAINIO_BENCH_WORK", BENCH / ".work"))
 BRAINIO1_VENV = Path(os.environ.get("BRAINIO1_VENV", REPO / ".venv-brainio1"))
-SIDES = ("brainio1", "ours")
 
 #: The generated MajajHong2015-sized package (see make_package.py).
 STIMULUS_SET_ID = "bench.hvm"
@@ -49,7 +51,7 @@ def package_dir(work: Path = WORK) -> Path:
 
 
 def python_for(side: str) -> Path:
-    if side == "brainio1":
+    if side.startswith("brainio1"):
         return BRAINIO1_VENV / "bin" / "python"
     return Path(sys.executable)
 
@@ -143,6 +145,20 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def warm_imports(*modules: str) -> float:
+    """Import ``modules`` and let xarray import its optional array libraries (dask, where
+    installed) before the clock starts, on both sides alike; returns the seconds it took."""
+    import importlib
+
+    start = time.perf_counter()
+    for module in modules:
+        importlib.import_module(module)
+    import xarray
+
+    xarray.DataArray([0.0], dims=["x"]).copy()  # xarray imports dask lazily on first use
+    return time.perf_counter() - start
+
+
 class Stopwatch:
     """``with Stopwatch() as watch: ...; watch.lap("name")`` records seconds since start."""
 
@@ -161,7 +177,7 @@ class Stopwatch:
 def worker_main(measure: Callable[[str, Path], dict]) -> None:
     """Entry point of a benchmark module run as a worker: print ``measure``'s result as JSON."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--side", choices=SIDES, required=True)
+    parser.add_argument("--side", required=True)
     parser.add_argument("--work", type=Path, default=WORK)
     args = parser.parse_args()
     result = measure(args.side, args.work)

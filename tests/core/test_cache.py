@@ -531,3 +531,56 @@ def test_clean_leaves_objects_in_use(brainio_home: Path, source: Source) -> None
         holder.join()
     assert report.removed == () and [e.key for e in report.in_use] == [source.sha1]
     assert path.exists()
+
+
+# --- hashing and progress bars -------------------------------------------------------------------
+
+
+def test_sha1_hash_matches_hashlib_across_buffers(tmp_path: Path) -> None:
+    import hashlib
+
+    from brainio.hashing import sha1_hash
+
+    data = os.urandom(3 * 4096 + 17)
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    seen: list[int] = []
+    assert sha1_hash(path, buffer_size=4096, callback=seen.append) == hashlib.sha1(data).hexdigest()
+    assert seen == [4096, 4096, 4096, 17]
+    assert sha1_hash(str(path)) == hashlib.sha1(data).hexdigest()
+
+
+@pytest.fixture
+def terminal_stderr(monkeypatch):
+    """A stream attached to a real pseudo-terminal, to stand in for stderr."""
+    import pty
+
+    leader, follower = pty.openpty()
+    stream = os.fdopen(follower, "w")
+    monkeypatch.delenv("BRAINIO_PROGRESS", raising=False)
+    yield stream
+    stream.close()
+    os.close(leader)
+
+
+def test_progress_bar_shown_only_on_a_terminal(terminal_stderr, monkeypatch) -> None:
+    from brainio import progress
+
+    monkeypatch.setattr(sys, "stderr", terminal_stderr)  # here: pytest swaps it between phases
+    with progress.progress_bar(100, "Downloading x") as bar:
+        assert not bar.disable
+        bar.update(100)
+    with progress.enabled(False), progress.progress_bar(100, "quiet") as bar:
+        assert bar.disable
+    monkeypatch.setenv("BRAINIO_PROGRESS", "0")
+    with progress.progress_bar(None, "off by env") as bar:
+        assert bar.disable
+
+
+def test_progress_bar_disabled_when_stderr_is_not_a_terminal(tmp_path: Path, monkeypatch) -> None:
+    from brainio import progress
+
+    with open(tmp_path / "log.txt", "w") as stream:
+        monkeypatch.setattr(sys, "stderr", stream)
+        with progress.progress_bar(10, "to a file") as bar:
+            assert bar.disable

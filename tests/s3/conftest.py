@@ -24,7 +24,6 @@ from pathlib import Path
 import attrs
 import boto3
 import pytest
-
 from brainio import hookimpl
 
 REGION = "us-east-1"
@@ -68,13 +67,20 @@ def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
     }
 
 
-_UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION",
-          "AWS_SECURITY_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+_UNSET = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_REGION",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
 
 
 @pytest.fixture(autouse=True)
-def s3_env(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory,
-           monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def s3_env(
+    moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     """boto3 in this test talks to moto, with fake credentials and short timeouts."""
     home = tmp_path_factory.mktemp("aws")
     for name in _UNSET:
@@ -82,8 +88,9 @@ def s3_env(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory,
     for name in [n for n in __import__("os").environ if n.startswith("BRAINIO_S3_")]:
         monkeypatch.delenv(name)
     env = aws_environment(moto_endpoint, home)
-    env.update({"BRAINIO_S3_READ_TIMEOUT": "5", "BRAINIO_S3_CONNECT_TIMEOUT": "2",
-                "BRAINIO_PROGRESS": "0"})
+    env.update(
+        {"BRAINIO_S3_READ_TIMEOUT": "5", "BRAINIO_S3_CONNECT_TIMEOUT": "2", "BRAINIO_PROGRESS": "0"}
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
@@ -99,8 +106,13 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def s3(moto_endpoint: str):
     """A client straight to moto, for arranging test data (never through the proxy)."""
-    return boto3.client("s3", endpoint_url=moto_endpoint, region_name=REGION,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @pytest.fixture
@@ -116,10 +128,18 @@ def make_bucket(s3) -> Callable[..., str]:
             import json
 
             # AWS checks HEAD against s3:GetObject; moto checks it against "s3:HeadObject"
-            policy = {"Version": "2012-10-17", "Statement": [{
-                "Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
-                "Action": ["s3:GetObject", "s3:HeadObject"],
-                "Resource": f"arn:aws:s3:::{name}/*"}]}
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "PublicRead",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["s3:GetObject", "s3:HeadObject"],
+                        "Resource": f"arn:aws:s3:::{name}/*",
+                    }
+                ],
+            }
             s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
         return name
 
@@ -179,8 +199,11 @@ class FaultProxy:
 
     def gets(self, key: str | None = None) -> list[Request]:
         """GET requests seen (for ``key`` when given)."""
-        return [r for r in self.requests if r.method == "GET"
-                and (key is None or r.target.split("?")[0].endswith("/" + key))]
+        return [
+            r
+            for r in self.requests
+            if r.method == "GET" and (key is None or r.target.split("?")[0].endswith("/" + key))
+        ]
 
     def _take(self, queue: list) -> object:
         with self._lock:
@@ -196,8 +219,11 @@ class FaultProxy:
         with self._lock:
             self.requests.append(Request(method, target, signed))
         if self.deny_signed and signed:
-            client.sendall(_error_response(403, "InvalidAccessKeyId",
-                                           "The AWS Access Key Id you provided does not exist."))
+            client.sendall(
+                _error_response(
+                    403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist."
+                )
+            )
             return
         with self._lock:
             actions = [a for m, a in self._before if m == method]
@@ -210,8 +236,11 @@ class FaultProxy:
             return
         reset = self._take(self._resets) if method == "GET" else None
         stall = self._take(self._stalls) if method == "GET" and reset is None else None
-        headers = [line for line in lines[1:] if line and not line.lower().startswith(
-            ("connection:", "keep-alive:"))]
+        headers = [
+            line
+            for line in lines[1:]
+            if line and not line.lower().startswith(("connection:", "keep-alive:"))
+        ]
         request = "\r\n".join([lines[0], *headers, "Connection: close", "", ""]).encode("latin-1")
         with socket.create_connection(self.upstream) as upstream:
             upstream.sendall(request + body)
@@ -264,11 +293,15 @@ def _close_after(answer: bytes) -> bytes:
 
 
 def _error_response(status: int, code: str, message: str) -> bytes:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
-            f"<Message>{message}</Message></Error>").encode()
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error>"
+    ).encode()
     reason = {403: "Forbidden", 500: "Internal Server Error", 503: "Service Unavailable"}
-    head = (f"HTTP/1.1 {status} {reason.get(status, 'Error')}\r\nContent-Type: application/xml\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {reason.get(status, 'Error')}\r\nContent-Type: application/xml\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
     return head.encode() + body
 
 
@@ -311,15 +344,22 @@ class Packaged:
     assembly: object
 
 
-def _package_example(tmp_path: Path, target: str, catalog_path: Path, *, stimuli: int = 6,
-                    neuroids: int = 4, repetitions: int = 2, name: str | None = None) -> Packaged:
+def _package_example(
+    tmp_path: Path,
+    target: str,
+    catalog_path: Path,
+    *,
+    stimuli: int = 6,
+    neuroids: int = 4,
+    repetitions: int = 2,
+    name: str | None = None,
+) -> Packaged:
     """Package a small stimulus set and a NeuroidAssembly to ``target`` (``s3://bucket/folder``)
     with the S3 uploader and append their rows to ``catalog_path``."""
     import zipfile
 
     import numpy as np
     import pandas as pd
-
     from brainio.assemblies import NeuroidAssembly
     from brainio.catalog_append import append_rows
     from brainio.netcdf import write_netcdf
@@ -334,18 +374,25 @@ def _package_example(tmp_path: Path, target: str, catalog_path: Path, *, stimuli
     ids = [f"stim_{i}" for i in range(stimuli)]
     csv_path = work / f"stimulus_{set_id.replace('.', '_')}.csv"
     zip_path = work / f"stimulus_{set_id.replace('.', '_')}.zip"
-    pd.DataFrame({"stimulus_id": ids, "label": [f"label{i % 3}" for i in range(stimuli)],
-                  "filename": [f"{i}.png" for i in ids]}).to_csv(csv_path, index=False)
+    pd.DataFrame(
+        {
+            "stimulus_id": ids,
+            "label": [f"label{i % 3}" for i in range(stimuli)],
+            "filename": [f"{i}.png" for i in ids],
+        }
+    ).to_csv(csv_path, index=False)
     with zipfile.ZipFile(zip_path, "w") as archive:
         for stimulus_id in ids:
             archive.writestr(f"{stimulus_id}.png", rng.bytes(200))
     presentations = stimuli * repetitions
     assembly = NeuroidAssembly(
         rng.normal(size=(presentations, neuroids)).astype("float32"),
-        coords={"stimulus_id": ("presentation", ids * repetitions),
-                "repetition": ("presentation", np.repeat(np.arange(repetitions), stimuli)),
-                "neuroid_id": ("neuroid", [f"n{i}" for i in range(neuroids)]),
-                "region": ("neuroid", ["IT"] * neuroids)},
+        coords={
+            "stimulus_id": ("presentation", ids * repetitions),
+            "repetition": ("presentation", np.repeat(np.arange(repetitions), stimuli)),
+            "neuroid_id": ("neuroid", [f"n{i}" for i in range(neuroids)]),
+            "region": ("neuroid", ["IT"] * neuroids),
+        },
         dims=["presentation", "neuroid"],
     )
     assembly.attrs["stimulus_set_identifier"] = set_id
@@ -355,20 +402,48 @@ def _package_example(tmp_path: Path, target: str, catalog_path: Path, *, stimuli
     upload = get_plugin_manager().hook.brainio_uploader(target=target)
     from brainio.hashing import sha1_hash
 
-    def row(path: Path, identifier: str, lookup_type: str, cls: str | None, sha1: str,
-            stimulus_set_identifier: str | None = None) -> LookupRow:
+    def row(
+        path: Path,
+        identifier: str,
+        lookup_type: str,
+        cls: str | None,
+        sha1: str,
+        stimulus_set_identifier: str | None = None,
+    ) -> LookupRow:
         stored = upload(path, path.name)
-        return LookupRow(identifier=identifier, lookup_type=lookup_type, class_name=cls,
-                         location_type=stored.location_type, location=stored.location,
-                         sha1=sha1, stimulus_set_identifier=stimulus_set_identifier,
-                         extra={"version_id": stored.version_id or ""})
+        return LookupRow(
+            identifier=identifier,
+            lookup_type=lookup_type,
+            class_name=cls,
+            location_type=stored.location_type,
+            location=stored.location,
+            sha1=sha1,
+            stimulus_set_identifier=stimulus_set_identifier,
+            extra={"version_id": stored.version_id or ""},
+        )
 
-    append_rows(catalog_path, [
-        row(csv_path, set_id, "stimulus_set", "StimulusSet", sha1_hash(csv_path)),
-        row(zip_path, set_id, "stimulus_set", None, sha1_hash(zip_path)),
-    ], catalog_name="s3test")
-    append_rows(catalog_path, [row(nc_path, assembly_id, "assembly", "NeuroidAssembly", nc_sha1,
-                                   stimulus_set_identifier=set_id)], catalog_name="s3test")
+    append_rows(
+        catalog_path,
+        [
+            row(csv_path, set_id, "stimulus_set", "StimulusSet", sha1_hash(csv_path)),
+            row(zip_path, set_id, "stimulus_set", None, sha1_hash(zip_path)),
+        ],
+        catalog_name="s3test",
+    )
+    append_rows(
+        catalog_path,
+        [
+            row(
+                nc_path,
+                assembly_id,
+                "assembly",
+                "NeuroidAssembly",
+                nc_sha1,
+                stimulus_set_identifier=set_id,
+            )
+        ],
+        catalog_name="s3test",
+    )
     keys = tuple(p.name for p in (csv_path, zip_path, nc_path))
     return Packaged(catalog_path, set_id, assembly_id, keys, assembly)
 

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from brainio.errors import AccessDeniedError, FetchError
 from brainio.plugins import get_plugin_manager
 from brainio.records import Source
@@ -64,8 +63,9 @@ def test_every_location_form_fetches_the_object(s3, make_bucket, moto_endpoint, 
         assert fetched(tmp_path, location) == content, location
 
 
-def test_brainio_endpoint_setting_overrides_aws_settings(s3, make_bucket, moto_endpoint,
-                                                         dead_endpoint, monkeypatch, tmp_path) -> None:
+def test_brainio_endpoint_setting_overrides_aws_settings(
+    s3, make_bucket, moto_endpoint, dead_endpoint, monkeypatch, tmp_path
+) -> None:
     bucket = make_bucket()
     s3.put_object(Bucket=bucket, Key="k.csv", Body=b"a,b\n")
     monkeypatch.setenv("AWS_ENDPOINT_URL", dead_endpoint)
@@ -73,8 +73,9 @@ def test_brainio_endpoint_setting_overrides_aws_settings(s3, make_bucket, moto_e
     assert fetched(tmp_path, f"https://{bucket}.s3.amazonaws.com/k.csv") == b"a,b\n"
 
 
-def test_aws_endpoint_url_s3_is_honoured(s3, make_bucket, moto_endpoint, dead_endpoint,
-                                         monkeypatch, tmp_path) -> None:
+def test_aws_endpoint_url_s3_is_honoured(
+    s3, make_bucket, moto_endpoint, dead_endpoint, monkeypatch, tmp_path
+) -> None:
     bucket = make_bucket()
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     monkeypatch.setenv("AWS_ENDPOINT_URL", dead_endpoint)
@@ -106,8 +107,9 @@ def test_two_versions_of_one_key_are_each_fetched(s3, make_bucket, tmp_path) -> 
     assert fetched(tmp_path, location) == b"version two"
 
 
-def test_the_null_version_is_the_object_written_before_versioning(s3, make_bucket,
-                                                                   tmp_path) -> None:
+def test_the_null_version_is_the_object_written_before_versioning(
+    s3, make_bucket, tmp_path
+) -> None:
     bucket = make_bucket(versioned=False)
     s3.put_object(Bucket=bucket, Key="k", Body=b"before versioning")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -155,8 +157,9 @@ def test_private_object_without_credentials_is_denied(s3, make_bucket, tmp_path)
     assert "[" not in message  # one error, not a list of two
 
 
-def test_refused_signature_is_retried_unsigned_for_public_data(s3, make_bucket, proxy,
-                                                                tmp_path) -> None:
+def test_refused_signature_is_retried_unsigned_for_public_data(
+    s3, make_bucket, proxy, tmp_path
+) -> None:
     bucket = make_bucket(public=True)
     s3.put_object(Bucket=bucket, Key="public.nc", Body=b"public numbers")
     proxy.deny_signed = True
@@ -165,20 +168,23 @@ def test_refused_signature_is_retried_unsigned_for_public_data(s3, make_bucket, 
     assert not proxy.requests[-1].signed
 
 
-def test_refused_signature_and_private_data_is_one_clear_error(s3, make_bucket, proxy,
-                                                                tmp_path) -> None:
+def test_refused_signature_and_private_data_is_one_clear_error(
+    s3, make_bucket, proxy, tmp_path
+) -> None:
     bucket = make_bucket()
     s3.put_object(Bucket=bucket, Key="held-out.nc", Body=b"private")
     proxy.deny_signed = True
-    with pytest.raises(AccessDeniedError,
-                       match="with your AWS credentials and without them") as info:
+    with pytest.raises(
+        AccessDeniedError, match="with your AWS credentials and without them"
+    ) as info:
         fetched(tmp_path, f"s3://{bucket}/held-out.nc")
     assert f"bucket '{bucket}'" in str(info.value)
     assert "AWS_PROFILE" in str(info.value)
 
 
-def test_credentials_never_appear_in_errors_or_logs(s3, make_bucket, proxy, monkeypatch,
-                                                    caplog, tmp_path) -> None:
+def test_credentials_never_appear_in_errors_or_logs(
+    s3, make_bucket, proxy, monkeypatch, caplog, tmp_path
+) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIADONOTLEAK0000001")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SecretDoNotLeak/abcdefghijklmnop")
     bucket = make_bucket()
@@ -206,10 +212,22 @@ def test_missing_key(make_bucket, tmp_path) -> None:
 def test_missing_version(s3, make_bucket, tmp_path) -> None:
     bucket = make_bucket()
     s3.put_object(Bucket=bucket, Key="k.nc", Body=b"x")
-    with pytest.raises(S3ObjectNotFoundError,
-                       match=r"Version 'H8u9POg3GffsLpQM6XdLUwdgUIp25eIm' .* does not exist") as info:
+    with pytest.raises(
+        S3ObjectNotFoundError, match=r"Version 'H8u9POg3GffsLpQM6XdLUwdgUIp25eIm' .* does not exist"
+    ) as info:
         fetched(tmp_path, f"s3://{bucket}/k.nc", "H8u9POg3GffsLpQM6XdLUwdgUIp25eIm")
     assert "update the catalog's version_id" in str(info.value)
+
+
+def test_a_version_id_on_an_unversioned_bucket(s3, make_bucket, tmp_path) -> None:
+    bucket = make_bucket(versioned=False)
+    s3.put_object(Bucket=bucket, Key="k.nc", Body=b"x")
+    with pytest.raises(
+        S3ObjectNotFoundError,
+        match=r"rejected version id 'EoSt2r7Gzpj_K84RT8hVCbl0zoP3I3FK'.*not "
+        r"versioned.*clear the catalog's version_id",
+    ):
+        fetched(tmp_path, f"s3://{bucket}/k.nc", "EoSt2r7Gzpj_K84RT8hVCbl0zoP3I3FK")
 
 
 def test_missing_bucket(tmp_path) -> None:
@@ -237,18 +255,22 @@ def test_503_answers_are_retried(s3, make_bucket, proxy, tmp_path) -> None:
     assert len(proxy.requests) >= 4  # 2 refused, then HEAD and GET
 
 
-def test_a_server_that_keeps_failing_is_one_clear_error(s3, make_bucket, proxy, monkeypatch,
-                                                       tmp_path) -> None:
+def test_a_server_that_keeps_failing_is_one_clear_error(
+    s3, make_bucket, proxy, monkeypatch, tmp_path
+) -> None:
     bucket = make_bucket()
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     monkeypatch.setenv("BRAINIO_S3_MAX_ATTEMPTS", "2")
     proxy.fail(10, status=503)
-    with pytest.raises(S3EndpointError, match=r"kept failing .* \(503 Service Unavailable\) after every"):
+    with pytest.raises(
+        S3EndpointError, match=r"kept failing .* \(503 Service Unavailable\) after every"
+    ):
         fetched(tmp_path, f"s3://{bucket}/k")
 
 
-def test_dropped_connections_mid_download_recover(s3, make_bucket, proxy, monkeypatch,
-                                                  tmp_path) -> None:
+def test_dropped_connections_mid_download_recover(
+    s3, make_bucket, proxy, monkeypatch, tmp_path
+) -> None:
     monkeypatch.setenv("BRAINIO_S3_MULTIPART_THRESHOLD", str(64 * 1024))
     monkeypatch.setenv("BRAINIO_S3_MULTIPART_CHUNKSIZE", str(64 * 1024))
     bucket = make_bucket()

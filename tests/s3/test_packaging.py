@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 import brainio.loading
-from brainio.hashing import sha1_hash
-from brainio_s3.errors import S3ObjectExistsError
+import numpy as np
 
 
-def test_packaged_data_load_back_through_a_catalog(make_bucket, s3, tmp_path, register_catalog,
-                                                   package_example) -> None:
+def test_packaged_data_load_back_through_a_catalog(
+    make_bucket, s3, tmp_path, register_catalog, package_example
+) -> None:
     bucket = make_bucket()
     catalog = tmp_path / "catalog" / "lookup.csv"
     catalog.parent.mkdir()
@@ -32,7 +29,8 @@ def test_packaged_data_load_back_through_a_catalog(make_bucket, s3, tmp_path, re
 
     text = catalog.read_text()
     assert f"https://{bucket}.s3.amazonaws.com/brainio-test/assy_" in text
-    versions = {v["Key"]: v["VersionId"]
-                for v in s3.list_object_versions(Bucket=bucket)["Versions"]}
+    versions = {
+        v["Key"]: v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]
+    }
     for key, version in versions.items():
         assert version in text, key  # every row records its object's version id

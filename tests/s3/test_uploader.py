@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from brainio.errors import AccessDeniedError, PackagingError
 from brainio.plugins import get_plugin_manager
 from brainio_s3.errors import S3ObjectExistsError
@@ -20,8 +19,9 @@ def uploader(target: str) -> S3Uploader:
 
 def test_only_s3_targets_are_taken() -> None:
     assert get_plugin_manager().hook.brainio_uploader(target="s3://bucket/folder") is not None
-    assert not isinstance(get_plugin_manager().hook.brainio_uploader(target="file:///tmp/x"),
-                          S3Uploader)
+    assert not isinstance(
+        get_plugin_manager().hook.brainio_uploader(target="file:///tmp/x"), S3Uploader
+    )
 
 
 def test_upload_records_location_and_version(s3, make_bucket, tmp_path) -> None:
@@ -85,8 +85,7 @@ def test_multipart_upload(s3, make_bucket, monkeypatch, tmp_path) -> None:
     assert s3.get_object(Bucket=bucket, Key="f/big.nc")["Body"].read() == content
 
 
-def test_multipart_upload_does_not_overwrite(s3, make_bucket, proxy, monkeypatch,
-                                            tmp_path) -> None:
+def test_multipart_upload_does_not_overwrite(s3, make_bucket, proxy, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("BRAINIO_S3_MULTIPART_THRESHOLD", str(1024 * 1024))
     monkeypatch.setenv("BRAINIO_S3_MULTIPART_CHUNKSIZE", str(1024 * 1024))  # raised to 5 MiB
     bucket = make_bucket()

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
 from brainio_submission.template import write_template
+from brainio_submission.validate import validate
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None,
@@ -34,6 +34,12 @@ def report(*args: str | Path, cwd: Path | None = None,
         return result.returncode, json.loads(result.stdout)
     except json.JSONDecodeError:
         pytest.fail(f"no JSON report (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def validate_report(path: Path, max_size_mb: float = 50.0) -> tuple[int, dict[str, Any]]:
+    """What ``validate PATH --json`` reports, from the library in this process (fast)."""
+    problems = validate(path, max_size_mb)
+    return int(bool(problems)), {"problems": [problem.to_dict() for problem in problems]}
 
 
 def codes(data: dict[str, Any]) -> list[str]:
@@ -101,6 +107,6 @@ def isolated_env(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
 def sub() -> SimpleNamespace:
     """The helpers above, for test modules (conftest modules are not importable by name)."""
     return SimpleNamespace(
-        run_cli=run_cli, report=report, codes=codes, only_problem=only_problem,
+        run_cli=run_cli, report=report, validate=validate_report, codes=codes, only_problem=only_problem,
         line_of=line_of, replace_in=replace_in, zip_folder=zip_folder,
     )

@@ -1,4 +1,8 @@
-"""Each validation rule broken once: the CLI reports its code, file and line, and exits 1."""
+"""Each validation rule broken once: its code, file and line are reported.
+
+Most cases call the library (``brainio_submission.validate``) in this process to stay fast;
+the tests that go through the CLI check its exit status, options and JSON.
+"""
 
 from __future__ import annotations
 
@@ -49,7 +53,8 @@ def missing_dependencies(project, sub):
 def missing_dependencies_setup_py(project, sub):
     (project / "pyproject.toml").unlink()
     (project / "setup.py").write_text(
-        "from setuptools import setup\n\nsetup(\n    name='my_model',\n    packages=['models'],\n)\n"
+        "from setuptools import setup\n\nsetup(\n    name='my_model',\n"
+        "    packages=['models'],\n)\n"
     )
     return "setup.py", 3
 
@@ -136,7 +141,7 @@ RULES = {
 def test_each_rule_broken_once(case, new_project, sub):
     project = new_project()
     expected_file, expected_line = RULES[case](project, sub)
-    status, data = sub.report("validate", project)
+    status, data = sub.validate(project)
     assert status == 1
     problem = sub.only_problem(data, case.split("/")[0])
     assert (problem["file"], problem["line"]) == (expected_file, expected_line)
@@ -164,7 +169,7 @@ def test_paths_inside_functions_and_main_blocks_are_allowed(new_project, sub):
         file.write('\n\ndef load():\n    return open("/data/weights.bin", "rb")\n'
                    '\n\nif __name__ == "__main__":\n    print(open("/tmp/log.txt").read())\n'
                    '\nSEPARATED = "a/b".split("/")\n')
-    status, data = sub.report("validate", project)
+    status, data = sub.validate(project)
     assert (status, data["problems"]) == (0, [])
 
 
@@ -172,7 +177,7 @@ def test_model_list_computed_at_run_time_is_accepted(new_project, sub):
     project = new_project()
     sub.replace_in(project / BASE, 'return ["example_random_projection"]',
                    'return [name for name in ["example_random_projection"]]')
-    status, data = sub.report("validate", project)
+    status, data = sub.validate(project)
     assert (status, data["problems"]) == (0, [])
 
 
@@ -182,7 +187,7 @@ def test_dependencies_in_setup_py_are_enough(new_project, sub):
     (project / "setup.py").write_text(
         "from setuptools import setup\n\nsetup(name='m', install_requires=['numpy'])\n"
     )
-    status, data = sub.report("validate", project)
+    status, data = sub.validate(project)
     assert (status, data["problems"]) == (0, [])
 
 
@@ -195,9 +200,9 @@ def test_size_limit(new_project, tmp_path, sub):
     assert (problem["file"], problem["line"]) == (str(project), None)
     assert "more than the 0.25 MB limit" in problem["message"]
     archive = sub.zip_folder(project, tmp_path / "big.zip")
-    status, data = sub.report("validate", archive, "--max-size-mb", "0.25")
+    status, data = sub.validate(archive, max_size_mb=0.25)
     assert sub.codes(data) == ["too-large"]
-    assert sub.report("validate", archive)[0] == 0  # the default limit is 50 MB
+    assert sub.validate(archive)[0] == 0  # the default limit is 50 MB
 
 
 def test_zip_needs_one_root_folder(new_project, tmp_path, sub):
@@ -206,7 +211,7 @@ def test_zip_needs_one_root_folder(new_project, tmp_path, sub):
     sub.zip_folder(project, two_roots)
     with zipfile.ZipFile(two_roots, "a") as archive:
         archive.writestr("other/readme.txt", "second root")
-    status, data = sub.report("validate", two_roots)
+    status, data = sub.validate(two_roots)
     problem = sub.only_problem(data, "root-folder")
     assert (status, problem["file"], problem["line"]) == (1, str(two_roots), None)
     assert "'my_model', 'other'" in problem["message"]
@@ -216,7 +221,7 @@ def test_zip_needs_one_root_folder(new_project, tmp_path, sub):
         for path in project.rglob("*"):
             if path.is_file():
                 archive.write(path, path.relative_to(project).as_posix())
-    status, data = sub.report("validate", flat)
+    status, data = sub.validate(flat)
     assert sub.codes(data) == ["root-folder"]
 
 
@@ -226,7 +231,7 @@ def test_macosx_folder_and_hidden_files_are_ignored(new_project, tmp_path, sub):
     with zipfile.ZipFile(archive, "a") as handle:
         handle.writestr("__MACOSX/my_model/._pyproject.toml", b"\x00\x05\x16\x07")
         handle.writestr(".DS_Store", b"\x00")
-    status, data = sub.report("validate", archive)
+    status, data = sub.validate(archive)
     assert (status, data["problems"]) == (0, [])
 
 
@@ -273,7 +278,7 @@ def test_plugin_layout_is_accepted(tmp_path, sub):
 def test_plugin_without_test_py(tmp_path, sub):
     root = tmp_path / "plugin_submission"
     (make_plugin(root) / "test.py").unlink()
-    status, data = sub.report("validate", root)
+    status, data = sub.validate(root)
     problem = sub.only_problem(data, "missing-plugin-file")
     assert (status, problem["file"], problem["line"]) == (1, "models/my_net/test.py", None)
 
@@ -282,7 +287,7 @@ def test_plugin_without_registration(tmp_path, sub):
     root = tmp_path / "plugin_submission"
     init = make_plugin(root) / "__init__.py"
     init.write_text("# model_registry['my_net'] = None\n")
-    status, data = sub.report("validate", root)
+    status, data = sub.validate(root)
     problem = sub.only_problem(data, "missing-registration")
     assert (status, problem["file"], problem["line"]) == (1, "models/my_net/__init__.py", None)
 
@@ -290,7 +295,7 @@ def test_plugin_without_registration(tmp_path, sub):
 def test_plugin_identifier_with_hyphen(tmp_path, sub):
     root = tmp_path / "plugin_submission"
     init = make_plugin(root, identifier="my-net") / "__init__.py"
-    status, data = sub.report("validate", root)
+    status, data = sub.validate(root)
     problem = sub.only_problem(data, "hyphen-in-identifier")
     expected_line = sub.line_of(init, "model_registry['my-net']")
     assert (status, problem["file"], problem["line"]) == (

@@ -7,7 +7,6 @@ import sys
 import tomllib
 
 import pytest
-
 from brainio_submission.errors import SubmissionError
 from brainio_submission.template import write_template
 

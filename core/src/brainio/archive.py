@@ -181,8 +181,7 @@ def _check(
                     ArchiveProblem(
                         "nested-archive",
                         name,
-                        f"is an archive nested {depth + 1} deep "
-                        f"(limit {limits.max_nesting_depth})",
+                        f"is an archive nested {depth + 1} deep (limit {limits.max_nesting_depth})",
                     )
                 )
             elif info.filename.lower().endswith(".zip") and not (info.flag_bits & 0x1):
@@ -260,15 +259,11 @@ def check_archive(
 def _refuse(zip_path: Path, problems: Iterable[ArchiveProblem], written: bool = False) -> None:
     problems = list(problems)
     lines = "\n".join(f"  - {problem}" for problem in problems)
-    outcome = (
-        "What was extracted has been removed."
-        if written
-        else "Nothing was extracted."
-    )
+    outcome = "What was extracted has been removed." if written else "Nothing was extracted."
     error = UnsafeArchiveError(
         f"Refusing to extract {zip_path}: {len(problems)} problem(s) found.\n{lines}\n"
-        f"{outcome} The archive is broken or malicious; get a clean copy from its source "
-        f"(or re-create it without these entries)."
+        f"{outcome} Get a clean copy of the archive from its source (or re-create it without "
+        f"these entries), and extract it into an empty folder."
     )
     error.problems = problems  # type: ignore[attr-defined]
     raise error

@@ -27,7 +27,7 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -590,37 +590,93 @@ def gather_indexes(assembly: xr.DataArray) -> xr.DataArray:
     becomes the level ``<dim>_level_0`` (as in 1.x). A lone coordinate makes a one-level
     MultiIndex, so it keeps its name. Each MultiIndex is built once; data are not copied.
     """
+    return _gather(assembly)
+
+
+class _Level(NamedTuple):
+    """A MultiIndex level as pandas stores it: ``codes`` into ``uniques`` (-1: missing)."""
+
+    codes: np.ndarray
+    uniques: pd.Index
+    dtype: np.dtype  # of the coordinate xarray shows for the level
+
+
+def _factorize(values: np.ndarray, dtype: np.dtype | None = None) -> _Level:
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError:  # values of mixed types cannot be sorted
+        codes, uniques = pd.factorize(values)
+    dtype = np.asarray(values).dtype if dtype is None else dtype
+    if isinstance(uniques, np.ndarray):  # keep numpy's dtype (pandas 3 would infer "str")
+        uniques = pd.Index(uniques, dtype=uniques.dtype, copy=False)
+    return _Level(codes, pd.Index(uniques), _with_missing(dtype, codes))
+
+
+def _with_missing(dtype: np.dtype, codes: np.ndarray) -> np.dtype:
+    """The dtype that can show the level's values, NaN included if some are missing."""
+    if dtype.kind in "iu" and (codes < 0).any():
+        return np.dtype(np.float64)
+    if dtype.kind in "bUS" and (codes < 0).any():
+        return np.dtype(object)
+    return dtype
+
+
+def _multiindex_coords(dim: Hashable, levels: Mapping[Hashable, _Level]) -> xr.Coordinates:
+    """The coordinates (``dim`` and its levels) of one MultiIndex built from codes, no copying."""
+    mindex = pd.MultiIndex(
+        levels=[level.uniques for level in levels.values()],
+        codes=[level.codes for level in levels.values()],
+        names=list(levels),
+        verify_integrity=False,
+    )
+    dtypes = {name: level.dtype for name, level in levels.items()}
+    return xr.Coordinates.from_xindex(PandasMultiIndex(mindex, dim, level_coords_dtype=dtypes))
+
+
+def _gather(
+    assembly: xr.DataArray,
+    known: Mapping[Hashable, _Level] | None = None,
+    extra: Mapping[Hashable, Mapping[Hashable, _Level]] | None = None,
+) -> xr.DataArray:
+    """:func:`gather_indexes`, with levels already factorized: ``known`` for coordinates of
+    ``assembly``, ``extra[dim]`` for new levels appended to ``dim`` (the stimulus-set merge)."""
+    known, extra = known or {}, extra or {}
     variables = assembly.coords.variables
     indexes = assembly.xindexes
-    groups: dict[Hashable, dict[Hashable, xr.Variable]] = {}
+    groups: dict[Hashable, dict[Hashable, _Level]] = {}
     replaced: dict[Hashable, Hashable] = {}  # old coordinate name -> dim of its new index
     for dim in dict.fromkeys(assembly.dims):
         unindexed = [
             name for name, variable in variables.items()
             if variable.dims == (dim,) and name not in indexes
         ]
-        if not unindexed:
+        if not unindexed and not extra.get(dim):
             continue
-        levels: dict[Hashable, xr.Variable] = {}
+        levels: dict[Hashable, _Level] = {}
         index = indexes.get(dim)
-        if isinstance(index, PandasMultiIndex):
-            for level in index.index.names:
-                levels[level] = variables[level].to_base_variable()
-                replaced[level] = dim
+        if isinstance(index, PandasMultiIndex):  # append to it, reusing its codes
+            for position, name in enumerate(index.index.names):
+                levels[name] = _Level(
+                    index.index.codes[position],
+                    index.index.levels[position],
+                    index.level_coords_dtype[name],
+                )
+                replaced[name] = dim
         elif index is not None and dim in variables:
-            levels[f"{dim}_level_0"] = variables[dim].to_base_variable()
+            levels[f"{dim}_level_0"] = _factorize(variables[dim].values, variables[dim].dtype)
         if dim in variables:
             replaced[dim] = dim
         for name in unindexed:
-            levels[name] = variables[name]
+            variable = variables[name]
+            levels[name] = known[name] if name in known else _factorize(
+                variable.values, variable.dtype
+            )
             replaced[name] = dim
+        levels.update(extra.get(dim, {}))
         groups[dim] = levels
     if not groups:
         return assembly
-    new_coords = {
-        dim: xr.Coordinates.from_xindex(PandasMultiIndex.from_variables(levels, options={}))
-        for dim, levels in groups.items()
-    }
+    new_coords = {dim: _multiindex_coords(dim, levels) for dim, levels in groups.items()}
     coords: dict[Hashable, xr.Variable] = {}
     new_indexes = {name: index for name, index in indexes.items() if name not in replaced}
     for name, variable in variables.items():
@@ -632,6 +688,9 @@ def gather_indexes(assembly: xr.DataArray) -> xr.DataArray:
             gathered = new_coords.pop(dim)
             coords.update(gathered.variables)
             new_indexes.update(gathered.xindexes)
+    for gathered in new_coords.values():  # dims that had only new levels
+        coords.update(gathered.variables)
+        new_indexes.update(gathered.xindexes)
     return type(assembly)(
         assembly.variable, coords, name=assembly.name, indexes=new_indexes, fastpath=True
     )
@@ -719,7 +778,7 @@ class AssemblyLoader:
         self.chunks = chunks
 
     def load(self) -> DataAssembly:
-        return self._finish(self._prepare(self._read()))
+        return self._build(self._read())
 
     def _read(self) -> xr.DataArray:
         """The stored array: levels as plain coordinates, dask-backed if ``chunks`` is set."""
@@ -729,12 +788,14 @@ class AssemblyLoader:
         result = self.correct_dimension_coordinate_names(result)
         return self.correct_stimulus_id_name(result)
 
-    def _prepare(self, raw: xr.DataArray) -> xr.DataArray:
-        """Add metadata to the plain array before its indexes are built (once)."""
-        return raw
-
-    def _finish(self, raw: xr.DataArray) -> DataAssembly:
-        gathered = gather_indexes(raw)
+    def _build(
+        self,
+        raw: xr.DataArray,
+        known: Mapping[Hashable, _Level] | None = None,
+        extra: Mapping[Hashable, Mapping[Hashable, _Level]] | None = None,
+    ) -> DataAssembly:
+        """Build the indexes of the plain array (once) and make it an ``assembly_class``."""
+        gathered = _gather(raw, known=known, extra=extra)
         return self.assembly_class(
             gathered.variable,
             dict(gathered.coords.variables),
@@ -798,10 +859,10 @@ class StimulusReferenceAssemblyLoader(AssemblyLoader):
 class StimulusMergeAssemblyLoader(StimulusReferenceAssemblyLoader):
     """Loads an assembly and adds its stimulus set's columns as ``presentation`` levels."""
 
-    def _prepare(self, raw: xr.DataArray) -> xr.DataArray:
+    def _build(self, raw: xr.DataArray, known=None, extra=None) -> DataAssembly:
         if self.stimulus_set is None:
-            return raw
-        return _merge_stimulus_columns(raw, self.stimulus_set, where=f"'{self.file_path}'")
+            return super()._build(raw, known=known, extra=extra)
+        return self._merge(raw, self.stimulus_set)
 
     def merge_stimulus_set_meta(
         self, assy: xr.DataArray, stimulus_set: pd.DataFrame
@@ -809,11 +870,13 @@ class StimulusMergeAssemblyLoader(StimulusReferenceAssemblyLoader):
         """Add every column of ``stimulus_set`` as a ``presentation`` level, by ``stimulus_id``.
 
         Columns the assembly already has keep the assembly's values; presentations whose
-        stimulus is not in the set get NaN.
+        stimulus is not in the set get NaN. Duplicate ids in the set raise FormatError.
         """
-        plain = _reset_dim(assy, PRESENTATION_DIM)
-        merged = _merge_stimulus_columns(plain, stimulus_set, where=f"'{self.file_path}'")
-        return self._finish(merged)
+        return self._merge(_reset_dim(assy, PRESENTATION_DIM), stimulus_set)
+
+    def _merge(self, plain: xr.DataArray, stimulus_set: pd.DataFrame) -> DataAssembly:
+        known, new_levels = _stimulus_set_levels(plain, stimulus_set, where=f"'{self.file_path}'")
+        return super()._build(plain, known=known, extra={PRESENTATION_DIM: new_levels})
 
 
 class GroupAppendAssemblyLoader(StimulusReferenceAssemblyLoader):
@@ -888,10 +951,19 @@ def _reset_dim(assembly: xr.DataArray, dim: Hashable) -> xr.DataArray:
     return plain
 
 
-def _merge_stimulus_columns(
+def _stimulus_set_levels(
     assembly: xr.DataArray, stimulus_set: pd.DataFrame, where: str
-) -> xr.DataArray:
-    """Add the stimulus set's columns as plain ``presentation`` coordinates, by ``stimulus_id``."""
+) -> tuple[dict[Hashable, _Level], dict[Hashable, _Level]]:
+    """The stimulus set's columns as new ``presentation`` levels, matched on ``stimulus_id``.
+
+    One hash lookup of the presentations' ``stimulus_id`` in the set's ids gives, for every
+    column, the level codes (the column factorized over its few rows, taken at the matches),
+    so no presentation-long column is materialized or factorized. Columns the assembly already
+    has are skipped (its values win); unmatched presentations get missing values (NaN).
+
+    :returns: ``(known, new)``: the factorized ``stimulus_id`` level (when every presentation
+        matched) and the new levels, both by name.
+    """
     set_name = getattr(stimulus_set, "identifier", None)
     set_name = f"stimulus set '{set_name}'" if set_name else "the stimulus set"
     if STIMULUS_ID not in stimulus_set.columns:
@@ -913,32 +985,33 @@ def _merge_stimulus_columns(
     if len(duplicated):
         shown = list(dict.fromkeys(duplicated.tolist()))
         raise FormatError(
-            f"{set_name.capitalize()} lists the stimulus_id(s) {shown[:10]}"
+            f"{set_name[0].upper()}{set_name[1:]} lists the stimulus_id(s) {shown[:10]}"
             f"{' and more' if len(shown) > 10 else ''} more than once, so the assembly {where} "
             "cannot be matched to it. Each stimulus_id must be unique; fix the stimulus set's CSV."
         )
-    indexer = pd.Index(ids.to_numpy()).get_indexer(assembly.coords[STIMULUS_ID].values)
+    set_ids = pd.Index(ids.to_numpy())
+    assembly_ids = assembly.coords[STIMULUS_ID].variable
+    indexer = set_ids.get_indexer(assembly_ids.values)
     missing = indexer < 0
     if missing.any():
         logger.info(
             "%d presentations of %s have no row in %s; their metadata are NaN.",
             int(missing.sum()), where, set_name,
         )
+    known = {}
+    if not missing.any() and not set_ids.hasnans:  # the lookup is a factorization already
+        known[STIMULUS_ID] = _Level(indexer, set_ids, assembly_ids.dtype)
     new = {}
     for column in stimulus_set.columns:
         if column in assembly.coords or column in assembly.dims:
-            if column != STIMULUS_ID and assembly.coords.get(column) is not None and (
-                assembly.coords[column].dims != (PRESENTATION_DIM,)
-            ):
+            if column in assembly.coords and assembly.coords[column].dims != (PRESENTATION_DIM,):
                 logger.warning(
-                    "Stimulus-set column '%s' is a coordinate on %s of the assembly %s; "
+                    "Stimulus-set column '%s' is also a coordinate on %s of the assembly %s; "
                     "keeping the assembly's.", column, assembly.coords[column].dims, where,
                 )
             continue  # the assembly's own values win
-        values = stimulus_set[column].to_numpy()
-        if missing.any():
-            values = pd.api.extensions.take(values, indexer, allow_fill=True)
-        else:
-            values = values.take(indexer)
-        new[column] = (PRESENTATION_DIM, values)
-    return assembly.assign_coords(new) if new else assembly
+        level = _factorize(stimulus_set[column].to_numpy())
+        codes = level.codes[indexer]
+        codes[missing] = -1
+        new[column] = _Level(codes, level.uniques, _with_missing(level.dtype, codes))
+    return known, new

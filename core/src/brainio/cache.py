@@ -37,7 +37,7 @@ import tempfile
 import time
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +48,7 @@ from brainio import progress
 from brainio.archive import ArchiveLimits, safe_extract
 from brainio.errors import BrainIOError, FetchError, IntegrityError, PluginMissingError
 from brainio.hashing import is_sha1, normalize_sha1, sha1_hash
+from brainio.hookspecs import Fetcher
 from brainio.records import Source
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ _ORIGIN_KEYS = ("location_type", "location", "version_id")
 
 # Which distribution provides the fetcher for a location type (for "install X" messages).
 FETCHER_DISTRIBUTIONS = {"s3": "brainio-s3", "local": "brainio-local", "file": "brainio-local"}
-
-Fetcher = Callable[[Source, Path], object]
 
 _warned_unverified: set[str] = set()
 
@@ -287,6 +286,7 @@ class Cache:
         with self._holding(self._lock(path.parent)):
             if self._is_marked(path, expected):  # another process finished meanwhile
                 return path
+            path.parent.mkdir(parents=True, exist_ok=True)  # a failed fetch may have removed it
             self._remove_leftovers(path.parent)
             if path.is_file():
                 if self._recheck(path, expected, source):
@@ -554,45 +554,58 @@ class Cache:
         checked = 0
         problems: list[CacheProblem] = []
         for folder, verified in self._entry_dirs():
-            with self._holding(self._lock(folder)):
-                for child in sorted(folder.iterdir()):
-                    if child.name.startswith(".") and (
-                        child.name.endswith(PART_SUFFIX) or child.name.endswith(EXTRACTING_SUFFIX)
-                    ):
-                        problems.append(CacheProblem(child, "leftover of an interrupted run"))
-                self._remove_leftovers(folder)
-                bad = False
-                for child in sorted(folder.iterdir()):
-                    if child.name.startswith(".") or not child.is_file():
-                        continue
-                    checked += 1
-                    actual = self._hash(child, show=True)
-                    marker = self._read_marker(child)
-                    expected = folder.name if verified else (marker or {}).get("sha1", actual)
-                    if actual != expected:
-                        problems.append(
-                            CacheProblem(
-                                child,
-                                f"sha1 is {actual}, expected {expected}; removed (it will be "
-                                f"fetched again when needed)",
-                            )
-                        )
-                        bad = True
-                    elif not self._is_marked(child, expected):
-                        self._write_marker(child, actual, None)
-                if bad:
-                    shutil.rmtree(folder)
-                    continue
-                for child in sorted(folder.iterdir()):
-                    if child.name.startswith(".") or not child.is_dir():
-                        continue
-                    mismatch = _extraction_mismatch(folder, child)
-                    if mismatch:
-                        problems.append(
-                            CacheProblem(child, f"{mismatch}; removed (re-extracted when needed)")
-                        )
-                        shutil.rmtree(child)
+            try:
+                with self._holding(self._lock(folder), timeout=0):
+                    count, found = self._verify_entry(folder, verified)
+            except filelock.Timeout:
+                logger.info("skipping %s: another process is fetching or extracting it", folder)
+                continue
+            checked += count
+            problems += found
         return VerifyReport(checked=checked, problems=tuple(problems))
+
+    def _verify_entry(self, folder: Path, verified: bool) -> tuple[int, list[CacheProblem]]:
+        """Verify one entry folder (the caller holds its lock)."""
+        checked = 0
+        problems: list[CacheProblem] = []
+        for child in sorted(folder.iterdir()):
+            if child.name.startswith(".") and (
+                child.name.endswith(PART_SUFFIX) or child.name.endswith(EXTRACTING_SUFFIX)
+            ):
+                problems.append(CacheProblem(child, "leftover of an interrupted run"))
+        self._remove_leftovers(folder)
+        bad = False
+        for child in sorted(folder.iterdir()):
+            if child.name.startswith(".") or not child.is_file():
+                continue
+            checked += 1
+            actual = self._hash(child, show=True)
+            marker = self._read_marker(child)
+            expected = folder.name if verified else (marker or {}).get("sha1", actual)
+            if actual != expected:
+                problems.append(
+                    CacheProblem(
+                        child,
+                        f"sha1 is {actual}, expected {expected}; removed (it will be "
+                        f"fetched again when needed)",
+                    )
+                )
+                bad = True
+            elif not self._is_marked(child, expected):
+                self._write_marker(child, actual, None)
+        if bad:
+            shutil.rmtree(folder)
+            return checked, problems
+        for child in sorted(folder.iterdir()):
+            if child.name.startswith(".") or not child.is_dir():
+                continue
+            mismatch = _extraction_mismatch(folder, child)
+            if mismatch:
+                problems.append(
+                    CacheProblem(child, f"{mismatch}; removed (re-extracted when needed)")
+                )
+                shutil.rmtree(child)
+        return checked, problems
 
     def clean(self, older_than: timedelta | float | None = None) -> CleanReport:
         """Remove all cached objects, or those unused for ``older_than`` (days if a number).

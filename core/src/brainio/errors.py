@@ -56,8 +56,11 @@ class AccessDeniedError(FetchError, PermissionError):
     """The storage service refused access: the data are private or credentials are missing."""
 
 
-class IntegrityError(BrainIOError, ValueError):
-    """A file's content does not match the sha1 its catalog promises."""
+class IntegrityError(BrainIOError, ValueError, OSError):
+    """A file's content does not match the sha1 its catalog promises.
+
+    Both a ``ValueError`` (as in Brain-Score's core) and an ``OSError`` (1.x raised ``IOError``).
+    """
 
 
 # --- file contents ----------------------------------------------------------------------------

@@ -47,7 +47,7 @@ __all__ = [
 #: identifier of the public Brain-Score catalogs (``hvm``, ``dicarlo.MajajHong2015.public``).
 IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_\-]|\.(?!\.))*(?<![.\-])$")
 #: The recommended convention ``<lab>.<AuthorYYYY>[.<suffix>]`` (1.x ``check_naming_convention``).
-CONVENTION_PATTERN = re.compile(r"^[a-z]+\.[A-Z][a-zA-Z0-9]+")
+CONVENTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[A-Z][a-zA-Z0-9]+")
 #: Columns of a proto stimulus set that describe where files are, not the stimuli (not in CSV).
 GENERAL_COLUMNS = ("stimulus_current_local_file_path", "stimulus_path_within_store")
 _SHOWN = 5  # examples shown per problem

@@ -145,7 +145,8 @@ class Packaged:
 def resolve_target(target: str | os.PathLike | None, bucket_name: str | None) -> str:
     """The storage target as a string: ``target``, or ``s3://<bucket_name>`` (1.x argument).
 
-    A folder given as a path becomes a ``file://`` URL. With neither argument, 1.x's default
+    A target without a scheme is a folder (relative to the current folder) and becomes a
+    ``file://`` URL. With neither argument, 1.x's default
     bucket ``brainio-temp`` is used.
     """
     if target is not None and bucket_name is not None:
@@ -155,7 +156,7 @@ def resolve_target(target: str | os.PathLike | None, bucket_name: str | None) ->
         )
     if target is None:
         return f"s3://{(bucket_name or DEFAULT_BUCKET).strip('/')}"
-    if isinstance(target, os.PathLike):
+    if isinstance(target, os.PathLike) or "://" not in str(target):
         return Path(target).expanduser().absolute().as_uri()
     return str(target)
 

@@ -64,8 +64,10 @@ def has_credentials() -> bool:
     try:
         return _session().get_credentials() is not None
     except botocore.exceptions.BotoCoreError as error:  # e.g. a profile that does not exist
-        logger.warning("AWS credentials could not be loaded (%s); using unsigned requests",
-                       type(error).__name__)
+        logger.warning(
+            "AWS credentials could not be loaded (%s); using unsigned requests",
+            type(error).__name__,
+        )
         return False
 
 
@@ -127,24 +129,35 @@ def call_with_fallback(
             return client, request(client)
         except botocore.exceptions.ClientError as error:
             if _error_code(error) not in _CREDENTIAL_REFUSALS:
-                raise translate_error(error, location, client=client, version_id=version_id,
-                                      credentials=True) from error
-            logger.info("S3 refused the signed request for %s (%s); retrying unsigned",
-                        location.url, _error_code(error))
-        except (botocore.exceptions.NoCredentialsError,
-                botocore.exceptions.PartialCredentialsError,
-                botocore.exceptions.CredentialRetrievalError) as error:
-            logger.info("AWS credentials unusable for %s (%s); retrying unsigned",
-                        location.url, type(error).__name__)
+                raise translate_error(
+                    error, location, client=client, version_id=version_id, credentials=True
+                ) from error
+            logger.info(
+                "S3 refused the signed request for %s (%s); retrying unsigned",
+                location.url,
+                _error_code(error),
+            )
+        except (
+            botocore.exceptions.NoCredentialsError,
+            botocore.exceptions.PartialCredentialsError,
+            botocore.exceptions.CredentialRetrievalError,
+        ) as error:
+            logger.info(
+                "AWS credentials unusable for %s (%s); retrying unsigned",
+                location.url,
+                type(error).__name__,
+            )
         except botocore.exceptions.BotoCoreError as error:
-            raise translate_error(error, location, client=client, version_id=version_id,
-                                  credentials=True) from error
+            raise translate_error(
+                error, location, client=client, version_id=version_id, credentials=True
+            ) from error
     client = get_client(location, signed=False, settings=settings)
     try:
         return client, request(client)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        raise translate_error(error, location, client=client, version_id=version_id,
-                              credentials=signed) from error
+        raise translate_error(
+            error, location, client=client, version_id=version_id, credentials=signed
+        ) from error
 
 
 def _error_code(error: botocore.exceptions.ClientError) -> str:

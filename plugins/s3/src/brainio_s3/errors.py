@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import botocore.exceptions
 from botocore.exceptions import PartialCredentialsError
-
 from brainio.errors import FetchError, PackagingError
+
 from brainio_s3.locations import S3Location
 
 
@@ -40,10 +40,22 @@ __all__ = [
 # --- translating botocore's errors ------------------------------------------------------------
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchVersion", "NoSuchBucket"}
-_DENIED = {"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
-           "ExpiredToken", "AllAccessDisabled", "AccountProblem"}
-_REGION = {"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException",
-           "301"}
+_DENIED = {
+    "403",
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "AllAccessDisabled",
+    "AccountProblem",
+}
+_REGION = {
+    "PermanentRedirect",
+    "AuthorizationHeaderMalformed",
+    "IllegalLocationConstraintException",
+    "301",
+}
 _ENDPOINT_HINT = "AWS_ENDPOINT_URL / BRAINIO_S3_ENDPOINT_URL"
 
 
@@ -72,32 +84,39 @@ def translate_error(
         if code in _DENIED or status == 403:
             if credentials:
                 tried = "with your AWS credentials and without them"
-                advice = (f"Your AWS credentials cannot read bucket '{location.bucket}': ask its "
-                          "owner for access, or choose the profile that can (AWS_PROFILE)")
+                advice = (
+                    f"Your AWS credentials cannot read bucket '{location.bucket}': ask its "
+                    "owner for access, or choose the profile that can (AWS_PROFILE)"
+                )
             else:
                 tried = "without credentials (none were found)"
-                advice = (f"The data may be private: configure AWS credentials that can read "
-                          f"bucket '{location.bucket}' (aws configure, AWS_PROFILE, or "
-                          "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or load the public variant "
-                          "of this data set")
+                advice = (
+                    f"The data may be private: configure AWS credentials that can read "
+                    f"bucket '{location.bucket}' (aws configure, AWS_PROFILE, or "
+                    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or load the public variant "
+                    "of this data set"
+                )
             return AccessDeniedError(
                 f"S3 denied access to {what} at {where} ({code or status}), {tried}. {advice}. "
                 "(S3 also answers 403 for a missing key to readers who may not list the bucket.)"
             )
         if code in _REGION or status == 301:
             region = error.response.get("Error", {}).get("Region") or error.response.get(
-                "ResponseMetadata", {}).get("HTTPHeaders", {}).get("x-amz-bucket-region")
+                "ResponseMetadata", {}
+            ).get("HTTPHeaders", {}).get("x-amz-bucket-region")
             hint = f"region '{region}'" if region else "another region"
             return FetchError(
                 f"Bucket '{location.bucket}' of {what} is in {hint}, not the one asked at "
                 f"{where}. Set BRAINIO_S3_REGION (or AWS_DEFAULT_REGION) to it, or use a "
                 "regional URL such as https://BUCKET.s3.REGION.amazonaws.com/KEY."
             )
-        if code in ("InvalidArgument", "InvalidVersionId") and version_id:
+        if version_id and (status == 400 or code in ("InvalidArgument", "InvalidVersionId")):
             return S3ObjectNotFoundError(
-                f"S3 rejected version id '{version_id}' of {location.url} at {where}: "
-                f"{_message(error)}. Version ids belong to one bucket; fix or clear the "
-                "catalog's version_id column."
+                f"S3 rejected version id '{version_id}' of {location.url} at {where} "
+                f"({_message(error) or _phrase(400)}). Version ids belong to one versioned "
+                f"bucket: if bucket '{location.bucket}' is not versioned or the data were "
+                "copied there, fix or clear the catalog's version_id (the sha1 still verifies "
+                "the file)."
             )
         if code in ("PreconditionFailed", "412") or status == 412:
             return FetchError(
@@ -144,21 +163,28 @@ def _endpoint(client: Any) -> str:
     return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
-def _not_found_message(client: Any, location: S3Location, version_id: str | None,
-                       where: str) -> str:
+def _not_found_message(
+    client: Any, location: S3Location, version_id: str | None, where: str
+) -> str:
     """Ask S3 which part is missing: the bucket, the key, or only this version of it."""
     reason = _diagnose_missing(client, location, version_id)
     if reason == "bucket":
-        return (f"Bucket '{location.bucket}' does not exist at {where}, so {location.url} cannot "
-                f"be fetched. Check the bucket in the catalog's location (and {_ENDPOINT_HINT} "
-                "if you use an S3-compatible server).")
+        return (
+            f"Bucket '{location.bucket}' does not exist at {where}, so {location.url} cannot "
+            f"be fetched. Check the bucket in the catalog's location (and {_ENDPOINT_HINT} "
+            "if you use an S3-compatible server)."
+        )
     if reason == "version":
-        return (f"Version '{version_id}' of {location.url} does not exist at {where}, although "
-                "the key does. Version ids belong to one bucket: if the data were copied or "
-                "re-uploaded, update the catalog's version_id (or clear it and rely on the sha1).")
+        return (
+            f"Version '{version_id}' of {location.url} does not exist at {where}, although "
+            "the key does. Version ids belong to one bucket: if the data were copied or "
+            "re-uploaded, update the catalog's version_id (or clear it and rely on the sha1)."
+        )
     version = f" (version {version_id})" if version_id else ""
-    return (f"{location.url}{version} does not exist at {where} (404 NoSuchKey). Check the "
-            "catalog's location; the object may have been moved or renamed.")
+    return (
+        f"{location.url}{version} does not exist at {where} (404 NoSuchKey). Check the "
+        "catalog's location; the object may have been moved or renamed."
+    )
 
 
 def _diagnose_missing(client: Any, location: S3Location, version_id: str | None) -> str:

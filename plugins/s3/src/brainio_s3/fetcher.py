@@ -15,9 +15,9 @@ from typing import Any
 
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from brainio.records import Source
 from s3transfer.subscribers import BaseSubscriber
 
-from brainio.records import Source
 from brainio_s3.client import call_with_fallback
 from brainio_s3.errors import translate_error
 from brainio_s3.locations import S3Location, parse_location
@@ -38,8 +38,9 @@ def transfer_config(settings: S3Settings) -> TransferConfig:
     )
 
 
-def head(location: S3Location, version_id: str | None = None,
-         settings: S3Settings | None = None) -> tuple[Any, dict]:
+def head(
+    location: S3Location, version_id: str | None = None, settings: S3Settings | None = None
+) -> tuple[Any, dict]:
     """``(client, HeadObject answer)`` for the object; the client is the access that worked."""
     extra = {"VersionId": version_id} if version_id else {}
     return call_with_fallback(
@@ -59,8 +60,13 @@ def fetch(source: Source, destination: Path) -> None:
     download(parse_location(source.location), Path(destination), version_id=source.version_id)
 
 
-def download(location: S3Location, destination: Path, version_id: str | None = None,
-             settings: S3Settings | None = None, progress: bool = True) -> dict:
+def download(
+    location: S3Location,
+    destination: Path,
+    version_id: str | None = None,
+    settings: S3Settings | None = None,
+    progress: bool = True,
+) -> dict:
     """Download one object to ``destination``; returns its HeadObject answer."""
     settings = settings or S3Settings.from_env()
     client, answer = head(location, version_id, settings)
@@ -71,15 +77,22 @@ def download(location: S3Location, destination: Path, version_id: str | None = N
         subscribers = [_KnownObject(size, answer.get("ETag")), _Progress(bar)]
         manager = create_transfer_manager(client, transfer_config(settings))
         try:
-            future = manager.download(location.bucket, location.key, str(destination),
-                                      extra_args=extra, subscribers=subscribers)
-            future.result()
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError,
-                OSError) as error:
+            # into the open file, so the only temporary file is the one the cache owns
+            with open(destination, "wb") as file:
+                future = manager.download(
+                    location.bucket, location.key, file, extra_args=extra, subscribers=subscribers
+                )
+                future.result()
+        except (
+            botocore.exceptions.ClientError,
+            botocore.exceptions.BotoCoreError,
+            OSError,
+        ) as error:
             if isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError):
                 raise
-            raise translate_error(error, location, client=client, version_id=version_id,
-                                  credentials=False) from error
+            raise translate_error(
+                error, location, client=client, version_id=version_id, credentials=False
+            ) from error
         finally:
             manager.shutdown()
     return answer

@@ -31,6 +31,7 @@ from brainio.cache import UnverifiedFileWarning, get_cache
 from brainio.hashing import normalize_sha1
 from brainio.hashing import sha1_hash as _sha1_hash
 from brainio.records import Source
+
 from brainio_s3.locations import join_key, split_bucket
 
 BRAINSCORE_HOME_ENV = "BRAINSCORE_HOME"
@@ -69,36 +70,59 @@ def _fetch(source: Source) -> Path:
         return get_cache().fetch(source)
 
 
-def get_path(identifier: str, file_type: str, bucket: str, version_id: str | None,
-             sha1: str | None, filename_prefix: str | None = None,
-             folder_name: str | None = None) -> str:
+def get_path(
+    identifier: str,
+    file_type: str,
+    bucket: str,
+    version_id: str | None,
+    sha1: str | None,
+    filename_prefix: str | None = None,
+    folder_name: str | None = None,
+) -> str:
     """Local path of the verified file of ``identifier`` (``csv``, ``zip`` or ``nc``)."""
     key = join_key(folder_name or "", remote_filename(identifier, file_type, filename_prefix))
     return str(_fetch(_source(bucket, key, sha1, version_id)))
 
 
-def load_stimulus_set_from_s3(identifier: str, bucket: str, csv_sha1: str, zip_sha1: str,
-                              csv_version_id: str | None, zip_version_id: str | None,
-                              filename_prefix: str | None = None):
+def load_stimulus_set_from_s3(
+    identifier: str,
+    bucket: str,
+    csv_sha1: str,
+    zip_sha1: str,
+    csv_version_id: str | None,
+    zip_version_id: str | None,
+    filename_prefix: str | None = None,
+):
     """The stimulus set ``identifier`` from its CSV and ZIP in ``bucket`` (may name a folder)."""
     from brainio.stimuli import StimulusSet
 
-    csv_path = get_path(identifier, "csv", bucket, csv_version_id, csv_sha1,
-                        filename_prefix=filename_prefix)
-    zip_path = get_path(identifier, "zip", bucket, zip_version_id, zip_sha1,
-                        filename_prefix=filename_prefix)
+    csv_path = get_path(
+        identifier, "csv", bucket, csv_version_id, csv_sha1, filename_prefix=filename_prefix
+    )
+    zip_path = get_path(
+        identifier, "zip", bucket, zip_version_id, zip_sha1, filename_prefix=filename_prefix
+    )
     stimuli_directory = get_cache().extract(zip_path)
     loader = StimulusSet.get_loader_class()(
-        cls=StimulusSet, csv_path=csv_path, stimuli_directory=stimuli_directory,
-        identifier=identifier)
+        cls=StimulusSet,
+        csv_path=csv_path,
+        stimuli_directory=stimuli_directory,
+        identifier=identifier,
+    )
     stimulus_set = loader.load()
     stimulus_set.identifier = identifier
     return stimulus_set
 
 
-def load_assembly_from_s3(identifier: str, version_id: str | None, sha1: str, bucket: str,
-                          cls: type, stimulus_set_loader: Callable[[], object] | None = None,
-                          merge_stimulus_set_meta: bool = True):
+def load_assembly_from_s3(
+    identifier: str,
+    version_id: str | None,
+    sha1: str,
+    bucket: str,
+    cls: type,
+    stimulus_set_loader: Callable[[], object] | None = None,
+    merge_stimulus_set_meta: bool = True,
+):
     """The assembly ``identifier`` of class ``cls`` from ``bucket`` (may name a folder).
 
     With ``stimulus_set_loader``, its stimulus set is loaded and its columns merged onto
@@ -113,11 +137,17 @@ def load_assembly_from_s3(identifier: str, version_id: str | None, sha1: str, bu
     path = get_path(identifier, "nc", bucket, version_id, sha1)
     if stimulus_set_loader is not None:
         stimulus_set = stimulus_set_loader()
-        loader_class = (StimulusMergeAssemblyLoader if merge_stimulus_set_meta
-                        else StimulusReferenceAssemblyLoader)
-        loader = loader_class(cls=cls, file_path=path,
-                              stimulus_set_identifier=getattr(stimulus_set, "identifier", None),
-                              stimulus_set=stimulus_set)
+        loader_class = (
+            StimulusMergeAssemblyLoader
+            if merge_stimulus_set_meta
+            else StimulusReferenceAssemblyLoader
+        )
+        loader = loader_class(
+            cls=cls,
+            file_path=path,
+            stimulus_set_identifier=getattr(stimulus_set, "identifier", None),
+            stimulus_set=stimulus_set,
+        )
     else:
         loader = AssemblyLoader(cls=cls, file_path=path)
     assembly = loader.load()
@@ -125,8 +155,13 @@ def load_assembly_from_s3(identifier: str, version_id: str | None, sha1: str, bu
     return assembly
 
 
-def load_file_from_s3(bucket: str, path: str, local_filepath: str | os.PathLike,
-                      sha1: str | None = None, version_id: str | None = None) -> None:
+def load_file_from_s3(
+    bucket: str,
+    path: str,
+    local_filepath: str | os.PathLike,
+    sha1: str | None = None,
+    version_id: str | None = None,
+) -> None:
     """Place the object ``path`` of ``bucket`` at ``local_filepath``, verified by ``sha1``.
 
     A file already at ``local_filepath`` is kept when it is the cached copy or matches ``sha1``;
@@ -139,42 +174,65 @@ def load_file_from_s3(bucket: str, path: str, local_filepath: str | os.PathLike,
     _place(_fetch(source), target)
 
 
-def load_folder_from_s3(bucket: str, folder_path: str,
-                        filename_version_sha: list[tuple[str, str | None, str | None]],
-                        save_directory: str | os.PathLike) -> None:
+def load_folder_from_s3(
+    bucket: str,
+    folder_path: str,
+    filename_version_sha: list[tuple[str, str | None, str | None]],
+    save_directory: str | os.PathLike,
+) -> None:
     """Place every ``(filename, version_id, sha1)`` of ``folder_path`` in ``save_directory``."""
     for filename, version_id, sha1 in filename_version_sha:
-        load_file_from_s3(bucket=bucket, path=join_key(folder_path, filename),
-                          local_filepath=Path(save_directory) / filename, sha1=sha1,
-                          version_id=version_id)
+        load_file_from_s3(
+            bucket=bucket,
+            path=join_key(folder_path, filename),
+            local_filepath=Path(save_directory) / filename,
+            sha1=sha1,
+            version_id=version_id,
+        )
 
 
-def load_file(bucket: str, relative_path: str, version_id: str | None,
-              folder_name: str | None = None) -> Path:
+def load_file(
+    bucket: str, relative_path: str, version_id: str | None, folder_name: str | None = None
+) -> Path:
     """A file below the weight folder, placed at ``$BRAINSCORE_HOME/<folder>/<relative_path>``."""
     return load_weight_file(bucket, relative_path, version_id, None, folder_name=folder_name)
 
 
-def load_weight_file(bucket: str, relative_path: str, version_id: str | None, sha1: str | None,
-                     folder_name: str | None = None) -> Path:
+def load_weight_file(
+    bucket: str,
+    relative_path: str,
+    version_id: str | None,
+    sha1: str | None,
+    folder_name: str | None = None,
+) -> Path:
     """Model weights at ``<folder>/<relative_path>``, verified by ``sha1`` (warned if none)."""
-    folder = folder_name if folder_name is not None else os.environ.get(
-        WEIGHT_FOLDER_ENV, DEFAULT_WEIGHT_FOLDER)
+    folder = (
+        folder_name
+        if folder_name is not None
+        else os.environ.get(WEIGHT_FOLDER_ENV, DEFAULT_WEIGHT_FOLDER)
+    )
     home = Path(os.environ.get(BRAINSCORE_HOME_ENV) or "~/.brain-score").expanduser()
     local_path = home / join_key(folder) / join_key(relative_path)
-    load_file_from_s3(bucket=bucket, path=join_key(folder, relative_path),
-                      local_filepath=local_path, sha1=sha1, version_id=version_id)
+    load_file_from_s3(
+        bucket=bucket,
+        path=join_key(folder, relative_path),
+        local_filepath=local_path,
+        sha1=sha1,
+        version_id=version_id,
+    )
     return local_path
 
 
-def download_file_if_not_exists(local_path: str | os.PathLike, bucket: str, remote_filepath: str,
-                                version_id: str | None = None) -> None:
+def download_file_if_not_exists(
+    local_path: str | os.PathLike, bucket: str, remote_filepath: str, version_id: str | None = None
+) -> None:
     """Download ``remote_filepath`` to ``local_path`` unless a file is already there."""
     local_path = Path(local_path)
     if local_path.is_file():
         return
-    load_file_from_s3(bucket=bucket, path=remote_filepath, local_filepath=local_path,
-                      version_id=version_id)
+    load_file_from_s3(
+        bucket=bucket, path=remote_filepath, local_filepath=local_path, version_id=version_id
+    )
 
 
 def sha1_hash(file_path: str | os.PathLike) -> str:
@@ -197,8 +255,9 @@ def _is_current(target: Path, source: Source) -> bool:
 def _place(cached: Path, target: Path) -> None:
     """Put ``cached`` at ``target`` atomically: a hard link, or a copy across file systems."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                             suffix=".part")
+    descriptor, temp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
     os.close(descriptor)
     temp = Path(temp_name)
     try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 
 import attrs
-
 from brainio.errors import BrainIOError
 
 MiB = 1024 * 1024

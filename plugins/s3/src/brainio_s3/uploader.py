@@ -15,9 +15,9 @@ from typing import Any
 
 import botocore.exceptions
 from boto3.s3.transfer import create_transfer_manager
-
 from brainio.errors import AccessDeniedError, FetchError
 from brainio.records import StoredObject
+
 from brainio_s3.client import has_credentials, new_client
 from brainio_s3.errors import S3ObjectExistsError, translate_error
 from brainio_s3.fetcher import _Progress, transfer_config
@@ -44,8 +44,9 @@ class S3Uploader:
     def __repr__(self) -> str:
         return f"S3Uploader({self.target.url!r})"
 
-    def __call__(self, local_path: str | Path, key: str, *, overwrite: bool = False,
-                 progress: bool = True) -> StoredObject:
+    def __call__(
+        self, local_path: str | Path, key: str, *, overwrite: bool = False, progress: bool = True
+    ) -> StoredObject:
         settings = self.settings or S3Settings.from_env()
         location = self.target.child(key)
         local_path = Path(local_path)
@@ -59,8 +60,9 @@ class S3Uploader:
         if not overwrite:
             self._refuse_existing(client, location)
             for operation in _CONDITIONAL_OPERATIONS:
-                client.meta.events.register(f"before-parameter-build.s3.{operation}",
-                                            _if_none_match)
+                client.meta.events.register(
+                    f"before-parameter-build.s3.{operation}", _if_none_match
+                )
         size = local_path.stat().st_size
         logger.info("uploading %s (%d bytes) to %s", local_path, size, location.url)
         from brainio import progress as progress_module
@@ -70,8 +72,9 @@ class S3Uploader:
         manager = create_transfer_manager(client, transfer_config(settings))
         try:
             with bar:
-                manager.upload(str(local_path), location.bucket, location.key,
-                               subscribers=[_Progress(bar)]).result()
+                manager.upload(
+                    str(local_path), location.bucket, location.key, subscribers=[_Progress(bar)]
+                ).result()
             answer = client.head_object(Bucket=location.bucket, Key=location.key)
         except botocore.exceptions.ClientError as error:
             raise self._translate(error, client, location) from error
@@ -86,8 +89,9 @@ class S3Uploader:
             )
         version_id = answer.get("VersionId")
         logger.info("uploaded %s, version %s", location.url, version_id)
-        return StoredObject(location_type="S3", location=catalog_location(location),
-                            version_id=version_id)
+        return StoredObject(
+            location_type="S3", location=catalog_location(location), version_id=version_id
+        )
 
     @staticmethod
     def _refuse_existing(client: Any, location: S3Location) -> None:
@@ -103,8 +107,9 @@ class S3Uploader:
         raise _exists(location)
 
     @staticmethod
-    def _translate(error: botocore.exceptions.ClientError, client: Any,
-                   location: S3Location) -> Exception:
+    def _translate(
+        error: botocore.exceptions.ClientError, client: Any, location: S3Location
+    ) -> Exception:
         code = str(error.response.get("Error", {}).get("Code", ""))
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 412 or code in ("PreconditionFailed", "ConditionalRequestConflict"):

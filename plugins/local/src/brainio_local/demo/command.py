@@ -20,7 +20,7 @@ from brainio_local.demo import (
 DEFAULT_OUTPUT = "brainio-demo.png"
 
 
-@click.command()
+@click.command(short_help="Load and plot the embedded demo data set.")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -29,7 +29,11 @@ DEFAULT_OUTPUT = "brainio-demo.png"
     help="Where to write the PNG plot.",
 )
 def demo(output: Path) -> None:
-    """Load the embedded demo data set, summarize it and plot its mean responses."""
+    """Load the embedded demo data set, summarize it and plot its mean responses.
+
+    Goes through the catalog, the local fetcher, the verified cache and the loaders like any
+    data set, with no network: a quick check that an installation works.
+    """
     try:
         from matplotlib.figure import Figure  # noqa: F401  (checked before the slow part)
     except ImportError:

@@ -1,0 +1,55 @@
+"""(i) Load the stimulus set and the assembly from local files, merging the stimulus metadata.
+
+Both sides call their loaders directly on the same files (no catalog, no cache):
+``StimulusSet.from_files(csv, folder)`` then ``NeuronRecordingAssembly.from_files(nc,
+stimulus_set=...)``. Reported: seconds until the call returns, seconds until the values are in
+memory (``assembly.values``; BrainIO 1.1.0's merge already loads them), and peak memory.
+``ours-lazy`` passes ``chunks={}`` (dask-backed values, read on demand).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+NAME = "load"
+TITLE = "load stimulus set + assembly with the merge (loaders on local files)"
+SIDES = ("brainio1", "ours", "ours-lazy")
+TARGETS = {"seconds": 0.5, "seconds_returned": 0.5, "peak_mib_returned": 0.6, "peak_mib": None}
+
+
+def prepare(work: Path) -> None:
+    common.ensure_package(work)
+    common.extracted_stimuli(work)
+
+
+def measure(side: str, work: Path) -> dict:
+    # the same API on both sides (BrainIO 1.1.0's brainio, or this project's)
+    imports = common.warm_imports("brainio.assemblies", "brainio.stimuli")
+    from brainio.assemblies import NeuronRecordingAssembly
+    from brainio.stimuli import StimulusSet
+
+    kwargs = {"chunks": {}} if side == "ours-lazy" else {}
+    package = common.package_dir(work)
+    baseline = common.peak_rss_mib()
+    with common.Stopwatch() as watch:
+        stimulus_set = StimulusSet.from_files(package / common.CSV_NAME, work / "stimuli")
+        assembly = NeuronRecordingAssembly.from_files(
+            package / common.NC_NAME, stimulus_set=stimulus_set,
+            stimulus_set_identifier=common.STIMULUS_SET_ID, **kwargs,
+        )
+        watch.lap("seconds_returned")
+        peak_returned = common.peak_rss_mib()
+        values = assembly.values
+        watch.lap("seconds")
+    assert values.shape == (148_480, 256, 1), values.shape
+    assert assembly["category_name"].shape == (148_480,)  # merged from the stimulus set
+    return {**watch.laps, "peak_mib_returned": peak_returned, "peak_mib": common.peak_rss_mib(),
+            "baseline_mib": baseline, "import_seconds": imports}
+
+
+if __name__ == "__main__":
+    common.worker_main(measure)
