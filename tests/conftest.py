@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["brainio_s3.testing"]  # moto S3 server fixtures, see that module
+
 
 @pytest.fixture(autouse=True)
 def brainio_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:

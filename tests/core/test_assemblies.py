@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+
 from brainio import assemblies
 from brainio.assemblies import (
     BehavioralAssembly,
@@ -56,8 +57,12 @@ def up_down(cls: type = DataAssembly, **extra_coords) -> DataAssembly:
     """The 6 x 3 assembly of the 1.x tests: levels up/down on ``a``, sideways on ``b``."""
     return cls(
         data=DATA,
-        coords={"up": ("a", UP), "down": ("a", DOWN), "sideways": ("b", ["x", "y", "z"]),
-                **extra_coords},
+        coords={
+            "up": ("a", UP),
+            "down": ("a", DOWN),
+            "sideways": ("b", ["x", "y", "z"]),
+            **extra_coords,
+        },
         dims=["a", "b"],
     )
 
@@ -104,8 +109,12 @@ def metadata_assembly() -> DataAssembly:
     """MultiIndex ``a`` (up, down), plain coordinate ``why`` on ``a``, plain index ``b``."""
     assy = DataAssembly(
         data=DATA,
-        coords={"up": ("a", UP), "down": ("a", DOWN), "why": ("a", list("uvwxyz")),
-                "b": ["x", "y", "z"]},
+        coords={
+            "up": ("a", UP),
+            "down": ("a", DOWN),
+            "why": ("a", list("uvwxyz")),
+            "b": ["x", "y", "z"],
+        },
         dims=["a", "b"],
     )
     return assy.reset_index("why")
@@ -227,8 +236,12 @@ class TestSubclassing:
     def test_repr(self) -> None:
         assy = DataAssembly(
             data=DATA,
-            coords={"up": ("a", UP), "down": ("a", DOWN), "back": ("b", ["x", "y", "z"]),
-                    "forth": ("b", [True, True, False])},
+            coords={
+                "up": ("a", UP),
+                "down": ("a", DOWN),
+                "back": ("b", ["x", "y", "z"]),
+                "forth": ("b", [True, True, False]),
+            },
             dims=["a", "b"],
         )
         text = repr(assy)
@@ -289,9 +302,16 @@ class TestSubclassing:
 
             assy = LabAssembly(recording())
             assert type(assy.sel(region="IT").mean("presentation")) is LabAssembly
-        for cls in (DataAssembly, NeuroidAssembly, NeuronRecordingAssembly,
-                    ModelFeaturesAssembly, BehavioralAssembly, PropertyAssembly,
-                    SpikeTimesAssembly, MetadataAssembly):
+        for cls in (
+            DataAssembly,
+            NeuroidAssembly,
+            NeuronRecordingAssembly,
+            ModelFeaturesAssembly,
+            BehavioralAssembly,
+            PropertyAssembly,
+            SpikeTimesAssembly,
+            MetadataAssembly,
+        ):
             assert "__slots__" in vars(cls)
             assert cls.__slots__ == ()
 
@@ -314,8 +334,11 @@ OPERATIONS = {
     ),
     "align": lambda a: xr.align(a, a.isel(neuroid=[0, 1]), join="inner")[0],
     "concat": lambda a: xr.concat(
-        [a.isel(neuroid=[0, 1]), a.isel(neuroid=[2, 3])], dim="neuroid",
-        coords="different", compat="equals", join="outer",
+        [a.isel(neuroid=[0, 1]), a.isel(neuroid=[2, 3])],
+        dim="neuroid",
+        coords="different",
+        compat="equals",
+        join="outer",
     ),
     "arithmetic": lambda a: a * 2 + 1,
     "numpy ufunc": lambda a: np.abs(a),
@@ -392,9 +415,11 @@ class TestSingleCoordinateDimension:
         path = tmp_path / "legacy_single.nc"
         xr.DataArray(
             np.zeros((2, 3)),
-            coords={"stimulus_id": ("presentation", ["s0", "s1"]),
-                    "repetition": ("presentation", [0, 0]),
-                    "neuroid_": ("neuroid", ["n0", "n1", "n2"])},
+            coords={
+                "stimulus_id": ("presentation", ["s0", "s1"]),
+                "repetition": ("presentation", [0, 0]),
+                "neuroid_": ("neuroid", ["n0", "n1", "n2"]),
+            },
             dims=["presentation", "neuroid"],
         ).to_dataset(name="data").to_netcdf(path)
         loaded = NeuroidAssembly.from_files(path)
@@ -493,14 +518,16 @@ class TestPlainGroupby:
 
 class TestMultiGroupby:
     def test_single_dimension(self) -> None:
-        d = DataAssembly([[1, 2, 3], [4, 5, 6]], coords={"a": ["a", "b"], "b": ["x", "y", "z"]},
-                         dims=["a", "b"])
+        d = DataAssembly(
+            [[1, 2, 3], [4, 5, 6]], coords={"a": ["a", "b"], "b": ["x", "y", "z"]}, dims=["a", "b"]
+        )
         g = d.multi_groupby(["a"]).mean(...)
         assert g.equals(DataAssembly([2, 5], coords={"a": ["a", "b"]}, dims=["a"]))
 
     def test_single_dimension_int(self) -> None:
-        d = DataAssembly([[1, 2, 3], [4, 5, 6]], coords={"a": [1, 2], "b": [3, 4, 5]},
-                         dims=["a", "b"])
+        d = DataAssembly(
+            [[1, 2, 3], [4, 5, 6]], coords={"a": [1, 2], "b": [3, 4, 5]}, dims=["a", "b"]
+        )
         g = d.multi_groupby(["a"]).mean(...)
         assert g.equals(DataAssembly([2.0, 5.0], coords={"a": [1, 2]}, dims=["a"]))
 
@@ -516,42 +543,60 @@ class TestMultiGroupby:
             dims=("a", "b"),
         )
         g = d.multi_groupby(["greek"]).mean(...)
-        expected = DataAssembly(data=[3, 10, 17], coords={"greek": ("greek", ["alpha", "beta", "gamma"])},
-                                dims=["greek"])
+        expected = DataAssembly(
+            data=[3, 10, 17],
+            coords={"greek": ("greek", ["alpha", "beta", "gamma"])},
+            dims=["greek"],
+        )
         assert g.equals(expected)
 
     def test_single_dim_multi_coord(self) -> None:
         d = DataAssembly(
             [1, 2, 3, 4, 5, 6],
-            coords={"a": ("multi_dim", ["a"] * 6), "b": ("multi_dim", ["a", "a", "a", "b", "b", "b"]),
-                    "c": ("multi_dim", list("abcdef"))},
+            coords={
+                "a": ("multi_dim", ["a"] * 6),
+                "b": ("multi_dim", ["a", "a", "a", "b", "b", "b"]),
+                "c": ("multi_dim", list("abcdef")),
+            },
             dims=["multi_dim"],
         )
         g = d.multi_groupby(["a", "b"]).mean()
         assert g.equals(
-            DataAssembly([2, 5], coords={"a": ("multi_dim", ["a", "a"]),
-                                         "b": ("multi_dim", ["a", "b"])}, dims=["multi_dim"])
+            DataAssembly(
+                [2, 5],
+                coords={"a": ("multi_dim", ["a", "a"]), "b": ("multi_dim", ["a", "b"])},
+                dims=["multi_dim"],
+            )
         )
 
     def test_int_multi_coord(self) -> None:
         d = DataAssembly(
             [1, 2, 3, 4, 5, 6],
-            coords={"a": ("multi_dim", [1] * 6), "b": ("multi_dim", ["a", "a", "a", "b", "b", "b"]),
-                    "c": ("multi_dim", list("abcdef"))},
+            coords={
+                "a": ("multi_dim", [1] * 6),
+                "b": ("multi_dim", ["a", "a", "a", "b", "b", "b"]),
+                "c": ("multi_dim", list("abcdef")),
+            },
             dims=["multi_dim"],
         )
         g = d.multi_groupby(["a", "b"]).mean()
         assert g.equals(
-            DataAssembly([2.0, 5.0], coords={"a": ("multi_dim", [1, 1]),
-                                             "b": ("multi_dim", ["a", "b"])}, dims=["multi_dim"])
+            DataAssembly(
+                [2.0, 5.0],
+                coords={"a": ("multi_dim", [1, 1]), "b": ("multi_dim", ["a", "b"])},
+                dims=["multi_dim"],
+            )
         )
 
     def test_two_coord(self) -> None:
         grouped = up_down().multi_groupby(["up", "down"]).mean(dim="a")
         expected = DataAssembly(
             [[2.5, 3.5, 4.5], [8.5, 9.5, 10.5], [14.5, 15.5, 16.5]],
-            coords={"up": ("a", ["alpha", "beta", "beta"]), "down": ("a", [1, 1, 2]),
-                    "sideways": ("b", ["x", "y", "z"])},
+            coords={
+                "up": ("a", ["alpha", "beta", "beta"]),
+                "down": ("a", [1, 1, 2]),
+                "sideways": ("b", ["x", "y", "z"]),
+            },
             dims=["a", "b"],
         )
         assert grouped.equals(expected)
@@ -577,34 +622,51 @@ class TestMultiGroupby:
 
 class TestMultiDimApply:
     def test_unique_values(self) -> None:
-        d = DataAssembly([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]],
-                         coords={"a": ["a", "b", "c", "d"], "b": ["x", "y", "z"]}, dims=["a", "b"])
+        d = DataAssembly(
+            [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]],
+            coords={"a": ["a", "b", "c", "d"], "b": ["x", "y", "z"]},
+            dims=["a", "b"],
+        )
         g = d.multi_dim_apply(["a", "b"], lambda x, **_: x)
         assert g.equals(d)
 
     def test_unique_values_swappeddims(self) -> None:
-        d = DataAssembly([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]],
-                         coords={"a": ["a", "b", "c", "d"], "b": ["x", "y", "z"]}, dims=["a", "b"])
+        d = DataAssembly(
+            [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]],
+            coords={"a": ["a", "b", "c", "d"], "b": ["x", "y", "z"]},
+            dims=["a", "b"],
+        )
         g = d.multi_dim_apply(["b", "a"], lambda x, **_: x)
         assert g.equals(d)
 
     def test_nonindex_coord(self) -> None:
-        d = DataAssembly([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]],
-                         coords={"a": ["a", "b", "c", "d"], "b": ["x", "y", "z"],
-                                 "c": "remnant"},  # e.g. left over from `.sel(c='remnant')`
-                         dims=["a", "b"])
+        d = DataAssembly(
+            [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]],
+            coords={
+                "a": ["a", "b", "c", "d"],
+                "b": ["x", "y", "z"],
+                "c": "remnant",
+            },  # e.g. left over from `.sel(c='remnant')`
+            dims=["a", "b"],
+        )
         g = d.multi_dim_apply(["a", "b"], lambda x, **_: x)
         assert g.equals(d)
         assert g["c"].item() == "remnant"
 
     def test_subtract_mean(self) -> None:
-        coords = {"a": ["a", "b", "c", "d"], "aa": ("a", ["a", "a", "b", "b"]), "b": ["x", "y", "z"]}
-        d = DataAssembly([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]], coords=coords,
-                         dims=["a", "b"])
+        coords = {
+            "a": ["a", "b", "c", "d"],
+            "aa": ("a", ["a", "a", "b", "b"]),
+            "b": ["x", "y", "z"],
+        }
+        d = DataAssembly(
+            [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]], coords=coords, dims=["a", "b"]
+        )
         g = d.multi_dim_apply(["aa", "b"], lambda x, **_: x - x.mean())
         expected = DataAssembly(
             [[-1.5, -1.5, -1.5], [1.5, 1.5, 1.5], [-1.5, -1.5, -1.5], [1.5, 1.5, 1.5]],
-            coords=coords, dims=["a", "b"],
+            coords=coords,
+            dims=["a", "b"],
         )
         assert g.equals(expected)
 
@@ -618,7 +680,9 @@ class TestMultiDimApply:
 
         def record(cells, up, down, sideways, **_):
             seen[(tuple(np.atleast_1d(up)), sideways)] = (
-                np.atleast_1d(cells).tolist(), np.atleast_1d(down).tolist())
+                np.atleast_1d(cells).tolist(),
+                np.atleast_1d(down).tolist(),
+            )
             return 0
 
         up_down().multi_dim_apply(["up", "sideways"], record)
@@ -640,14 +704,18 @@ def test_neuroid_assemblies_validate_dims(cls: type) -> None:
     cls(recording()).isel(time_bin=0).validate()
     wrong = cls(recording()).rename(time_bin="time")
     wrong.attrs["identifier"] = "lab.Wrong2024"
-    with pytest.raises(FormatError, match=r"'lab.Wrong2024' has dims \['presentation', "
-                                          r"'neuroid', 'time'\].*\['neuroid', 'presentation'\]"):
+    with pytest.raises(
+        FormatError,
+        match=r"'lab.Wrong2024' has dims \['presentation', "
+        r"'neuroid', 'time'\].*\['neuroid', 'presentation'\]",
+    ):
         wrong.validate()
 
 
 def test_spike_times_assembly_validates_dims() -> None:
-    SpikeTimesAssembly([0.1, 0.2], coords={"neuroid_id": ("event", ["n0", "n1"])},
-                       dims=["event"]).validate()
+    SpikeTimesAssembly(
+        [0.1, 0.2], coords={"neuroid_id": ("event", ["n0", "n1"])}, dims=["event"]
+    ).validate()
     with pytest.raises(FormatError, match=r"dims \['time'\].*\['event'\]"):
         SpikeTimesAssembly([0.1], dims=["time"]).validate()
 
@@ -689,8 +757,14 @@ class TestFromFiles:
         stimuli = stimulus_set()
         assy = NeuronRecordingAssembly.from_files(recording_file, stimulus_set=stimuli)
         names = assy.indexes["presentation"].names
-        assert names == ["stimulus_id", "repetition", "object_name", "filename", "category",
-                         "size_deg"]
+        assert names == [
+            "stimulus_id",
+            "repetition",
+            "object_name",
+            "filename",
+            "category",
+            "size_deg",
+        ]
         assert assy["filename"].values.tolist() == [f"s{i % 4}.png" for i in range(8)]
         assert assy["category"].values.tolist() == ["car", "dog"] * 4
         assert assy["object_name"].values.tolist()[:4] == ["obj0", "obj1", "obj2", "obj3"]
@@ -715,15 +789,18 @@ class TestFromFiles:
             DataAssembly.from_files(recording_file, stimulus_set=pd.DataFrame({"x": [1]}))
 
     def test_assembly_without_presentations_cannot_merge(self, tmp_path: Path) -> None:
-        path = write_plain(xr.DataArray([1.0, 2.0], coords={"t": ("time", [0, 1])},
-                                        dims=["time"]), tmp_path / "no_presentation.nc")
+        path = write_plain(
+            xr.DataArray([1.0, 2.0], coords={"t": ("time", [0, 1])}, dims=["time"]),
+            tmp_path / "no_presentation.nc",
+        )
         with pytest.raises(FormatError, match="no 'stimulus_id' coordinate on a 'presentation'"):
             DataAssembly.from_files(path, stimulus_set=stimulus_set())
 
     def test_property_assembly_refers_without_merging(self, recording_file: Path) -> None:
         stimuli = stimulus_set()
-        assy = PropertyAssembly.from_files(recording_file, stimulus_set_identifier="other.id",
-                                           stimulus_set=stimuli)
+        assy = PropertyAssembly.from_files(
+            recording_file, stimulus_set_identifier="other.id", stimulus_set=stimuli
+        )
         assert "filename" not in assy.coords
         assert assy.attrs["stimulus_set"] is stimuli
         assert assy.attrs["stimulus_set_identifier"] == "other.id"
@@ -746,8 +823,9 @@ class TestFromFiles:
 
     def test_chunks_give_a_dask_backed_assembly(self, recording_file: Path) -> None:
         dask_array = pytest.importorskip("dask.array")
-        lazy = NeuronRecordingAssembly.from_files(recording_file, chunks={"presentation": 4},
-                                                  stimulus_set=stimulus_set())
+        lazy = NeuronRecordingAssembly.from_files(
+            recording_file, chunks={"presentation": 4}, stimulus_set=stimulus_set()
+        )
         assert isinstance(lazy.data, dask_array.Array)
         assert lazy.chunks[0] == (4, 4)
         eager = NeuronRecordingAssembly.from_files(recording_file, stimulus_set=stimulus_set())
@@ -774,16 +852,21 @@ class TestFromFiles:
 def spike_times(events: int = 10) -> xr.DataArray:
     return xr.DataArray(
         np.linspace(0.0, 1.0, events),
-        coords={"neuroid_id": ("event", [f"n{i % 3}" for i in range(events)]),
-                "stimulus_id": ("event", [f"s{i % 2}" for i in range(events)])},
+        coords={
+            "neuroid_id": ("event", [f"n{i % 3}" for i in range(events)]),
+            "stimulus_id": ("event", [f"s{i % 2}" for i in range(events)]),
+        },
         dims=["event"],
     )
 
 
 def metadata_group(events: int = 4) -> xr.DataArray:
     return xr.DataArray(
-        np.arange(events), coords={"onset": ("event", np.linspace(0.0, 0.3, events)),
-                                   "stimulus_id": ("event", [f"s{i}" for i in range(events)])},
+        np.arange(events),
+        coords={
+            "onset": ("event", np.linspace(0.0, 0.3, events)),
+            "stimulus_id": ("event", [f"s{i}" for i in range(events)]),
+        },
         dims=["event"],
     )
 
@@ -823,15 +906,24 @@ class TestGroups:
 class TestLoadAssembly:
     def row(self, path: Path, class_name: str = "NeuronRecordingAssembly") -> LookupRow:
         return LookupRow(
-            identifier="test.Recording.public", lookup_type="assembly", class_name=class_name,
-            location_type="local", location=str(path), sha1=None,
+            identifier="test.Recording.public",
+            lookup_type="assembly",
+            class_name=class_name,
+            location_type="local",
+            location=str(path),
+            sha1=None,
             stimulus_set_identifier="test.stimuli",
         )
 
     def test_dispatches_on_the_class(self, recording_file: Path) -> None:
         stimuli = stimulus_set()
-        assy = load_assembly(recording_file, cls=NeuronRecordingAssembly,
-                             row=self.row(recording_file), stimulus_set=stimuli, chunks=None)
+        assy = load_assembly(
+            recording_file,
+            cls=NeuronRecordingAssembly,
+            row=self.row(recording_file),
+            stimulus_set=stimuli,
+            chunks=None,
+        )
         assert type(assy) is NeuronRecordingAssembly
         assert assy.attrs["identifier"] == "test.Recording.public"
         assert assy.attrs["stimulus_set_identifier"] == "test.stimuli"
@@ -876,8 +968,9 @@ def test_large_assembly_builds_indexes_without_copying_data() -> None:
         },
         dims=["presentation", "neuroid"],
     )
-    stimuli = pd.DataFrame({"stimulus_id": stimulus_ids,
-                            **{f"meta{k}": rng.normal(size=5760) for k in range(12)}})
+    stimuli = pd.DataFrame(
+        {"stimulus_id": stimulus_ids, **{f"meta{k}": rng.normal(size=5760) for k in range(12)}}
+    )
     loader = StimulusMergeAssemblyLoader(NeuroidAssembly, "in-memory")
     assy = loader.merge_stimulus_set_meta(raw, stimuli)
     assert type(assy) is NeuroidAssembly

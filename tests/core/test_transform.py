@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+
 from brainio.assemblies import NeuroidAssembly
 from brainio.errors import BrainIOError
 from brainio.transform import SubsetError, index_efficient, subset
@@ -69,8 +70,9 @@ class TestSubset:
     def test_larger_error(self, rng) -> None:
         source = stacked(rng.random((50, 2)))
         target = stacked(rng.random((100, 3)))
-        with pytest.raises(SubsetError, match="'presentation' has 50 elements in the source but "
-                                              "100 in the target") as error:
+        with pytest.raises(
+            SubsetError, match="'presentation' has 50 elements in the source but 100 in the target"
+        ) as error:
             subset(source, target, subset_dims=("presentation",))
         assert isinstance(error.value, BrainIOError)
         loose = subset(source, target, subset_dims=("presentation",), dims_must_match=False)
@@ -78,8 +80,7 @@ class TestSubset:
 
     def test_repeated_target(self, rng) -> None:
         source = stacked(rng.random((5, 3)))
-        target = stacked(np.repeat(source.values, 2, axis=0),
-                         image_ids=np.repeat(np.arange(5), 2))
+        target = stacked(np.repeat(source.values, 2, axis=0), image_ids=np.repeat(np.arange(5), 2))
         subset_assembly = subset(source, target, subset_dims=("presentation",), repeat=True)
         assert list(subset_assembly.coords) == list(target.coords)
         np.testing.assert_array_equal(subset_assembly["image_id"], target["image_id"])
@@ -88,9 +89,11 @@ class TestSubset:
     def test_category_coordinate_instead_of_dimension(self, rng) -> None:
         source = NeuroidAssembly(
             rng.random((6, 2)),
-            coords={"image_id": ("presentation", np.arange(6)),
-                    "category": ("presentation", ["a", "b", "c"] * 2),
-                    "neuroid_id": ("neuroid", [0, 1])},
+            coords={
+                "image_id": ("presentation", np.arange(6)),
+                "category": ("presentation", ["a", "b", "c"] * 2),
+                "neuroid_id": ("neuroid", [0, 1]),
+            },
             dims=["presentation", "neuroid"],
         )
         target = xr.DataArray([0, 0], coords={"category": ["a", "c"]}, dims=["category"]).stack(
@@ -107,28 +110,35 @@ class TestSubset:
     def test_repeated_dim(self, rng) -> None:
         source = NeuroidAssembly(
             rng.random((5, 5)),
-            coords={"image_id": ("presentation", list(range(5))),
-                    "image_meta": ("presentation", np.zeros(5))},
+            coords={
+                "image_id": ("presentation", list(range(5))),
+                "image_meta": ("presentation", np.zeros(5)),
+            },
             dims=["presentation", "presentation"],
         )
-        target = NeuroidAssembly(np.zeros(3), coords={"image_id": [0, 2, 3]},
-                                 dims=["image_id"]).stack(presentation=("image_id",))
+        target = NeuroidAssembly(
+            np.zeros(3), coords={"image_id": [0, 2, 3]}, dims=["image_id"]
+        ).stack(presentation=("image_id",))
         subset_assembly = subset(source, target, subset_dims=("presentation",), repeat=True)
         assert subset_assembly.shape == (3, 3)
         assert set(subset_assembly["image_id"].values) == {0, 2, 3}
-        np.testing.assert_array_equal(subset_assembly.values, source.values[np.ix_([0, 2, 3],
-                                                                                   [0, 2, 3])])
+        np.testing.assert_array_equal(
+            subset_assembly.values, source.values[np.ix_([0, 2, 3], [0, 2, 3])]
+        )
 
     def test_repeated_dim_and_adjacent(self, rng) -> None:
         source = NeuroidAssembly(
             rng.random((5, 5)),
-            coords={"image_id": ("presentation", list(range(5))),
-                    "image_meta": ("presentation", np.zeros(5)),
-                    "adjacent": 12},
+            coords={
+                "image_id": ("presentation", list(range(5))),
+                "image_meta": ("presentation", np.zeros(5)),
+                "adjacent": 12,
+            },
             dims=["presentation", "presentation"],
         )
-        target = NeuroidAssembly(np.zeros(3), coords={"image_id": [0, 2, 3]},
-                                 dims=["image_id"]).stack(presentation=("image_id",))
+        target = NeuroidAssembly(
+            np.zeros(3), coords={"image_id": [0, 2, 3]}, dims=["image_id"]
+        ).stack(presentation=("image_id",))
         subset_assembly = subset(source, target, subset_dims=("presentation",), repeat=True)
         assert subset_assembly.shape == (3, 3)
         assert set(subset_assembly["image_id"].values) == {0, 2, 3}

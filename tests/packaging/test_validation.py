@@ -16,17 +16,20 @@ from brainio.packaging import package_data_assembly, package_stimulus_set
 from brainio.stimuli import StimulusSet
 
 
+def _listing(folder):
+    return sorted(folder.rglob("*")) if folder.exists() else []
+
+
 @pytest.fixture
 def package(catalog_path, store):
     """Package a stimulus set and check that nothing was uploaded or catalogued on failure."""
     def run(proto, identifier="lab.Test2024", **kwargs):
-        before = catalog_path.read_bytes()
+        before = catalog_path.read_bytes(), _listing(store)
         try:
             return package_stimulus_set("lab", proto, identifier, target=store,
                                         catalog_path=catalog_path, **kwargs)
         except PackagingError:
-            assert not store.exists() or not any(store.iterdir())
-            assert catalog_path.read_bytes() == before
+            assert (catalog_path.read_bytes(), _listing(store)) == before
             raise
     return run
 
@@ -123,15 +126,18 @@ def test_all_problems_at_once(stimuli, package):
     with pytest.raises(PackagingError) as raised:
         package(stimuli, "bad id")
     message = str(raised.value)
-    assert re.search(r"(\d+) problem\(s\)", message).group(1) == "3"
-    assert "bad id" in message and "'filename'" in message and "repeat" in message
+    assert re.search(r"(\d+) problem\(s\)", message).group(1) == "4"
+    assert "bad id" in message and "'filename'" in message
+    assert "stimulus_id values repeat" in message and "inside the ZIP repeat" in message
 
 
-def test_catalog_duplicate_refused_before_upload(stimuli, package):
+def test_catalog_duplicate_refused_before_upload(stimuli, package, catalog_path, tmp_path):
     package(stimuli)
+    elsewhere = tmp_path / "elsewhere"
     with pytest.raises(PackagingError, match="already has stimulus set 'lab.Test2024'"):
-        package_stimulus_set("lab", stimuli, "lab.Test2024", target="/nonexistent/elsewhere",
-                             catalog_path=package.__closure__[0].cell_contents)
+        package_stimulus_set("lab", stimuli, "lab.Test2024", target=elsewhere,
+                             catalog_path=catalog_path)
+    assert not elsewhere.exists()
 
 
 def test_stimulus_naming_1x_checks(tmp_path):
@@ -152,13 +158,12 @@ def package_assembly(stimuli, catalog_path, store):
     def run(proto, identifier="lab.Test2024", **kwargs):
         kwargs.setdefault("stimulus_set", stimuli)
         kwargs.setdefault("stimulus_set_identifier", "lab.Test2024")
-        before = catalog_path.read_bytes()
+        before = catalog_path.read_bytes(), _listing(store)
         try:
             return package_data_assembly("lab", proto, identifier, target=store,
                                          catalog_path=catalog_path, **kwargs)
         except PackagingError:
-            assert not store.exists() or not any(store.iterdir())
-            assert catalog_path.read_bytes() == before
+            assert (catalog_path.read_bytes(), _listing(store)) == before
             raise
     return run
 

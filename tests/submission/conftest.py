@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from brainio_submission.template import write_template
 from brainio_submission.validate import validate
 
@@ -107,6 +108,7 @@ def isolated_env(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
 def sub() -> SimpleNamespace:
     """The helpers above, for test modules (conftest modules are not importable by name)."""
     return SimpleNamespace(
-        run_cli=run_cli, report=report, validate=validate_report, codes=codes, only_problem=only_problem,
+        run_cli=run_cli, report=report, validate=validate_report, codes=codes,
+        only_problem=only_problem,
         line_of=line_of, replace_in=replace_in, zip_folder=zip_folder,
     )

@@ -10,6 +10,7 @@ import textwrap
 import time
 
 import pytest
+
 from brainio_submission.template import write_template
 
 BASE = "models/base_models.py"
@@ -60,7 +61,8 @@ import numpy as np
 
 
 def get_model_list():
-    return ["good", "raises", "activations_raise", "wrong_shape", "missing_layer", "non_finite"]
+    return ["good", "raises", "activations_raise", "wrong_shape", "missing_layer", "non_finite",
+            "assembly"]
 
 
 def get_layers(name):
@@ -103,7 +105,20 @@ class NonFinite(Net):
         return {layer: np.full((len(stimuli), 30), np.nan) for layer in layers}
 
 
-MODELS = {"good": Net, "raises": Raises, "activations_raise": ActivationsRaise,
+class Assembly:  # what model-tools' activations wrappers return: one DataArray for all layers
+    def __call__(self, stimuli, layers):
+        import xarray as xr
+
+        widths = {"conv": 3, "fc": 2}
+        return xr.DataArray(
+            np.zeros((len(stimuli), sum(widths[layer] for layer in layers))),
+            dims=("presentation", "neuroid"),
+            coords={"layer": ("neuroid", [l for l in layers for _ in range(widths[l])])},
+        )
+
+
+MODELS = {"assembly": Assembly, "good": Net, "raises": Raises,
+          "activations_raise": ActivationsRaise,
           "wrong_shape": WrongShape, "missing_layer": MissingLayer, "non_finite": NonFinite}
 
 
@@ -136,6 +151,14 @@ def test_working_model_passes(many_models):
     assert status == 1  # the other models fail
     assert problems_of(data, "good") == []
     assert ("good", "conv") in passed(data) and ("good", "fc") in passed(data)
+
+
+def test_model_tools_style_assembly_passes(many_models):
+    _, data, _ = many_models
+    assert problems_of(data, "assembly") == []
+    shapes = {r["layer"]: r["shape"] for r in data["run"]["passed"] if r["model"] == "assembly"}
+    n = data["run"]["stimuli"]
+    assert shapes == {"conv": [n, 3], "fc": [n, 2]}
 
 
 def test_model_that_raises(many_models, sub):

@@ -7,6 +7,7 @@ import sys
 import tomllib
 
 import pytest
+
 from brainio_submission.errors import SubmissionError
 from brainio_submission.template import write_template
 

@@ -227,9 +227,7 @@ class DataAssembly(xr.DataArray):
             result = result._select_on_coordinate(key, value, drop=drop)
         rest = {key: value for key, value in indexers.items() if key not in own}
         if rest or not own:
-            result = xr.DataArray.sel(
-                result, rest, method=method, tolerance=tolerance, drop=drop
-            )
+            result = xr.DataArray.sel(result, rest, method=method, tolerance=tolerance, drop=drop)
         return result
 
     def _selects_by_coordinate(self, key: Hashable, value: Any) -> bool:
@@ -258,13 +256,11 @@ class DataAssembly(xr.DataArray):
         else:
             codes, uniques = pd.factorize(self.coords.variables[key].values)
             uniques = pd.Index(uniques)
-        if _is_list_like(value):
-            positions = _positions_of(codes, uniques, list(value), key)
-            return self.isel({dim: positions})
-        positions = _positions_of(codes, uniques, [value], key)
-        if index is None:
-            return self.isel({dim: positions})
+        list_like = _is_list_like(value)
+        positions = _positions_of(codes, uniques, list(value) if list_like else [value], key)
         result = self.isel({dim: positions})
+        if list_like or index is None:  # filtered: the coordinate keeps its selected values
+            return result
         result = _drop_level(result, dim, key)
         if not drop:
             result = result.assign_coords({key: ((), _scalar(uniques, value))})
@@ -281,14 +277,10 @@ class DataAssembly(xr.DataArray):
         result = self
         rest = {}
         for key, value in indexers.items():
-            if key in self.dims or key not in self.coords:
+            dims = self.coords[key].dims if key in self.coords else ()
+            if key in self.dims or len(dims) != 1:
                 rest[key] = value
                 continue
-            dims = self.coords[key].dims
-            if len(dims) != 1:
-                raise ValueError(
-                    f"multisel selects on 1-D coordinates; '{key}' has dims {list(dims)}."
-                )
             values = result.coords[key].values
             wanted = value if _is_list_like(value) else [value]
             codes, uniques = pd.factorize(values)
@@ -315,7 +307,10 @@ class DataAssembly(xr.DataArray):
         combinations = pd.MultiIndex.from_arrays(
             [self.coords[name].values for name in group_coord_names], names=group_coord_names
         )
-        codes, uniques = combinations.factorize(sort=True)
+        try:
+            codes, uniques = combinations.factorize(sort=True)
+        except TypeError:  # values of mixed types cannot be sorted: keep first-seen order
+            codes, uniques = combinations.factorize()
         grouped = self.assign_coords({multi_group_name: (dim, codes)})
         groupby = grouped.groupby(multi_group_name, *args, **kwargs)
         return GroupbyBridge(
@@ -332,7 +327,9 @@ class DataAssembly(xr.DataArray):
             f"got {', '.join(f'{name!r} on {list(d)}' for name, d in dims.items())}."
         )
 
-    def multi_dim_apply(self, groups: Sequence[Hashable], apply: Callable[..., Any]) -> DataAssembly:
+    def multi_dim_apply(
+        self, groups: Sequence[Hashable], apply: Callable[..., Any]
+    ) -> DataAssembly:
         """Apply ``apply(cells, **coords)`` to every combination of values of ``groups``.
 
         ``groups`` holds one coordinate per dimension; ``cells`` are the values where each
@@ -392,9 +389,7 @@ class NeuroidAssembly(DataAssembly):
     __slots__ = ()
 
     def validate(self) -> None:
-        self._check_dims(
-            {"presentation", "neuroid"}, {"presentation", "neuroid", "time_bin"}
-        )
+        self._check_dims({"presentation", "neuroid"}, {"presentation", "neuroid", "time_bin"})
 
 
 class NeuronRecordingAssembly(NeuroidAssembly):
@@ -491,7 +486,10 @@ class GroupbyBridge:
         codes = np.asarray(result.coords[self.multi_group_name].values)
         group_dims = result.coords[self.multi_group_name].dims
         if self.combinations is not None:
-            split = [self.combinations.get_level_values(i)[codes] for i in range(len(self.group_coord_names))]
+            split = [
+                self.combinations.get_level_values(i)[codes]
+                for i in range(len(self.group_coord_names))
+            ]
             split = [np.asarray(values) for values in split]
         else:  # multi_group holds tuples of values
             split = [np.asarray(values) for values in zip(*codes, strict=True)]
@@ -526,7 +524,9 @@ def get_metadata(
     include_multi_indexes: bool = False,
     include_levels: bool = True,
 ) -> Iterator[Any]:
-    """Yield coordinates, indexes, MultiIndexes and/or levels as ``name`` or ``(name, dims, values)``.
+    """Yield coordinates, indexes, MultiIndexes and/or levels, as ``(name, dims, values)``.
+
+    With ``names_only``, yield only the names.
 
     :param dims: only metadata whose dimensions all lie in ``dims``; include ``None`` for
         dimensionless (scalar) coordinates. Default: every dimension and scalars.
@@ -563,7 +563,9 @@ def walk_coords(assembly: xr.DataArray) -> Iterator[tuple[Hashable, tuple, np.nd
 
 def get_levels(assembly: xr.DataArray) -> list[Hashable]:
     """Names of all MultiIndex levels."""
-    return list(get_metadata(assembly, names_only=True, include_coords=False, include_indexes=False))
+    return list(
+        get_metadata(assembly, names_only=True, include_coords=False, include_indexes=False)
+    )
 
 
 def array_is_element(arr: Sequence, element: Any) -> bool:
@@ -647,7 +649,8 @@ def _gather(
     replaced: dict[Hashable, Hashable] = {}  # old coordinate name -> dim of its new index
     for dim in dict.fromkeys(assembly.dims):
         unindexed = [
-            name for name, variable in variables.items()
+            name
+            for name, variable in variables.items()
             if variable.dims == (dim,) and name not in indexes
         ]
         if not unindexed and not extra.get(dim):
@@ -668,8 +671,8 @@ def _gather(
             replaced[dim] = dim
         for name in unindexed:
             variable = variables[name]
-            levels[name] = known[name] if name in known else _factorize(
-                variable.values, variable.dtype
+            levels[name] = (
+                known[name] if name in known else _factorize(variable.values, variable.dtype)
             )
             replaced[name] = dim
         levels.update(extra.get(dim, {}))
@@ -710,7 +713,9 @@ def _positions_of(codes: np.ndarray, uniques: pd.Index, wanted: list, key: Hasha
     wanted_codes = uniques.get_indexer(pd.Index(wanted, dtype=object if not wanted else None))
     if (wanted_codes < 0).any():
         missing = [value for value, code in zip(wanted, wanted_codes, strict=True) if code < 0]
-        raise KeyError(f"{missing[0] if len(missing) == 1 else missing!r} not found in coordinate {key!r}")
+        raise KeyError(
+            f"{missing[0] if len(missing) == 1 else missing!r} not found in coordinate {key!r}"
+        )
     if len(set(wanted_codes.tolist())) < len(wanted_codes):  # repeated values: repeat positions
         return np.concatenate([np.flatnonzero(codes == code) for code in wanted_codes])
     rank = np.full(len(uniques), -1)
@@ -825,9 +830,7 @@ class AssemblyLoader:
         names = set(get_metadata(assembly, dims=(PRESENTATION_DIM,), names_only=True))
         if "image_id" in names and STIMULUS_ID not in names:
             image_id = assembly.coords["image_id"]
-            assembly = assembly.assign_coords(
-                {STIMULUS_ID: (image_id.dims, image_id.values)}
-            )
+            assembly = assembly.assign_coords({STIMULUS_ID: (image_id.dims, image_id.values)})
         return assembly
 
 
@@ -938,7 +941,7 @@ def load_assembly(
 
 
 def _reset_dim(assembly: xr.DataArray, dim: Hashable) -> xr.DataArray:
-    """``assembly`` as a plain DataArray whose MultiIndex on ``dim`` is split into plain coordinates."""
+    """``assembly`` as a plain DataArray, its MultiIndex on ``dim`` split into plain coordinates."""
     plain = xr.DataArray(
         assembly.variable,
         dict(assembly.coords.variables),
@@ -971,8 +974,10 @@ def _stimulus_set_levels(
             f"Cannot merge {set_name} onto the assembly {where}: it has no '{STIMULUS_ID}' "
             f"column (columns: {list(stimulus_set.columns)})."
         )
-    if PRESENTATION_DIM not in assembly.dims or STIMULUS_ID not in assembly.coords or (
-        assembly.coords[STIMULUS_ID].dims != (PRESENTATION_DIM,)
+    if (
+        PRESENTATION_DIM not in assembly.dims
+        or STIMULUS_ID not in assembly.coords
+        or (assembly.coords[STIMULUS_ID].dims != (PRESENTATION_DIM,))
     ):
         raise FormatError(
             f"Cannot merge {set_name} onto the assembly {where}: it has no '{STIMULUS_ID}' "
@@ -996,7 +1001,9 @@ def _stimulus_set_levels(
     if missing.any():
         logger.info(
             "%d presentations of %s have no row in %s; their metadata are NaN.",
-            int(missing.sum()), where, set_name,
+            int(missing.sum()),
+            where,
+            set_name,
         )
     known = {}
     if not missing.any() and not set_ids.hasnans:  # the lookup is a factorization already
@@ -1007,7 +1014,10 @@ def _stimulus_set_levels(
             if column in assembly.coords and assembly.coords[column].dims != (PRESENTATION_DIM,):
                 logger.warning(
                     "Stimulus-set column '%s' is also a coordinate on %s of the assembly %s; "
-                    "keeping the assembly's.", column, assembly.coords[column].dims, where,
+                    "keeping the assembly's.",
+                    column,
+                    assembly.coords[column].dims,
+                    where,
                 )
             continue  # the assembly's own values win
         level = _factorize(stimulus_set[column].to_numpy())

@@ -37,6 +37,7 @@ __all__ = [
     "check_naming_convention",
     "check_stimulus_naming_convention",
     "check_stimulus_numbers",
+    "coordinate_problems",
     "identifier_problems",
     "raise_problems",
     "stimulus_set_problems",
@@ -65,7 +66,7 @@ def raise_problems(problems: list[str], what: str) -> None:
 
 
 def _examples(values: Iterable[Any]) -> str:
-    values = list(values)
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
     shown = ", ".join(repr(v) for v in values[:_SHOWN])
     return shown + (f" (and {len(values) - _SHOWN} more)" if len(values) > _SHOWN else "")
 
@@ -240,7 +241,7 @@ def assembly_problems(
     if assembly.size == 0:
         problems.append(f"the assembly is empty (sizes {dict(assembly.sizes)})")
     problems += _dims_problems(assembly, cls)
-    problems += _coordinate_problems(assembly, "the assembly")
+    problems += coordinate_problems(assembly, "the assembly")
     problems += _attribute_problems(assembly.attrs, "the assembly")
     if stimulus_set is not None:
         problems += _stimulus_id_problems(assembly, stimulus_set)
@@ -252,7 +253,7 @@ def assembly_problems(
         if not isinstance(group, str) or not re.match(r"^[A-Za-z0-9_.\-]+$", group):
             problems.append(f"{where}: netCDF group names may only contain letters, digits, "
                             "'_', '.' and '-'")
-        problems += _coordinate_problems(extra, where)
+        problems += coordinate_problems(extra, where)
         problems += _attribute_problems(extra.attrs, where)
     return problems
 
@@ -269,7 +270,7 @@ def _dims_problems(assembly: xr.DataArray, cls: type) -> list[str]:
     return []
 
 
-def _coordinate_problems(array: xr.DataArray, where: str) -> list[str]:
+def coordinate_problems(array: xr.DataArray, where: str) -> list[str]:
     """Coordinates netCDF cannot store: containers, or strings mixed with other values."""
     problems = []
     for name, coord in array.coords.items():

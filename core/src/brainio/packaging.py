@@ -48,6 +48,7 @@ from brainio.package_checks import (
     check_naming_convention,
     check_stimulus_naming_convention,
     check_stimulus_numbers,
+    coordinate_problems,
     raise_problems,
     stimulus_paths,
     stimulus_set_problems,
@@ -522,7 +523,9 @@ def package_data_assembly(
         try:
             assembly = cls(proto_data_assembly)
         except Exception as error:  # a class's constructor may reject the data in any way
-            problems.append(f"cannot make a {class_name} of it: {type(error).__name__}: {error}")
+            problems += coordinate_problems(proto_data_assembly, "the assembly") or [
+                f"cannot make a {class_name} of it: {type(error).__name__}: {error}"
+            ]
     if assembly is not None:
         assembly.attrs["identifier"] = identifier  # the spec's global attribute (1.x omitted it)
         if stimulus_set_identifier is not None:

@@ -107,14 +107,19 @@ def _select(assembly: xr.DataArray, dim: Hashable, indexer: np.ndarray) -> xr.Da
             coords[coord] = (dims, values)
         elif len(set(dims)) == 1:
             selection = [_as_positions(dim_indexes[d], len(values)) for d in dims]
-            coords[coord] = (dims, values[np.ix_(*selection)] if len(dims) > 1 else values[selection[0]])
+            coords[coord] = (
+                dims,
+                values[np.ix_(*selection)] if len(dims) > 1 else values[selection[0]],
+            )
         else:
             raise NotImplementedError(
                 f"Cannot subset coordinate '{coord}' with dims {list(dims)}: coordinates across "
                 "several dimensions are not supported when a dimension is repeated."
             )
     return type(assembly)(
-        assembly.values[np.ix_(*positional)], coords=coords, dims=assembly.dims,
+        assembly.values[np.ix_(*positional)],
+        coords=coords,
+        dims=assembly.dims,
         attrs=assembly.attrs,
     )
 

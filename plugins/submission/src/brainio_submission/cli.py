@@ -69,7 +69,12 @@ def validate(path: Path, as_json: bool, max_size_mb: float) -> None:
 @_JSON
 @_MAX_SIZE
 def check(path: Path, run_models: bool, timeout: float, as_json: bool, max_size_mb: float) -> None:
-    """Validate a submission and, with --run, mock-run its models (installing nothing)."""
+    """Validate a submission and, with --run, mock-run its models.
+
+    The mock run installs nothing: it copies the submission into a temporary folder and runs
+    its models in a separate process with a time limit, on the demo stimulus set. It does run
+    the submitted code with your permissions, so only run submissions you trust.
+    """
     from brainio_submission.validate import read_submission
 
     problems, tree = read_submission(path, max_size_mb)
@@ -98,13 +103,13 @@ def _report(path: Path, problems: list[Problem], run: dict[str, Any] | None,
             "run": run,
         }, indent=2))
         return 1 if problems else 0
-    for problem in problems:
-        click.echo(problem.format())
     if run is not None:
         click.echo(f"Mock run on {run['stimuli']} stimuli ({run['stimulus_set']}):")
         for result in run["passed"]:
             click.echo(f"  ok  model {result['model']!r}, {result['layer']}: "
                        f"activations of shape {tuple(result['shape'])}")
+    for problem in problems:
+        click.echo(problem.format())
     if problems:
         click.echo(f"{len(problems)} problem(s) found in {path}.")
         return 1

@@ -428,8 +428,6 @@ def _check_identifier(
 def _check_plugins(tree: SubmissionTree) -> Iterator[Problem]:
     names_seen: dict[str, tuple[str, int]] = {}
     for name in tree.subfolders("models"):
-        if name in ("__pycache__",):
-            continue
         folder = f"models/{name}"
         for required in ("__init__.py", "test.py"):
             if not tree.exists(f"{folder}/{required}"):

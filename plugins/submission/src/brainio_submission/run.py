@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from brainio.archive import safe_extract
 
+from brainio.archive import safe_extract
 from brainio_submission.problems import Problem
 from brainio_submission.rules import BASE_MODULE, BRAIN_MODULE, plugin_models
 from brainio_submission.tree import SubmissionTree, read_folder

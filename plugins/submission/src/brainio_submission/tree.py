@@ -33,7 +33,6 @@ class SubmissionTree:
     inside a zip (``"my_model/"``), or ``""`` for a folder given directly.
     """
 
-    label: str
     prefix: str
     files: dict[str, int]  # path relative to the project root -> size in bytes
     texts: dict[str, str]
@@ -44,10 +43,6 @@ class SubmissionTree:
 
     def exists(self, relative: str) -> bool:
         return relative in self.files
-
-    def folder_exists(self, relative: str) -> bool:
-        start = relative.rstrip("/") + "/"
-        return any(name.startswith(start) for name in self.files)
 
     def read_text(self, relative: str) -> str | None:
         return self.texts.get(relative)
@@ -101,7 +96,7 @@ def read_folder(folder: Path) -> SubmissionTree:
             files[relative] = size
             if _wanted(relative, size):
                 texts[relative] = _decode(path.read_bytes())
-    return SubmissionTree(str(folder), "", files, texts, tuple(sorted(symlinks)))
+    return SubmissionTree("", files, texts, tuple(sorted(symlinks)))
 
 
 def top_level_entries(archive: zipfile.ZipFile) -> list[str]:
@@ -125,4 +120,4 @@ def read_zip(zip_path: Path, root: str) -> SubmissionTree:
             files[relative] = info.file_size
             if _wanted(relative, info.file_size):
                 texts[relative] = _decode(archive.read(info))
-    return SubmissionTree(str(zip_path), start, files, texts)
+    return SubmissionTree(start, files, texts)

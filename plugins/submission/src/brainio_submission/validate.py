@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 from brainio.archive import ArchiveLimits, check_archive
-
 from brainio_submission.problems import Problem
 from brainio_submission.rules import check_tree
 from brainio_submission.tree import SubmissionTree, read_folder, read_zip, top_level_entries
