@@ -980,3 +980,12 @@ def test_large_assembly_builds_indexes_without_copying_data() -> None:
     for position in range(2):
         row = stimuli.set_index("stimulus_id").loc[some["stimulus_id"].values[position]]
         assert some["meta3"].values[position] == row["meta3"]
+
+
+def test_multi_groupby_map_keeps_the_dimension() -> None:
+    assy = up_down()
+    centered = assy.multi_groupby(["up", "down"]).map(lambda group: group - group.mean("a"))
+    assert type(centered) is DataAssembly
+    assert "multi_group" not in centered.coords
+    assert centered.indexes["a"].names == ["up", "down"]
+    np.testing.assert_allclose(centered.sel(up="alpha").values, [[-1.5] * 3, [1.5] * 3])

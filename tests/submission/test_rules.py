@@ -315,3 +315,25 @@ def test_validation_runs_no_submitted_code(new_project, tmp_path, sub):
     # the marker path is absolute and used at import time: validation saw it without running it
     assert {p["code"] for p in data["problems"]} == {"absolute-path"}
     assert status == 1
+
+
+def test_plugin_zip_without_folder_entries(tmp_path, sub):
+    root = tmp_path / "plugin_submission"
+    make_plugin(root)
+    archive = tmp_path / "no_folders.zip"
+    with zipfile.ZipFile(archive, "w") as handle:  # files only, as some zip tools write them
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                handle.write(path, f"plugin_submission/{path.relative_to(root).as_posix()}")
+    status, data = sub.validate(archive)
+    problem = sub.only_problem(data, "missing-folder-entries")
+    assert (status, problem["file"], problem["line"]) == (1, "plugin_submission/models/", None)
+    assert len(data["problems"]) == 1
+
+
+def test_space_in_the_zip_root_folder(new_project, tmp_path, sub):
+    archive = sub.zip_folder(new_project(), tmp_path / "spaced.zip", arcroot="my model")
+    status, data = sub.validate(archive)
+    problem = sub.only_problem(data, "space-in-name")
+    assert (status, problem["file"], problem["line"]) == (1, "my model/", None)
+    assert len(data["problems"]) == 1

@@ -485,6 +485,8 @@ class GroupbyBridge:
         """Replace ``multi_group`` by the grouping coordinates, as levels of ``dim``."""
         codes = np.asarray(result.coords[self.multi_group_name].values)
         group_dims = result.coords[self.multi_group_name].dims
+        if group_dims != (self.multi_group_name,):  # not reduced (e.g. map): levels still there
+            return type(self.assembly)(result.drop_vars(self.multi_group_name))
         if self.combinations is not None:
             split = [
                 self.combinations.get_level_values(i)[codes]
@@ -493,12 +495,10 @@ class GroupbyBridge:
             split = [np.asarray(values) for values in split]
         else:  # multi_group holds tuples of values
             split = [np.asarray(values) for values in zip(*codes, strict=True)]
-        result = result.drop_vars(self.multi_group_name)
-        if group_dims == (self.multi_group_name,):
-            result = result.rename({self.multi_group_name: self.dim})
-            group_dims = (self.dim,)
-        new = dict(zip(self.group_coord_names, ((group_dims, v) for v in split), strict=True))
-        result = result.assign_coords(new)
+        result = result.drop_vars(self.multi_group_name).rename({self.multi_group_name: self.dim})
+        result = result.assign_coords(
+            {name: (self.dim, values) for name, values in zip(self.group_coord_names, split)}
+        )
         return type(self.assembly)(result)
 
 

@@ -59,6 +59,12 @@ def check_tree(tree: SubmissionTree) -> list[Problem]:
 
 
 def _check_names(tree: SubmissionTree) -> Iterator[Problem]:
+    if " " in tree.prefix:
+        yield Problem(
+            "space-in-name",
+            "Folder names must not contain spaces; rename the root folder (e.g. use '_').",
+            tree.prefix,
+        )
     for relative in sorted(tree.files):
         if " " in relative:
             yield Problem(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from brainio.archive import ArchiveLimits, check_archive
 from brainio_submission.problems import Problem
-from brainio_submission.rules import check_tree
+from brainio_submission.rules import BASE_MODULE, BRAIN_MODULE, check_tree
 from brainio_submission.tree import SubmissionTree, read_folder, read_zip, top_level_entries
 
 DEFAULT_MAX_SIZE_MB = 50.0
@@ -57,8 +57,8 @@ def read_submission(
         return problems + unsafe, None
     with zipfile.ZipFile(path) as archive:
         roots = top_level_entries(archive)
-        folders = {info.filename.split("/", 1)[0] for info in archive.infolist()
-                   if "/" in info.filename}
+        names = set(archive.namelist())
+        folders = {name.split("/", 1)[0] for name in names if "/" in name}
     if len(roots) != 1 or roots[0] not in folders:
         found = ", ".join(repr(name) for name in roots) or "nothing"
         problems.append(Problem(
@@ -69,7 +69,18 @@ def read_submission(
         ))
         return problems, None
     tree = read_zip(path, roots[0])
-    return problems + check_tree(tree), tree
+    problems += check_tree(tree)
+    plugins = f"{roots[0]}/models/"
+    template_layout = tree.exists(BASE_MODULE) or tree.exists(BRAIN_MODULE)
+    if tree.subfolders("models") and not template_layout and plugins not in names:
+        problems.append(Problem(
+            "missing-folder-entries",
+            f"The zip has no entry for the folder {plugins}: the Brain-Score website looks for "
+            "plugin folders by their own zip entries. Create the zip with `zip -r` or your "
+            "file manager's 'Compress', which add folder entries.",
+            plugins,
+        ))
+    return problems, tree
 
 
 def _sentence(text: str) -> str:
