@@ -63,8 +63,9 @@ def ensure_brainio1_env() -> None:
     """Create ``.venv-brainio1`` (BrainIO 1.1.0) if missing; the compat tests use the same one."""
     env = {**os.environ, "BRAINIO1_VENV": str(BRAINIO1_VENV)}
     env.setdefault("PYTHON", sys.executable)
-    subprocess.run(["bash", str(REPO / "tests" / "compat" / "make_brainio1_env.sh")],
-                   env=env, check=True)
+    subprocess.run(
+        ["bash", str(REPO / "tests" / "compat" / "make_brainio1_env.sh")], env=env, check=True
+    )
 
 
 def ensure_package(work: Path = WORK) -> dict:
@@ -72,10 +73,15 @@ def ensure_package(work: Path = WORK) -> dict:
     manifest = package_dir(work) / "manifest.json"
     if not manifest.exists():
         ensure_brainio1_env()
-        print(f"Generating the benchmark package in {package_dir(work)} (BrainIO 1.1.0 writes "
-              "the assembly with zlib level 9: about a minute) ...", flush=True)
-        subprocess.run([str(python_for("brainio1")), str(BENCH / "make_package.py"),
-                        str(package_dir(work))], check=True)
+        print(
+            f"Generating the benchmark package in {package_dir(work)} (BrainIO 1.1.0 writes "
+            "the assembly with zlib level 9: about a minute) ...",
+            flush=True,
+        )
+        subprocess.run(
+            [str(python_for("brainio1")), str(BENCH / "make_package.py"), str(package_dir(work))],
+            check=True,
+        )
     return json.loads(manifest.read_text())
 
 
@@ -101,8 +107,15 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 
 def write_catalog(path: Path, rows: list[dict]) -> Path:
-    header = ["identifier", "lookup_type", "class", "location_type", "location", "sha1",
-              "stimulus_set_identifier"]
+    header = [
+        "identifier",
+        "lookup_type",
+        "class",
+        "location_type",
+        "location",
+        "sha1",
+        "stimulus_set_identifier",
+    ]
     lines = [",".join(header)] + [",".join(str(row.get(c, "")) for c in header) for row in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -112,15 +125,31 @@ def write_catalog(path: Path, rows: list[dict]) -> Path:
 def catalog_rows(manifest: dict, location_type: str, location: Callable[[str], str]) -> list:
     """The three catalog rows of the package: stimulus CSV, stimulus ZIP, assembly."""
     return [
-        {"identifier": STIMULUS_SET_ID, "lookup_type": "stimulus_set", "class": "StimulusSet",
-         "location_type": location_type, "location": location(CSV_NAME),
-         "sha1": manifest["sha1"][CSV_NAME]},
-        {"identifier": STIMULUS_SET_ID, "lookup_type": "stimulus_set", "class": "",
-         "location_type": location_type, "location": location(ZIP_NAME),
-         "sha1": manifest["sha1"][ZIP_NAME]},
-        {"identifier": ASSEMBLY_ID, "lookup_type": "assembly", "class": ASSEMBLY_CLASS,
-         "location_type": location_type, "location": location(NC_NAME),
-         "sha1": manifest["sha1"][NC_NAME], "stimulus_set_identifier": STIMULUS_SET_ID},
+        {
+            "identifier": STIMULUS_SET_ID,
+            "lookup_type": "stimulus_set",
+            "class": "StimulusSet",
+            "location_type": location_type,
+            "location": location(CSV_NAME),
+            "sha1": manifest["sha1"][CSV_NAME],
+        },
+        {
+            "identifier": STIMULUS_SET_ID,
+            "lookup_type": "stimulus_set",
+            "class": "",
+            "location_type": location_type,
+            "location": location(ZIP_NAME),
+            "sha1": manifest["sha1"][ZIP_NAME],
+        },
+        {
+            "identifier": ASSEMBLY_ID,
+            "lookup_type": "assembly",
+            "class": ASSEMBLY_CLASS,
+            "location_type": location_type,
+            "location": location(NC_NAME),
+            "sha1": manifest["sha1"][NC_NAME],
+            "stimulus_set_identifier": STIMULUS_SET_ID,
+        },
     ]
 
 
@@ -133,7 +162,9 @@ def run_worker(module: Path, side: str, work: Path = WORK, env: dict | None = No
     environment.update(env or {})
     result = subprocess.run(
         [str(python_for(side)), str(module), "--side", side, "--work", str(work)],
-        env=environment, capture_output=True, text=True,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(f"{module.name} failed for {side}:\n{result.stdout}\n{result.stderr}")
@@ -159,16 +190,25 @@ def warm_imports(*modules: str) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process (all threads) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Stopwatch:
-    """``with Stopwatch() as watch: ...; watch.lap("name")`` records seconds since start."""
+    """``with Stopwatch() as watch: ...; watch.lap("name")`` records the wall seconds since the
+    start as ``name`` and the CPU seconds as ``cpu_name`` (steadier on a busy machine)."""
 
     def __enter__(self) -> Stopwatch:
-        self.start = time.perf_counter()
         self.laps: dict[str, float] = {}
+        self.start_cpu = cpu_seconds()
+        self.start = time.perf_counter()
         return self
 
     def lap(self, name: str) -> None:
         self.laps[name] = time.perf_counter() - self.start
+        self.laps[f"cpu_{name}"] = cpu_seconds() - self.start_cpu
 
     def __exit__(self, *exc) -> None:
         return None

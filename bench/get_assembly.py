@@ -25,7 +25,13 @@ import common  # noqa: E402
 NAME = "get_assembly"
 TITLE = "warm get_assembly (files already cached; stimulus set merged)"
 SIDES = ("brainio1", "ours", "ours-lazy")
-TARGETS = {"seconds": 0.3, "seconds_returned": 0.3, "peak_mib_returned": 0.6, "peak_mib": None}
+TARGETS = {
+    "seconds": 0.3,
+    "cpu_seconds": 0.3,
+    "seconds_returned": 0.3,
+    "peak_mib_returned": 0.6,
+    "peak_mib": None,
+}
 
 
 def _brainio1_home(work: Path) -> Path:
@@ -60,13 +66,15 @@ def measure(side: str, work: Path) -> dict:
         from brainio.catalogs import Catalog
 
         brainio.lookup._catalogs["bench"] = Catalog.from_files(
-            "bench", work / "catalog-brainio1" / "lookup.csv")
+            "bench", work / "catalog-brainio1" / "lookup.csv"
+        )
         kwargs = {}
     else:
         os.environ["BRAINIO_HOME"] = str(_ours_home(work))
         os.environ["BRAINIO_PROGRESS"] = "0"
-        imports = common.warm_imports("brainio", "brainio.assemblies", "brainio.loading",
-                                      "brainio_local")
+        imports = common.warm_imports(
+            "brainio", "brainio.assemblies", "brainio.loading", "brainio_local"
+        )
         import brainio
         from brainio import lookup
         from brainio.catalogs import Catalog
@@ -91,8 +99,13 @@ def measure(side: str, work: Path) -> dict:
         watch.lap("seconds")
     assert values.shape == (148_480, 256, 1), values.shape
     assert assembly["category_name"].shape == (148_480,)  # merged from the stimulus set
-    return {**watch.laps, "peak_mib_returned": peak_returned, "peak_mib": common.peak_rss_mib(),
-            "baseline_mib": baseline, "import_seconds": imports}
+    return {
+        **watch.laps,
+        "peak_mib_returned": peak_returned,
+        "peak_mib": common.peak_rss_mib(),
+        "baseline_mib": baseline,
+        "import_seconds": imports,
+    }
 
 
 if __name__ == "__main__":

@@ -18,7 +18,13 @@ import common  # noqa: E402
 NAME = "load"
 TITLE = "load stimulus set + assembly with the merge (loaders on local files)"
 SIDES = ("brainio1", "ours", "ours-lazy")
-TARGETS = {"seconds": 0.5, "seconds_returned": 0.5, "peak_mib_returned": 0.6, "peak_mib": None}
+TARGETS = {
+    "seconds": 0.5,
+    "cpu_seconds": 0.5,
+    "seconds_returned": 0.5,
+    "peak_mib_returned": 0.6,
+    "peak_mib": None,
+}
 
 
 def prepare(work: Path) -> None:
@@ -38,8 +44,10 @@ def measure(side: str, work: Path) -> dict:
     with common.Stopwatch() as watch:
         stimulus_set = StimulusSet.from_files(package / common.CSV_NAME, work / "stimuli")
         assembly = NeuronRecordingAssembly.from_files(
-            package / common.NC_NAME, stimulus_set=stimulus_set,
-            stimulus_set_identifier=common.STIMULUS_SET_ID, **kwargs,
+            package / common.NC_NAME,
+            stimulus_set=stimulus_set,
+            stimulus_set_identifier=common.STIMULUS_SET_ID,
+            **kwargs,
         )
         watch.lap("seconds_returned")
         peak_returned = common.peak_rss_mib()
@@ -47,8 +55,13 @@ def measure(side: str, work: Path) -> dict:
         watch.lap("seconds")
     assert values.shape == (148_480, 256, 1), values.shape
     assert assembly["category_name"].shape == (148_480,)  # merged from the stimulus set
-    return {**watch.laps, "peak_mib_returned": peak_returned, "peak_mib": common.peak_rss_mib(),
-            "baseline_mib": baseline, "import_seconds": imports}
+    return {
+        **watch.laps,
+        "peak_mib_returned": peak_returned,
+        "peak_mib": common.peak_rss_mib(),
+        "baseline_mib": baseline,
+        "import_seconds": imports,
+    }
 
 
 if __name__ == "__main__":

@@ -43,19 +43,22 @@ def sha1(path: Path) -> str:
 
 def stimulus_set(output: Path) -> pd.DataFrame:
     ids = [hashlib.sha1(f"stimulus{i}".encode()).hexdigest() for i in range(STIMULI)]
-    frame = pd.DataFrame({
-        "stimulus_id": ids,
-        "filename": [f"{stimulus_id}.png" for stimulus_id in ids],
-        "category_name": np.repeat(CATEGORIES, STIMULI // len(CATEGORIES)),
-        "object_name": [f"{CATEGORIES[i * len(CATEGORIES) // STIMULI]}_{i % 8}"
-                        for i in range(STIMULI)],
-        "variation": np.tile([0, 3, 6], STIMULI // 3),
-        "background_id": rng.integers(0, 1000, STIMULI),
-        "size": rng.uniform(0.5, 1.5, STIMULI).round(4),
-        "translation_x": rng.normal(0, 0.3, STIMULI).round(4),
-        "translation_y": rng.normal(0, 0.3, STIMULI).round(4),
-        "rotation": rng.uniform(-90, 90, STIMULI).round(3),
-    })
+    frame = pd.DataFrame(
+        {
+            "stimulus_id": ids,
+            "filename": [f"{stimulus_id}.png" for stimulus_id in ids],
+            "category_name": np.repeat(CATEGORIES, STIMULI // len(CATEGORIES)),
+            "object_name": [
+                f"{CATEGORIES[i * len(CATEGORIES) // STIMULI]}_{i % 8}" for i in range(STIMULI)
+            ],
+            "variation": np.tile([0, 3, 6], STIMULI // 3),
+            "background_id": rng.integers(0, 1000, STIMULI),
+            "size": rng.uniform(0.5, 1.5, STIMULI).round(4),
+            "translation_x": rng.normal(0, 0.3, STIMULI).round(4),
+            "translation_y": rng.normal(0, 0.3, STIMULI).round(4),
+            "rotation": rng.uniform(-90, 90, STIMULI).round(3),
+        }
+    )
     frame.to_csv(output / CSV_NAME, index=False)
     with zipfile.ZipFile(output / ZIP_NAME, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, filename in enumerate(frame["filename"]):
@@ -70,28 +73,39 @@ def stimulus_set(output: Path) -> pd.DataFrame:
 def assembly(stimuli: pd.DataFrame):
     from brainio.assemblies import NeuronRecordingAssembly
 
-    order = np.concatenate([np.tile(np.arange(STIMULI), 25), np.arange(PRESENTATIONS - 25 * STIMULI)])
-    repetition = np.concatenate([np.repeat(np.arange(25), STIMULI),
-                                 np.full(PRESENTATIONS - 25 * STIMULI, 25)])
+    order = np.concatenate(
+        [np.tile(np.arange(STIMULI), 25), np.arange(PRESENTATIONS - 25 * STIMULI)]
+    )
+    repetition = np.concatenate(
+        [np.repeat(np.arange(25), STIMULI), np.full(PRESENTATIONS - 25 * STIMULI, 25)]
+    )
     sessions = np.array([f"Chabo_2015-0{1 + m}-{d:02d}" for m in range(3) for d in range(1, 29)])
     regions = np.array(["V4"] * 88 + ["IT"] * 168)
     coords = {
         # presentation: 5 coordinates
         "stimulus_id": ("presentation", stimuli["stimulus_id"].values[order]),
         "repetition": ("presentation", repetition),
-        "session": ("presentation", sessions[np.arange(PRESENTATIONS) * len(sessions)
-                                             // PRESENTATIONS]),
+        "session": (
+            "presentation",
+            sessions[np.arange(PRESENTATIONS) * len(sessions) // PRESENTATIONS],
+        ),
         "trial_index": ("presentation", np.arange(PRESENTATIONS)),
         "onset_ms": ("presentation", rng.uniform(0, 100, PRESENTATIONS).round(2)),
         # neuroid: 10 coordinates
-        "neuroid_id": ("neuroid", [f"Chabo_L_{'M' if i < 128 else 'A'}_{i % 16}_{i // 16}"
-                                   for i in range(NEUROIDS)]),
+        "neuroid_id": (
+            "neuroid",
+            [f"Chabo_L_{'M' if i < 128 else 'A'}_{i % 16}_{i // 16}" for i in range(NEUROIDS)],
+        ),
         "animal": ("neuroid", ["Chabo"] * 128 + ["Tito"] * 128),
         "region": ("neuroid", regions),
-        "arr": ("neuroid", np.where(regions == "V4", "M", np.where(np.arange(NEUROIDS) % 2, "A",
-                                                                    "P"))),
-        "subregion": ("neuroid", np.char.add(regions, np.array(["", "_a", "_p", "_m"])[
-            np.arange(NEUROIDS) % 4])),
+        "arr": (
+            "neuroid",
+            np.where(regions == "V4", "M", np.where(np.arange(NEUROIDS) % 2, "A", "P")),
+        ),
+        "subregion": (
+            "neuroid",
+            np.char.add(regions, np.array(["", "_a", "_p", "_m"])[np.arange(NEUROIDS) % 4]),
+        ),
         "electrode": ("neuroid", [f"elec{i % 96}" for i in range(NEUROIDS)]),
         "x": ("neuroid", rng.uniform(-2, 2, NEUROIDS).round(3)),
         "y": ("neuroid", rng.uniform(-2, 2, NEUROIDS).round(3)),
@@ -101,8 +115,9 @@ def assembly(stimuli: pd.DataFrame):
         "time_bin_end": ("time_bin", [170]),
     }
     data = rng.normal(loc=0.2, scale=1.0, size=(PRESENTATIONS, NEUROIDS, 1)).astype(np.float32)
-    result = NeuronRecordingAssembly(data, coords=coords,
-                                     dims=["presentation", "neuroid", "time_bin"])
+    result = NeuronRecordingAssembly(
+        data, coords=coords, dims=["presentation", "neuroid", "time_bin"]
+    )
     result.attrs["stimulus_set_identifier"] = STIMULUS_SET_ID
     result.attrs["identifier"] = ASSEMBLY_ID
     return result

@@ -1,7 +1,7 @@
 """Run the benchmarks: BrainIO 1.1.0 against this project, in alternation, and print ratios.
 
-    make bench                                  # all benchmarks, 5 rounds
-    .venv/bin/python bench/run.py --only load --rounds 3
+    make bench                                  # every benchmark, 5 rounds
+    .venv/bin/python bench/run.py --only load --only get_assembly --rounds 3
     .venv/bin/python bench/run.py --json results.json
 
 Every measurement runs in a fresh subprocess of its side's interpreter (BrainIO 1.1.0 in
@@ -24,11 +24,30 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-#: Benchmark modules in this folder, in the order they run (see common.py for the interface).
-BENCHMARKS = ["load", "get_assembly"]
+#: Benchmarks that run first; every other module of this folder that defines ``NAME`` and
+#: ``measure`` (see common.py for the interface) follows, in file-name order.
+FIRST = ["load", "get_assembly"]
+NOT_BENCHMARKS = {"common", "run", "make_package"}
+
+
+def discover() -> dict:
+    """Benchmark modules by ``NAME``: the FIRST ones, then the others by file name."""
+    names = FIRST + sorted(
+        path.stem
+        for path in common.BENCH.glob("*.py")
+        if path.stem not in NOT_BENCHMARKS and path.stem not in FIRST
+    )
+    modules = {}
+    for name in names:
+        module = importlib.import_module(name)
+        if hasattr(module, "NAME") and hasattr(module, "measure"):
+            modules[module.NAME] = module
+    return modules
+
 
 METRIC_LABELS = {
     "seconds": "time until values in memory (s)",
+    "cpu_seconds": "CPU time until values in memory (s)",
     "seconds_returned": "time until the call returns (s)",
     "peak_mib": "peak memory, values in memory (MiB)",
     "peak_mib_returned": "peak memory when the call returns (MiB)",
@@ -54,34 +73,51 @@ def summarize(module, results: dict) -> list[dict]:
     reference = module.SIDES[0]
     rows = []
     for metric, target in module.TARGETS.items():
-        medians = {side: statistics.median(r[metric] for r in runs)
-                   for side, runs in results.items()}
+        medians = {
+            side: statistics.median(r[metric] for r in runs) for side, runs in results.items()
+        }
         for side in module.SIDES[1:]:
             ratio = medians[side] / medians[reference] if medians[reference] else float("nan")
-            rows.append({
-                "benchmark": module.NAME, "metric": metric, "side": side,
-                "brainio1": medians[reference], "ours": medians[side], "ratio": ratio,
-                "target": target, "met": None if target is None else ratio <= target,
-            })
+            rows.append(
+                {
+                    "benchmark": module.NAME,
+                    "metric": metric,
+                    "side": side,
+                    "brainio1": medians[reference],
+                    "ours": medians[side],
+                    "ratio": ratio,
+                    "target": target,
+                    "met": None if target is None else ratio <= target,
+                }
+            )
     return rows
 
 
 def print_table(rows: list[dict]) -> None:
-    header = f"{'benchmark':<13}{'metric':<41}{'side':<10}{'1.1.0':>9}{'ours':>9}" \
-             f"{'ratio':>8}{'target':>8}  "
+    header = (
+        f"{'benchmark':<13}{'metric':<41}{'side':<10}{'1.1.0':>9}{'ours':>9}"
+        f"{'ratio':>8}{'target':>8}  "
+    )
     print("\n" + header + "\n" + "-" * len(header))
     for row in rows:
         target = "" if row["target"] is None else f"<={row['target']}"
         verdict = "" if row["met"] is None else ("ok" if row["met"] else "MISSED")
-        print(f"{row['benchmark']:<13}{METRIC_LABELS.get(row['metric'], row['metric']):<41}"
-              f"{row['side']:<10}{row['brainio1']:>9.2f}{row['ours']:>9.2f}{row['ratio']:>8.2f}"
-              f"{target:>8}  {verdict}")
+        print(
+            f"{row['benchmark']:<13}{METRIC_LABELS.get(row['metric'], row['metric']):<41}"
+            f"{row['side']:<10}{row['brainio1']:>9.2f}{row['ours']:>9.2f}{row['ratio']:>8.2f}"
+            f"{target:>8}  {verdict}"
+        )
 
 
 def main() -> None:
+    benchmarks = discover()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=BENCHMARKS,
-                        help="run only this benchmark (repeatable)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(benchmarks),
+        help="run only this benchmark (repeatable)",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--work", type=Path, default=common.WORK)
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
@@ -90,14 +126,16 @@ def main() -> None:
     common.ensure_brainio1_env()
     common.ensure_package(args.work)
     rows, raw = [], {}
-    for name in args.only or BENCHMARKS:
-        module = importlib.import_module(name)
+    for name in args.only or list(benchmarks):
+        module = benchmarks[name]
         results = run_benchmark(module, args.rounds, args.work)
         raw[name] = results
         rows += summarize(module, results)
     print_table(rows)
-    print(f"\n{args.rounds} rounds, medians; {platform.machine()}, {common.os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
+    print(
+        f"\n{args.rounds} rounds, medians; {platform.machine()}, {common.os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "measurements": raw}, indent=1))
 

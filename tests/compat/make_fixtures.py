@@ -23,6 +23,8 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 sys.path.insert(0, str(HERE))
 
+from brainio1_dump import describe, dump  # noqa: E402
+
 import brainio  # noqa: E402  (BrainIO 1.1.0)
 from brainio.assemblies import (  # noqa: E402
     MetadataAssembly,
@@ -31,7 +33,6 @@ from brainio.assemblies import (  # noqa: E402
     SpikeTimesAssembly,
 )
 from brainio.packaging import write_netcdf  # noqa: E402
-from brainio1_dump import describe, dump  # noqa: E402
 
 rng = np.random.default_rng(2024)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from brainio.netcdf import list_groups, read_dataarray
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -85,3 +86,34 @@ def test_lazy_read_matches_eager_read(filename: str) -> None:
     lazy = read_dataarray(FIXTURES / filename, chunks={})
     np.testing.assert_array_equal(lazy.values, eager.values)
     assert sorted(lazy.coords) == sorted(eager.coords)
+
+
+@pytest.mark.parametrize("filename", sorted(INDEX))
+def test_from_files_gives_what_brainio1_gives(filename: str, compat) -> None:
+    """The assembly classes rebuild the same MultiIndexes, merge and groups as 1.1.0's."""
+    import pandas as pd
+
+    from brainio import assemblies
+    from brainio.stimuli import StimulusSet
+
+    info = INDEX[filename]
+    meta, arrays = compat.expected(filename.removesuffix(".nc"))
+    kwargs = {}
+    if info["stimuli"]:
+        kwargs = {
+            "stimulus_set": StimulusSet(pd.read_csv(FIXTURES / info["stimuli"])),
+            "stimulus_set_identifier": "test.stimuli",
+        }
+    loaded = getattr(assemblies, info["class"]).from_files(FIXTURES / filename, **kwargs)
+    expected = meta["loaded"]
+    assert type(loaded).__name__ == expected["class"]
+    compat.assert_matches(loaded, expected, arrays, "loaded/")
+    for dim, index in expected["indexes"].items():
+        ours = loaded.indexes[dim]
+        names = list(ours.names) if isinstance(ours, pd.MultiIndex) else [ours.name or dim]
+        assert names == index["names"], dim
+    for group in info["groups"]:
+        group_meta = expected["attrs"][group]["assembly"]
+        extra = loaded.attrs[group]
+        assert type(extra).__name__ == group_meta["class"]
+        compat.assert_matches(extra, group_meta, arrays, f"loaded/attr/{group}/", check_attrs=False)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+
 from brainio.netcdf import write_netcdf
 
 pytestmark = pytest.mark.slow

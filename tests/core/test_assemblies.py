@@ -952,7 +952,6 @@ class TestLoadAssembly:
         assert "category" not in assy.coords  # the plain AssemblyLoader does not merge
 
 
-@pytest.mark.slow
 def test_large_assembly_builds_indexes_without_copying_data() -> None:
     """150,000 presentations x 64 neuroids with 15 presentation levels (MajajHong2015-like)."""
     n = 150_000

@@ -18,6 +18,7 @@ import struct
 import threading
 import time
 import uuid
+from http import HTTPStatus
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -183,8 +184,9 @@ class FaultProxy:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def fail(self, count: int, status: int = 503) -> None:
-        self._failures.extend([status] * count)
+    def fail(self, count: int, status: int = 503, code: str = "SlowDown",
+             headers: dict[str, str] | None = None) -> None:
+        self._failures.extend([(status, code, headers or {})] * count)
 
     def reset_after(self, nbytes: int, count: int = 1) -> None:
         self._resets.extend([nbytes] * count)
@@ -230,9 +232,10 @@ class FaultProxy:
             self._before = [(m, a) for m, a in self._before if m != method]
         for action in actions:
             action()
-        status = self._take(self._failures)
-        if status is not None:
-            client.sendall(_error_response(status, "SlowDown", "Please reduce your request rate."))
+        failure = self._take(self._failures)
+        if failure is not None:
+            status, code, extra = failure
+            client.sendall(_error_response(status, code, "Injected by the test proxy.", extra))
             return
         reset = self._take(self._resets) if method == "GET" else None
         stall = self._take(self._stalls) if method == "GET" and reset is None else None
@@ -292,14 +295,16 @@ def _close_after(answer: bytes) -> bytes:
     return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
 
 
-def _error_response(status: int, code: str, message: str) -> bytes:
+def _error_response(status: int, code: str, message: str,
+                    headers: dict[str, str] | None = None) -> bytes:
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
         f"<Message>{message}</Message></Error>"
     ).encode()
-    reason = {403: "Forbidden", 500: "Internal Server Error", 503: "Service Unavailable"}
+    reason = HTTPStatus(status).phrase
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (
-        f"HTTP/1.1 {status} {reason.get(status, 'Error')}\r\nContent-Type: application/xml\r\n"
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n{extra}"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     return head.encode() + body

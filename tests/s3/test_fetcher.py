@@ -289,3 +289,53 @@ def test_a_stalled_connection_is_retried(s3, make_bucket, proxy, monkeypatch, tm
     proxy.stall(2.0, count=1)
     assert fetched(tmp_path, f"s3://{bucket}/slow.nc") == content
     assert len(proxy.gets("slow.nc")) == 2
+
+
+def test_wrong_region_is_one_clear_error(s3, make_bucket, proxy, tmp_path) -> None:
+    bucket = make_bucket()
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    proxy.fail(10, status=301, code="PermanentRedirect",
+               headers={"x-amz-bucket-region": "eu-west-1"})
+    with pytest.raises(FetchError, match=rf"Bucket '{bucket}' .* is in region 'eu-west-1'") as info:
+        fetched(tmp_path, f"s3://{bucket}/k")
+    assert "BRAINIO_S3_REGION" in str(info.value)
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+def test_a_progress_bar_on_a_terminal(s3, make_bucket, tmp_path, monkeypatch) -> None:
+    """A person at a terminal sees the file's name and the bar reaching 100%."""
+    import pty
+    import subprocess
+    import sys
+
+    bucket = make_bucket()
+    s3.put_object(Bucket=bucket, Key="f/assy_progress.nc", Body=os.urandom(300 * 1024))
+    monkeypatch.delenv("BRAINIO_PROGRESS")
+    script = (
+        "import sys; from brainio.records import Source; from brainio_s3.fetcher import fetch; "
+        "fetch(Source('S3', sys.argv[1]), sys.argv[2])"
+    )
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, f"s3://{bucket}/f/assy_progress.nc", str(tmp_path / "o")],
+        stderr=terminal,
+        stdout=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    assert process.wait(timeout=30) == 0, output
+    text = output.decode(errors="replace")
+    assert "assy_progress.nc" in text
+    assert "100%" in text
+    assert (tmp_path / "o").stat().st_size == 300 * 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -98,3 +99,13 @@ def test_new_into_an_existing_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
     files = write_template(tmp_path / "empty", "brain")
     assert (tmp_path / "empty" / "models" / "brain_models.py") in files
+
+
+def test_bundled_stimuli_stand_in_when_the_demo_set_is_missing(new_project, sub):
+    project = new_project()
+    # only this plugin loads: no brainio-local, so no demo catalog
+    env = dict(os.environ, BRAINIO_LOAD_PLUGINS="submission")
+    status, data = sub.report("check", project, "--run", "--timeout", "60", env=env)
+    assert status == 0, data["problems"]
+    assert (data["run"]["stimulus_set"], data["run"]["stimuli"]) == ("bundled", 4)
+    assert all(result["shape"][0] == 4 for result in data["run"]["passed"])

@@ -497,7 +497,10 @@ class GroupbyBridge:
             split = [np.asarray(values) for values in zip(*codes, strict=True)]
         result = result.drop_vars(self.multi_group_name).rename({self.multi_group_name: self.dim})
         result = result.assign_coords(
-            {name: (self.dim, values) for name, values in zip(self.group_coord_names, split)}
+            {
+                name: (self.dim, values)
+                for name, values in zip(self.group_coord_names, split, strict=True)
+            }
         )
         return type(self.assembly)(result)
 

@@ -1,0 +1,124 @@
+"""(s3) Cold and warm ``get_assembly`` from an S3 server on loopback.
+
+The MajajHong2015-sized package (see make_package.py) is uploaded once to bucket
+``brainio-bench`` of moto's threaded S3 server, started in the runner process on 127.0.0.1
+(``prepare``); every worker reaches it through ``AWS_ENDPOINT_URL`` with fake credentials.
+Both sides load ``bench.MajajHong2015`` through their catalog machinery from the same catalog
+rows (``location_type`` S3, ``https://brainio-bench.s3.amazonaws.com/<file>``):
+
+- BrainIO 1.1.0: its ``BotoFetcher`` (boto3 ``download_file``, signed, endpoint from
+  ``AWS_ENDPOINT_URL``), sha1 check, unzip, loading with the stimulus set merged;
+- this project: the S3 plugin's fetcher into the verified cache.
+
+Each measurement starts with an empty cache (``cold_seconds``: download, verify, extract,
+load, values in memory), then calls ``get_assembly`` again in the same process with the
+files cached (``warm_seconds``). Imports are warmed before the clock starts on both sides.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+NAME = "s3"
+TITLE = "cold and warm get_assembly from moto's S3 server on loopback"
+SIDES = ("brainio1", "ours")
+TARGETS = {"cold_seconds": 0.7, "warm_seconds": 0.3}
+BUCKET = "brainio-bench"
+
+_server = None  # the moto server, alive as long as the runner process
+
+
+def _catalog(work: Path) -> Path:
+    return work / "catalog-s3" / "lookup.csv"
+
+
+def prepare(work: Path) -> None:
+    """Start moto on a free loopback port, upload the package, point workers at it."""
+    global _server
+    import socket
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    manifest = common.ensure_package(work)
+    if _server is None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        _server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        _server.start()
+        # workers (started by common.run_worker) inherit the runner's environment
+        os.environ.update({
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        })
+        os.environ.pop("AWS_PROFILE", None)
+        client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+        client.create_bucket(Bucket=BUCKET)
+        for name in (common.CSV_NAME, common.ZIP_NAME, common.NC_NAME):
+            client.upload_file(str(common.package_dir(work) / name), BUCKET, name)
+    common.write_catalog(
+        _catalog(work),
+        common.catalog_rows(manifest, "S3", lambda name: f"{common.BUCKET_URL}/{name}"),
+    )
+
+
+def _load(side: str, work: Path):
+    """A ``get_assembly`` ready to call, with the benchmark catalog registered."""
+    if side.startswith("brainio1"):
+        common.warm_imports("boto3", "brainio", "brainio.assemblies", "brainio.fetch")
+        import brainio
+        from brainio.catalogs import Catalog
+
+        brainio.lookup._catalogs["bench"] = Catalog.from_files("bench", _catalog(work))
+        return brainio.get_assembly
+    os.environ["BRAINIO_PROGRESS"] = "0"
+    common.warm_imports("boto3", "brainio", "brainio.assemblies", "brainio.loading",
+                        "brainio_s3.fetcher")
+    import brainio
+    from brainio import lookup
+    from brainio.catalogs import Catalog
+    from brainio.plugins import get_plugin_manager
+
+    class BenchCatalog:
+        @brainio.hookimpl
+        def brainio_catalogs(self, register):
+            register(Catalog.from_files("bench", _catalog(work)))
+
+    get_plugin_manager().register(BenchCatalog(), name="bench-catalog")
+    lookup.refresh()
+    return brainio.get_assembly
+
+
+def measure(side: str, work: Path) -> dict:
+    home = Path(tempfile.mkdtemp(prefix=f"home-s3-{side}-", dir=work))
+    os.environ["BRAINIO_HOME"] = str(home)
+    try:
+        get_assembly = _load(side, work)
+        results = {}
+        for phase in ("cold", "warm"):
+            with common.Stopwatch() as watch:
+                assembly = get_assembly(common.ASSEMBLY_ID)
+                values = assembly.values
+                watch.lap("seconds")
+            assert values.shape == (148_480, 256, 1), values.shape
+            assert assembly["category_name"].shape == (148_480,)  # merged from the stimulus set
+            results[f"{phase}_seconds"] = watch.laps["seconds"]
+            del assembly, values
+        return results
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    common.worker_main(measure)

@@ -1,0 +1,137 @@
+"""What the bucket holds: subjects and ROIs, read from ``s3://laion-fmri`` (never local disk).
+
+``describe()`` and ``inspect_bucket()`` print a short report, as in the LAION-fMRI examples;
+``get_subjects()`` and ``get_rois()`` return lists for scripts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+from laion_fmri import _bucket
+from laion_fmri._paths import ROI_PREFIX, SUBJECT_PREFIXES, roi_name
+from laion_fmri.errors import RoiNotFoundError, SubjectNotFoundError
+
+logger = logging.getLogger(__name__)
+
+ROI_CATEGORIES = (
+    "body", "character", "face", "laion", "motion", "object", "place", "retinotopy",
+)
+"""The ROI categories the bucket ships (folder names under ``derivatives/rois/sub-XX/``)."""
+
+
+def get_subjects() -> list[str]:
+    """Every ``sub-*`` folder under any derivative tree of the bucket, sorted.
+
+    The union, so that subjects whose data are only partly uploaded count too.
+    """
+    found = {
+        name
+        for prefix in SUBJECT_PREFIXES
+        for name in _bucket.list_prefixes(prefix)
+        if name.startswith("sub-")
+    }
+    if not found:
+        logger.warning(
+            "No subjects found in s3://%s under %s; check AWS_ENDPOINT_URL and the network.",
+            _bucket.BUCKET, ", ".join(SUBJECT_PREFIXES),
+        )
+    return sorted(found)
+
+
+def normalize_subject(subject: str | int) -> str:
+    """``"sub-01"``, ``"01"`` and ``1`` all name subject ``sub-01``."""
+    if isinstance(subject, bool) or not isinstance(subject, str | int):
+        raise SubjectNotFoundError(
+            f"A subject is named like 'sub-01' (or '01'), not {type(subject).__name__} "
+            f"{subject!r}."
+        )
+    text = f"{subject:02d}" if isinstance(subject, int) else subject.strip()
+    return text if text.startswith("sub-") else f"sub-{text}"
+
+
+def get_rois(subject: str | None = None, category: str | None = None) -> list[str]:
+    """ROI names of ``subject`` (default: the first subject), optionally of one category.
+
+    Names are BIDS-clean (hyphens of the bucket's labels removed: ``FFA-1`` -> ``FFA1``).
+    """
+    subjects = get_subjects()
+    if subject is None:
+        if not subjects:
+            return []
+        subject = subjects[0]
+    subject = normalize_subject(subject)
+    if subject not in subjects:
+        raise SubjectNotFoundError(
+            f"Subject '{subject}' is not in s3://{_bucket.BUCKET}. "
+            f"Subjects: {', '.join(subjects) or '(none)'}."
+        )
+    by_category = _rois_by_category(subject)
+    if category is not None:
+        if category not in by_category:
+            raise RoiNotFoundError(
+                f"ROI category '{category}' does not exist for {subject} in the bucket. "
+                f"Categories: {', '.join(sorted(by_category)) or '(none)'}."
+            )
+        return sorted(by_category[category])
+    rois = sorted({roi for names in by_category.values() for roi in names})
+    if not rois:
+        logger.warning("No ROIs found for %s under s3://%s/%s%s/", subject, _bucket.BUCKET,
+                       ROI_PREFIX, subject)
+    return rois
+
+
+def _rois_by_category(subject: str) -> dict[str, set[str]]:
+    prefix = f"{ROI_PREFIX}{subject}/"
+    categories: dict[str, set[str]] = {}
+    for obj in _bucket.list_objects(prefix):
+        parts = obj.key[len(prefix):].split("/")
+        if len(parts) != 2:
+            continue
+        name = roi_name(parts[1])
+        if name is not None:
+            categories.setdefault(parts[0], set()).add(name)
+    return categories
+
+
+def describe(file: TextIO | None = None) -> None:
+    """Print a one-screen overview: bucket, subjects, the first subject's ROIs.
+
+    A report meant for people (it prints, by design); scripts use the list functions.
+    """
+    out = file or sys.stdout
+    subjects = get_subjects()
+    print("LAION-fMRI Dataset", file=out)
+    print(f"  Bucket:    s3://{_bucket.BUCKET}", file=out)
+    if not subjects:
+        print("  Subjects:  0 (none)", file=out)
+        return
+    print(f"  Subjects:  {len(subjects)} ({', '.join(subjects)})", file=out)
+    rois = get_rois(subjects[0])
+    if rois:
+        print(f"  ROIs:      {', '.join(rois)}", file=out)
+
+
+def inspect_bucket(file: TextIO | None = None) -> None:
+    """Print the bucket's top-level folders and how many subjects each derivative tree has."""
+    out = file or sys.stdout
+    print(f"Bucket: s3://{_bucket.BUCKET}", file=out)
+    top = sorted(_bucket.list_prefixes(""))
+    print(f"Top-level prefixes ({len(top)}):", file=out)
+    for name in top:
+        print(f"  {name}/", file=out)
+    for prefix in SUBJECT_PREFIXES:
+        names = _bucket.list_prefixes(prefix)
+        count = sum(1 for name in names if name.startswith("sub-"))
+        print(f"{prefix}: {len(names)} entries, {count} sub-* entries", file=out)
+
+
+__all__ = [
+    "ROI_CATEGORIES",
+    "describe",
+    "get_rois",
+    "get_subjects",
+    "inspect_bucket",
+]
