@@ -78,8 +78,7 @@ def _package_brainio1(proto, scratch: Path) -> None:
         return {}
 
     packaging.upload_to_s3 = upload_to_folder
-    catalog = catalogs.Catalog.from_files("bench", scratch / "lookup.csv")
-    lookup.get_catalogs = lambda: {"bench": catalog}
+    lookup._catalogs["bench"] = catalogs.Catalog.from_files("bench", scratch / "lookup.csv")
     packaging.package_stimulus_set("bench", proto, IDENTIFIER, bucket_name="bench")
 
 
