@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Every distribution of this repository, installed editable into one environment.
-DISTRIBUTIONS := core plugins/local plugins/s3 plugins/submission plugins/laion_fmri
+DISTRIBUTIONS := core plugins/local plugins/s3 plugins/submission plugins/laion_fmri plugins/vision plugins/language
 
 .PHONY: demo test install bench clean
 

@@ -10,6 +10,7 @@
   installed catalog, so its ``upload_to_s3`` is replaced by a file copy into a folder and its
   catalog lookup by the catalog file: both sides then do the same work (write the ZIP and CSV,
   hash them, copy them to the store, append two catalog rows); ours also validates every file.
+  Like the imports, loading this project's plugins (entry points) happens before the clock.
 
 Run alone (``.venv/bin/python bench/bench_packaging.py --rounds 3``) or through
 ``bench/run.py`` once ``bench_packaging`` is in its ``BENCHMARKS``.
@@ -45,6 +46,7 @@ def prepare(work: Path) -> None:
 def _proto_assembly(work: Path):
     """The assembly as a lab would hand it over: every coordinate in memory, no stimulus merge."""
     import xarray as xr
+
     from brainio.assemblies import NeuronRecordingAssembly
 
     with xr.open_dataset(common.package_dir(work) / common.NC_NAME) as dataset:
@@ -56,13 +58,14 @@ def _proto_assembly(work: Path):
 
 def _proto_stimulus_set(work: Path):
     import pandas as pd
+
     from brainio.stimuli import StimulusSet
 
     table = pd.read_csv(common.package_dir(work) / common.CSV_NAME)
     folder = work / "stimuli"
     proto = StimulusSet(table.drop(columns=["filename"]))
-    proto.stimulus_paths = {sid: str(folder / name)
-                            for sid, name in zip(table["stimulus_id"], table["filename"])}
+    names = zip(table["stimulus_id"], table["filename"], strict=True)
+    proto.stimulus_paths = {sid: str(folder / name) for sid, name in names}
     return proto
 
 
@@ -98,6 +101,11 @@ def measure(side: str, work: Path) -> dict:
     try:
         common.warm_imports("brainio.assemblies", "brainio.stimuli", "brainio.packaging")
         from brainio.packaging import write_netcdf
+
+        if not side.startswith("brainio1"):  # load the plugins (entry points) like imports
+            from brainio.plugins import get_plugin_manager
+
+            get_plugin_manager()
 
         assembly = _proto_assembly(work)
         target = scratch / "assembly.nc"

@@ -55,13 +55,15 @@ def prepare(work: Path) -> None:
         _server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         _server.start()
         # workers (started by common.run_worker) inherit the runner's environment
-        os.environ.update({
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        })
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_EC2_METADATA_DISABLED": "true",
+            }
+        )
         os.environ.pop("AWS_PROFILE", None)
         client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
         client.create_bucket(Bucket=BUCKET)
@@ -83,8 +85,9 @@ def _load(side: str, work: Path):
         brainio.lookup._catalogs["bench"] = Catalog.from_files("bench", _catalog(work))
         return brainio.get_assembly
     os.environ["BRAINIO_PROGRESS"] = "0"
-    common.warm_imports("boto3", "brainio", "brainio.assemblies", "brainio.loading",
-                        "brainio_s3.fetcher")
+    common.warm_imports(
+        "boto3", "brainio", "brainio.assemblies", "brainio.loading", "brainio_s3.fetcher"
+    )
     import brainio
     from brainio import lookup
     from brainio.catalogs import Catalog

@@ -71,6 +71,7 @@ def run_benchmark(module, rounds: int, work: Path) -> dict:
 
 def summarize(module, results: dict) -> list[dict]:
     reference = module.SIDES[0]
+    labels = {**METRIC_LABELS, **getattr(module, "METRIC_LABELS", {})}
     rows = []
     for metric, target in module.TARGETS.items():
         medians = {
@@ -82,6 +83,7 @@ def summarize(module, results: dict) -> list[dict]:
                 {
                     "benchmark": module.NAME,
                     "metric": metric,
+                    "label": labels.get(metric, metric),
                     "side": side,
                     "brainio1": medians[reference],
                     "ours": medians[side],
@@ -103,7 +105,7 @@ def print_table(rows: list[dict]) -> None:
         target = "" if row["target"] is None else f"<={row['target']}"
         verdict = "" if row["met"] is None else ("ok" if row["met"] else "MISSED")
         print(
-            f"{row['benchmark']:<13}{METRIC_LABELS.get(row['metric'], row['metric']):<41}"
+            f"{row['benchmark']:<13}{row['label']:<41}"
             f"{row['side']:<10}{row['brainio1']:>9.2f}{row['ours']:>9.2f}{row['ratio']:>8.2f}"
             f"{target:>8}  {verdict}"
         )

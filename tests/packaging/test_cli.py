@@ -25,7 +25,8 @@ def test_package_stimulus_set_and_assembly_from_files(tmp_path, make_stimuli, ma
     stimuli = _files_on_disk(tmp_path, make_stimuli)
     catalog = tmp_path / "cat" / "lookup.csv"
     catalog.parent.mkdir()
-    result = run_cli("package", "stimulus-set", "lab.Files2024", "--csv", str(tmp_path / "stimuli.csv"),
+    result = run_cli("package", "stimulus-set", "lab.Files2024",
+                     "--csv", str(tmp_path / "stimuli.csv"),
                      "--stimuli-dir", str(tmp_path / "images"), "--file-column", "file",
                      "--catalog-path", str(catalog), "--target", "store", "--json", cwd=tmp_path)
     packaged = json.loads(result.stdout)

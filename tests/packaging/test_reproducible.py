@@ -89,3 +89,29 @@ def test_packaging_twice_gives_same_rows(stimuli, tmp_path):
     first = package_stimulus_set(None, stimuli, "lab.Test2024", target=tmp_path / "one")
     second = package_stimulus_set(None, stimuli, "lab.Test2024", target=tmp_path / "two")
     assert [r.sha1 for r in first.rows] == [r.sha1 for r in second.rows]
+
+
+def test_zip_sha1_is_the_files_and_any_reader_opens_it(stimuli, tmp_path):
+    from brainio.hashing import sha1_hash
+
+    stimuli["stimulus_path_within_store"] = ["bild_ä", "sub/b", "c", "d"]
+    sha1, names = create_stimulus_zip(stimuli, tmp_path / "s.zip")
+    assert sha1 == sha1_hash(tmp_path / "s.zip")  # hashed while written, must match the file
+    with zipfile.ZipFile(tmp_path / "s.zip") as archive:
+        assert archive.testzip() is None
+        assert archive.namelist() == sorted(names)
+        assert archive.read("bild_ä.png") == stimuli.get_stimulus("s0").read_bytes()
+        assert archive.getinfo("bild_ä.png").flag_bits & 0x800  # UTF-8 name flag
+
+
+def test_large_archives_use_zip64_writer(stimuli, tmp_path):
+    from brainio.packaging import _write_small_zip, _write_zip
+
+    entries = sorted((f"{sid}.png", str(path)) for sid, path in stimuli.stimulus_paths.items())
+    _write_zip(tmp_path / "big.zip", entries)  # the path taken past 65,535 entries or 4 GiB
+    _write_small_zip(tmp_path / "small.zip", entries)
+    for name in ("big.zip", "small.zip"):
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            assert archive.testzip() is None
+            assert [(i.filename, i.date_time) for i in archive.infolist()] == [
+                (entry, ZIP_DATE_TIME) for entry, _ in entries]

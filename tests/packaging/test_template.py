@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import brainio
 from brainio.catalog_template import render_catalog_project, template_dir
 from brainio.catalogs import COLUMNS
 from brainio.errors import PackagingError
@@ -22,7 +23,8 @@ from brainio import get_assembly, get_stimulus_set, list_catalogs
 assert "e2e_lab" in list_catalogs(), list_catalogs()
 stimuli = get_stimulus_set("e2e_lab.Example2024")
 assembly = get_assembly("e2e_lab.Example2024")
-print(len(stimuli), type(assembly).__name__, dict(assembly.sizes), stimuli.get_stimulus("image_3").is_file())
+print(len(stimuli), type(assembly).__name__, dict(assembly.sizes),
+      stimuli.get_stimulus("image_3").is_file())
 """
 
 
@@ -53,7 +55,12 @@ def test_existing_project_is_not_overwritten(tmp_path):
 
 
 def test_template_is_the_repository_folder():
-    assert template_dir() == REPO / "template_project"
+    """Editable installs use the repository's folder; a wheel its copy of it."""
+    found = template_dir()
+    assert found in (REPO / "template_project",
+                     Path(brainio.__file__).parent / "template_project")
+    assert (found / "cookiecutter.json").read_text() == (
+        REPO / "template_project" / "cookiecutter.json").read_text()
 
 
 @pytest.mark.slow

@@ -18,13 +18,14 @@ import struct
 import threading
 import time
 import uuid
-from http import HTTPStatus
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from pathlib import Path
 
 import attrs
 import boto3
 import pytest
+
 from brainio import hookimpl
 
 REGION = "us-east-1"
@@ -184,8 +185,13 @@ class FaultProxy:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def fail(self, count: int, status: int = 503, code: str = "SlowDown",
-             headers: dict[str, str] | None = None) -> None:
+    def fail(
+        self,
+        count: int,
+        status: int = 503,
+        code: str = "SlowDown",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self._failures.extend([(status, code, headers or {})] * count)
 
     def reset_after(self, nbytes: int, count: int = 1) -> None:
@@ -295,8 +301,9 @@ def _close_after(answer: bytes) -> bytes:
     return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
 
 
-def _error_response(status: int, code: str, message: str,
-                    headers: dict[str, str] | None = None) -> bytes:
+def _error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> bytes:
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
         f"<Message>{message}</Message></Error>"
@@ -365,6 +372,7 @@ def _package_example(
 
     import numpy as np
     import pandas as pd
+
     from brainio.assemblies import NeuroidAssembly
     from brainio.catalog_append import append_rows
     from brainio.netcdf import write_netcdf

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from brainio.cache import get_cache
 from brainio.errors import IntegrityError
 from brainio.hashing import sha1_hash

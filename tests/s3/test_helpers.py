@@ -7,9 +7,10 @@ import os
 import warnings
 from pathlib import Path
 
-import brainio_s3
 import numpy as np
 import pytest
+
+import brainio_s3
 from brainio.assemblies import NeuroidAssembly
 from brainio.cache import UnverifiedFileWarning, get_cache
 from brainio.errors import IntegrityError

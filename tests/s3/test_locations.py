@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from brainio.errors import FetchError
 from brainio_s3.locations import S3Location, join_key, parse_location, split_bucket
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import brainio.loading
 import numpy as np
+
+import brainio.loading
 
 
 def test_packaged_data_load_back_through_a_catalog(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from brainio.errors import AccessDeniedError, PackagingError
 from brainio.plugins import get_plugin_manager
 from brainio_s3.errors import S3ObjectExistsError

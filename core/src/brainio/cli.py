@@ -186,9 +186,11 @@ def plugins(as_json: bool) -> None:
 def build_cli() -> click.Group:
     """The ``brainio`` group with the core's commands and every plugin's."""
     from brainio.cli_cache import cache
+    from brainio.cli_package import new_catalog, package
     from brainio.plugins import get_plugin_manager
 
-    cli.add_command(cache)
+    for command in (cache, package, new_catalog):
+        cli.add_command(command)
     get_plugin_manager().hook.brainio_register_commands(cli=cli)
     return cli
 

@@ -39,6 +39,7 @@ __all__ = [
     "TYPE_ASSEMBLY",
     "TYPE_STIMULUS_SET",
     "AssemblyLookupError",
+    "append",
     "StimulusSetLookupError",
     "combined_catalog",
     "get_catalog",
@@ -226,3 +227,14 @@ def lookup_stimulus_set(identifier: str) -> tuple[LookupRow, LookupRow | None]:
     csv_row = _unique(csv_rows, f"the CSV of stimulus set '{identifier}'")
     zip_row = _unique(zip_rows, f"the ZIP of stimulus set '{identifier}'") if zip_rows else None
     return csv_row, zip_row
+
+
+
+def __getattr__(name: str) -> object:
+    # ``append`` (1.x ``lookup.append``) lives with the rest of catalog writing; imported on
+    # use because that module imports this one.
+    if name == "append":
+        from brainio.catalog_append import append
+
+        return append
+    raise AttributeError(f"module 'brainio.lookup' has no attribute '{name}'")

@@ -22,11 +22,14 @@ with the dots of the identifier replaced by underscores.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -84,7 +87,6 @@ REQUESTED_BUCKET = "brainio.requested"
 #: Fixed ZIP entry timestamp (the earliest a ZIP can hold) and permissions (rw-r--r--).
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 ZIP_FILE_MODE = 0o100644
-_IN_MEMORY_LIMIT = 64 * 2**20  # stimulus files up to this size are read at once
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -234,23 +236,88 @@ def create_stimulus_zip(
     """
     paths = stimulus_paths(proto_stimulus_set)
     names = _archive_names(proto_stimulus_set)
-    entries = sorted(zip(names, proto_stimulus_set["stimulus_id"], strict=True))
+    entries = sorted(
+        (name, os.fspath(paths[stimulus_id]))
+        for name, stimulus_id in zip(names, proto_stimulus_set["stimulus_id"], strict=True)
+    )
     target = Path(target_zip_path)
     logger.debug("zipping %d stimuli into %s", len(entries), target)
-    with _atomic_path(target) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as archive:
-        for name, stimulus_id in entries:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
-            info.create_system = 3  # unix, whatever the platform, so the bytes do not vary
-            info.external_attr = ZIP_FILE_MODE << 16
-            path = Path(paths[stimulus_id])
-            size = path.stat().st_size
-            if size <= _IN_MEMORY_LIMIT:
-                archive.writestr(info, path.read_bytes())
-            else:
-                info.file_size = size
-                with path.open("rb") as source, archive.open(info, "w", force_zip64=True) as out:
-                    shutil.copyfileobj(source, out, 2**20)
-    return sha1_hash(target), names
+    sizes = [os.stat(path).st_size for _, path in entries]
+    small = len(entries) < 0xFFFF and sum(sizes) + 1024 * len(entries) < 0xFFFFFFFF
+    with _atomic_path(target) as temp:
+        if small:
+            sha1 = _write_small_zip(temp, entries)
+        else:
+            _write_zip(temp, entries)
+            sha1 = None
+    return sha1 or sha1_hash(target), names
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+    info.create_system = 3  # unix, whatever the platform, so the bytes do not vary
+    info.external_attr = ZIP_FILE_MODE << 16
+    return info
+
+
+def _write_zip(temp: Path, entries: list[tuple[str, str]]) -> None:
+    """Any size (ZIP64 where needed), with :mod:`zipfile`."""
+    with zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, path in entries:
+            info = _zip_info(name)
+            info.file_size = os.stat(path).st_size
+            with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as out:
+                shutil.copyfileobj(source, out, 2**20)
+
+
+# ZIP records of stored entries (APPNOTE 4.3.7, 4.3.12, 4.3.16), little-endian
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_DOS_TIME = 0  # 00:00:00
+_DOS_DATE = ((ZIP_DATE_TIME[0] - 1980) << 9) | (ZIP_DATE_TIME[1] << 5) | ZIP_DATE_TIME[2]
+
+
+def _write_small_zip(temp: Path, entries: list[tuple[str, str]]) -> str:
+    """Fewer than 65,535 entries and under 4 GiB: the plain ZIP format, written in one pass.
+
+    :mod:`zipfile` spends most of its time per entry on bookkeeping (and seeks back to patch
+    every header); for thousands of small stimuli this writer, which reads each file once,
+    computes its CRC first and hashes the archive while writing it, is several times faster.
+    The result is an ordinary ZIP that any reader (and :mod:`zipfile`) opens.
+    """
+    digest = hashlib.sha1(usedforsecurity=False)
+    central, offset = [], 0
+    with open(temp, "wb", buffering=2**20) as out:
+
+        def write(data: bytes) -> None:
+            digest.update(data)
+            out.write(data)
+
+        for name, path in entries:
+            encoded, flags = _encode_name(name)
+            with open(path, "rb") as source:
+                data = source.read()
+            crc, size = zlib.crc32(data), len(data)
+            write(_LOCAL.pack(0x04034B50, 20, flags, 0, _DOS_TIME, _DOS_DATE, crc, size, size,
+                              len(encoded), 0) + encoded)
+            write(data)
+            central.append(_CENTRAL.pack(
+                0x02014B50, (3 << 8) | 20, 20, flags, 0, _DOS_TIME, _DOS_DATE, crc, size, size,
+                len(encoded), 0, 0, 0, 0, ZIP_FILE_MODE << 16, offset) + encoded)
+            offset += _LOCAL.size + len(encoded) + size
+        directory = b"".join(central)
+        write(directory)
+        write(_END.pack(0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0))
+    return digest.hexdigest()
+
+
+def _encode_name(name: str) -> tuple[bytes, int]:
+    """Entry names as ASCII, or UTF-8 with the language-encoding flag (bit 11)."""
+    try:
+        return name.encode("ascii"), 0
+    except UnicodeEncodeError:
+        return name.encode("utf-8"), 0x800
 
 
 def extract_specific(proto_stimulus_set: pd.DataFrame) -> list[str]:

@@ -46,11 +46,12 @@ def client() -> Any:
     return get_client(location(), signed=False)
 
 
-def list_objects(prefix: str) -> Iterator[RemoteObject]:
-    """Every object under ``prefix``, page after page."""
+def list_objects(prefix: str, recursive: bool = True) -> Iterator[RemoteObject]:
+    """Every object under ``prefix`` (only those directly in it when not ``recursive``)."""
     paginator = client().get_paginator("list_objects_v2")
+    extra = {} if recursive else {"Delimiter": "/"}
     try:
-        for page in paginator.paginate(Bucket=BUCKET, Prefix=prefix):
+        for page in paginator.paginate(Bucket=BUCKET, Prefix=prefix, **extra):
             for entry in page.get("Contents", []):
                 yield RemoteObject(entry["Key"], int(entry["Size"]), entry["ETag"].strip('"'))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:

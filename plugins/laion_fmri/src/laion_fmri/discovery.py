@@ -70,12 +70,12 @@ def get_rois(subject: str | None = None, category: str | None = None) -> list[st
         )
     by_category = _rois_by_category(subject)
     if category is not None:
-        if category not in by_category:
+        if category not in by_category and category not in ROI_CATEGORIES:
             raise RoiNotFoundError(
                 f"ROI category '{category}' does not exist for {subject} in the bucket. "
-                f"Categories: {', '.join(sorted(by_category)) or '(none)'}."
+                f"Categories: {', '.join(sorted(set(by_category) | set(ROI_CATEGORIES)))}."
             )
-        return sorted(by_category[category])
+        return sorted(by_category.get(category, ()))
     rois = sorted({roi for names in by_category.values() for roi in names})
     if not rois:
         logger.warning("No ROIs found for %s under s3://%s/%s%s/", subject, _bucket.BUCKET,

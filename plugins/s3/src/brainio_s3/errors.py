@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import botocore.exceptions
 from botocore.exceptions import PartialCredentialsError
-from brainio.errors import FetchError, PackagingError
 
+from brainio.errors import FetchError, PackagingError
 from brainio_s3.locations import S3Location
 
 

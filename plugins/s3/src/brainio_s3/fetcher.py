@@ -15,9 +15,10 @@ from typing import Any
 
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
-from brainio.records import Source
+from botocore import UNSIGNED
 from s3transfer.subscribers import BaseSubscriber
 
+from brainio.records import Source
 from brainio_s3.client import call_with_fallback
 from brainio_s3.errors import translate_error
 from brainio_s3.locations import S3Location, parse_location
@@ -28,11 +29,11 @@ logger = logging.getLogger(__name__)
 LOCATION_TYPE = "S3"
 
 
-def transfer_config(settings: S3Settings) -> TransferConfig:
-    """The transfer manager's configuration for these settings."""
+def transfer_config(settings: S3Settings, size: int | None = None) -> TransferConfig:
+    """The transfer manager's configuration for an object of ``size`` bytes."""
     return TransferConfig(
         multipart_threshold=settings.multipart_threshold,
-        multipart_chunksize=settings.multipart_chunksize,
+        multipart_chunksize=settings.part_size(size),
         max_concurrency=settings.max_concurrency,
         num_download_attempts=settings.max_attempts,
     )
@@ -74,8 +75,8 @@ def download(
     extra = {"VersionId": version_id} if version_id else {}
     logger.debug("downloading %s (%d bytes) to %s", location.url, size, destination)
     with _progress(size, location, progress) as bar:
-        subscribers = [_KnownObject(size, answer.get("ETag")), _Progress(bar)]
-        manager = create_transfer_manager(client, transfer_config(settings))
+        subscribers = [_KnownObject(size, answer.get("ETag")), ProgressSubscriber(bar)]
+        manager = create_transfer_manager(client, transfer_config(settings, size))
         try:
             # into the open file, so the only temporary file is the one the cache owns
             with open(destination, "wb") as file:
@@ -90,8 +91,9 @@ def download(
         ) as error:
             if isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError):
                 raise
+            signed = client.meta.config.signature_version is not UNSIGNED
             raise translate_error(
-                error, location, client=client, version_id=version_id, credentials=False
+                error, location, client=client, version_id=version_id, credentials=signed
             ) from error
         finally:
             manager.shutdown()
@@ -118,7 +120,9 @@ class _KnownObject(BaseSubscriber):
             future.meta.provide_object_etag(self._etag)
 
 
-class _Progress(BaseSubscriber):
+class ProgressSubscriber(BaseSubscriber):
+    """Advances a progress bar as the transfer manager moves bytes (from its threads)."""
+
     def __init__(self, bar):
         self._bar = bar
 

@@ -31,7 +31,6 @@ from brainio.cache import UnverifiedFileWarning, get_cache
 from brainio.hashing import normalize_sha1
 from brainio.hashing import sha1_hash as _sha1_hash
 from brainio.records import Source
-
 from brainio_s3.locations import join_key, split_bucket
 
 BRAINSCORE_HOME_ENV = "BRAINSCORE_HOME"

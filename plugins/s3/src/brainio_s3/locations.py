@@ -14,6 +14,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 import attrs
+
 from brainio.errors import FetchError
 
 # bucket.s3.amazonaws.com, bucket.s3.us-east-2.amazonaws.com, bucket.s3-us-west-2.amazonaws.com,

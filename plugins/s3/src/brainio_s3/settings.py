@@ -11,9 +11,14 @@ here only add what BrainIO needs on top:
 ``BRAINIO_S3_CONNECT_TIMEOUT``     seconds to connect, 10
 ``BRAINIO_S3_READ_TIMEOUT``        seconds without a byte before a read is retried, 60
 ``BRAINIO_S3_MULTIPART_THRESHOLD`` bytes from which transfers use parallel parts, 8 MiB
-``BRAINIO_S3_MULTIPART_CHUNKSIZE`` bytes per part, 8 MiB
+``BRAINIO_S3_MULTIPART_CHUNKSIZE`` bytes per part; unset: chosen per object (see below)
 ``BRAINIO_S3_MAX_CONCURRENCY``     parallel parts per transfer, 10
 =================================  ====================================================
+
+Without ``BRAINIO_S3_MULTIPART_CHUNKSIZE``, a download is split into one part per connection
+(object size / ``BRAINIO_S3_MAX_CONCURRENCY``), but parts are at least 8 MiB (small objects
+take one request) and at most 64 MiB (a part retried after a dropped connection stays cheap):
+every connection is busy from the first request, with as few requests as that allows.
 """
 
 from __future__ import annotations
@@ -21,10 +26,13 @@ from __future__ import annotations
 import os
 
 import attrs
+
 from brainio.errors import BrainIOError
 
 MiB = 1024 * 1024
 PREFIX = "BRAINIO_S3_"
+MIN_PART = 8 * MiB
+MAX_PART = 64 * MiB
 
 
 class SettingsError(BrainIOError, ValueError):
@@ -41,7 +49,7 @@ class S3Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     multipart_threshold: int = 8 * MiB
-    multipart_chunksize: int = 8 * MiB
+    multipart_chunksize: int | None = None
     max_concurrency: int = 10
 
     @classmethod
@@ -52,9 +60,18 @@ class S3Settings:
             raw = os.environ.get(PREFIX + field.name.upper(), "").strip()
             if not raw:
                 continue
-            convert = field.type if field.type in ("int", "float") else "str"
+            convert = next((t for t in ("int", "float") if str(field.type).startswith(t)), "str")
             values[field.name] = _convert(field.name, raw, convert)
         return cls(**values)
+
+    def part_size(self, size: int | None) -> int:
+        """Bytes per part for an object of ``size`` bytes (see the module docstring)."""
+        if self.multipart_chunksize is not None:
+            return self.multipart_chunksize
+        if not size:
+            return MIN_PART
+        per_connection = -(-size // max(1, self.max_concurrency))
+        return min(max(per_connection, MIN_PART), MAX_PART)
 
 
 def _convert(name: str, raw: str, kind: str) -> object:

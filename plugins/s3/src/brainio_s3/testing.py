@@ -61,16 +61,20 @@ def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
 
 def public_read_policy(bucket: str) -> str:
     """A bucket policy letting anyone read objects (moto checks HEAD as s3:HeadObject)."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "PublicRead",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": ["s3:GetObject", "s3:HeadObject", "s3:ListBucket"],
-            "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
-        }],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublicRead",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": ["s3:GetObject", "s3:HeadObject", "s3:ListBucket"],
+                    "Resource": [f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"],
+                }
+            ],
+        }
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,12 @@ from typing import Any
 
 import botocore.exceptions
 from boto3.s3.transfer import create_transfer_manager
+
 from brainio.errors import AccessDeniedError, FetchError
 from brainio.records import StoredObject
-
 from brainio_s3.client import has_credentials, new_client
 from brainio_s3.errors import S3ObjectExistsError, translate_error
-from brainio_s3.fetcher import _Progress, transfer_config
+from brainio_s3.fetcher import ProgressSubscriber, transfer_config
 from brainio_s3.locations import S3Location, parse_location
 from brainio_s3.settings import S3Settings
 
@@ -69,11 +69,14 @@ class S3Uploader:
 
         with progress_module.enabled(progress):
             bar = progress_module.progress_bar(size, f"upload {local_path.name}")
-        manager = create_transfer_manager(client, transfer_config(settings))
+        manager = create_transfer_manager(client, transfer_config(settings, size))
         try:
             with bar:
                 manager.upload(
-                    str(local_path), location.bucket, location.key, subscribers=[_Progress(bar)]
+                    str(local_path),
+                    location.bucket,
+                    location.key,
+                    subscribers=[ProgressSubscriber(bar)],
                 ).result()
             answer = client.head_object(Bucket=location.bucket, Key=location.key)
         except botocore.exceptions.ClientError as error:

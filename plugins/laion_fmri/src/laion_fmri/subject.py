@@ -1,0 +1,514 @@
+"""One subject's downloaded data: trials, single-trial betas, ROIs, noise ceilings, stimuli.
+
+Everything here reads the local data directory (see :func:`laion_fmri.download.download`).
+Volumes live on the subject's T1w grid; a *voxel mask* is flat in C order over that grid
+(``array.ravel()`` of nibabel's ``(x, y, z)`` array). The brain is where the subject's R2mean
+map is positive; ROI masks, ``mask=`` arguments and the columns of ``get_betas`` are over brain
+voxels, in grid order.
+
+ROI queries use the multi-level grammar: a ROI name (``"FFA1"``), a category (``"face"``),
+``"all"``, or a list of these; the masks of everything named are OR-ed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+from brainio.errors import FormatError
+
+from laion_fmri import _paths
+from laion_fmri.config import get_data_dir
+from laion_fmri.errors import (
+    DataNotDownloadedError,
+    InvalidArgumentError,
+    RoiNotFoundError,
+    StimuliNotDownloadedError,
+    SubjectNotFoundError,
+)
+
+logger = logging.getLogger(__name__)
+
+RoiQuery = str | Sequence[str]
+FORMATS = ("all", "volume", "nii.gz", "gii", "func.gii", "label")
+HEMIS = {"all": ("L", "R"), "L": ("L",), "R": ("R",), "hemi-L": ("L",), "hemi-R": ("R",)}
+
+
+def load_subject(subject: str | int) -> Subject:
+    """The subject's local data; :class:`DataNotDownloadedError` if none is downloaded."""
+    from laion_fmri.discovery import normalize_subject
+
+    data_dir = get_data_dir()
+    subject_id = normalize_subject(subject)
+    if not _paths.glm_dir(data_dir, subject_id).is_dir():
+        local = sorted(p.name for p in (Path(data_dir) / _paths.GLM_PREFIX).glob("sub-*"))
+        raise DataNotDownloadedError(
+            f"No data of {subject_id} in {data_dir} (downloaded subjects: "
+            f"{', '.join(local) or 'none'}). Run "
+            f"laion_fmri.download.download(subject={subject_id!r}, ses='ses-01') first."
+        )
+    return Subject(subject_id, data_dir)
+
+
+class Subject:
+    """Access to one subject's downloaded files."""
+
+    def __init__(self, subject_id: str, data_dir: str | os.PathLike[str] | None = None):
+        self._subject_id = subject_id
+        self.data_dir = Path(data_dir or get_data_dir())
+
+    def __repr__(self) -> str:
+        return f"Subject({self._subject_id!r}, data_dir={str(self.data_dir)!r})"
+
+    @property
+    def subject_id(self) -> str:
+        return self._subject_id
+
+    # --- what is on disk ------------------------------------------------------------------------
+
+    def get_sessions(self) -> list[str]:
+        """Sessions with downloaded files (``ses-*`` folders that hold files)."""
+        glm = _paths.glm_dir(self.data_dir, self._subject_id)
+        return sorted(p.name for p in glm.glob("ses-*") if p.is_dir() and any(p.rglob("*.*")))
+
+    @cached_property
+    def _roi_index(self) -> dict[str, dict[str, Any]]:
+        """``{roi: {"category", "volume", "surface": {(hemi, ext): path}}}`` from local files."""
+        index: dict[str, dict[str, Any]] = {}
+        root = _paths.roi_dir(self.data_dir, self._subject_id)
+        for path in sorted(root.glob("*/*")):
+            category = path.parent.name
+            name = _paths.roi_name(path.name)
+            surface = _paths.surface_roi(path.name)
+            roi = name or (surface[0] if surface else None)
+            if roi is None:
+                continue
+            entry = index.setdefault(roi, {"category": category, "volume": None, "surface": {}})
+            if name:
+                entry["volume"] = path
+            else:
+                entry["surface"][(surface[1], surface[2])] = path
+        return index
+
+    def get_available_categories(self) -> list[str]:
+        """ROI categories with downloaded ROIs."""
+        return sorted({entry["category"] for entry in self._roi_index.values()})
+
+    def get_available_rois(self, category: str | None = None) -> list[str]:
+        """Downloaded ROIs (with a volumetric mask), optionally of one category."""
+        if category is not None and category not in self.get_available_categories():
+            raise RoiNotFoundError(
+                f"ROI category '{category}' is not downloaded for {self._subject_id}. "
+                f"Categories: {', '.join(self.get_available_categories()) or '(none)'}."
+            )
+        return sorted(
+            roi for roi, entry in self._roi_index.items()
+            if entry["volume"] is not None and category in (None, entry["category"])
+        )
+
+    # --- brain and ROI masks --------------------------------------------------------------------
+
+    @cached_property
+    def _brain(self) -> tuple[np.ndarray, tuple[int, int, int], np.ndarray]:
+        """(full-grid flat bool brain mask, grid shape, affine)."""
+        path = _paths.r2mean_file(self.data_dir, self._subject_id)
+        image = self._load(path, what="the R2mean map that defines the brain mask")
+        values = np.asanyarray(image.dataobj)
+        brain = np.nan_to_num(values, nan=0.0) > 0
+        return brain.ravel(), tuple(image.shape[:3]), image.affine
+
+    def get_brain_mask(self) -> np.ndarray:
+        """Flat boolean mask over the full grid: voxels with a positive mean R²."""
+        return self._brain[0].copy()
+
+    def get_n_voxels(self) -> int:
+        return int(self._brain[0].sum())
+
+    def _resolve_rois(self, query: RoiQuery) -> list[str]:
+        """ROI names a query means: ROI, category, ``"all"``, or a list of these."""
+        items = [query] if isinstance(query, str) else list(query)
+        available = self.get_available_rois()
+        categories = self.get_available_categories()
+        resolved: list[str] = []
+        for item in items:
+            if item == "all":
+                names = available
+            elif item in categories:
+                names = self.get_available_rois(item)
+            elif item in available:
+                names = [item]
+            else:
+                raise RoiNotFoundError(
+                    f"'{item}' is neither a ROI nor a ROI category of {self._subject_id} in "
+                    f"{self.data_dir}. ROIs: {', '.join(available) or '(none downloaded)'}. "
+                    f"Categories: {', '.join(categories) or '(none)'}; or 'all'."
+                )
+            resolved += [name for name in names if name not in resolved]
+        return resolved
+
+    def _roi_full(self, roi: str) -> np.ndarray:
+        """Full-grid flat boolean mask of one ROI."""
+        path = self._roi_index[roi]["volume"]
+        image = self._load(path, what=f"the volume mask of ROI {roi}")
+        grid = self._brain[1]
+        if tuple(image.shape[:3]) != grid:
+            raise FormatError(
+                f"ROI mask {path} has grid {image.shape[:3]}, but the subject's data use "
+                f"{grid}. Re-download the ROIs of {self._subject_id}."
+            )
+        return (np.nan_to_num(np.asanyarray(image.dataobj), nan=0.0) > 0).ravel()
+
+    def get_roi_mask(self, query: RoiQuery) -> np.ndarray:
+        """Boolean mask over brain voxels of the union of the ROIs ``query`` names."""
+        brain = self._brain[0]
+        union = np.zeros(brain.shape, dtype=bool)
+        for roi in self._resolve_rois(query):
+            union |= self._roi_full(roi)
+        return union[brain]
+
+    def get_roi_masks(self, queries: Iterable[str]) -> dict[str, np.ndarray]:
+        return {query: self.get_roi_mask(query) for query in queries}
+
+    def get_roi_data(
+        self, query: RoiQuery, format: str = "all", hemi: str = "all"
+    ) -> dict[str, dict[str, Any]]:
+        """Each ROI's data in the requested formats.
+
+        ``{roi: {"volume": bool over brain voxels, "gii": {"hemi-L": {"func.gii": bool per
+        vertex, "label": vertex ids}, "hemi-R": {...}}}}``. ``format``: ``"all"``,
+        ``"volume"``/``"nii.gz"``, ``"gii"`` (both surface formats), ``"func.gii"``,
+        ``"label"``; ``hemi``: ``"all"``, ``"L"``, ``"R"``.
+        """
+        if format not in FORMATS:
+            raise InvalidArgumentError(f"format={format!r}; use one of {', '.join(FORMATS)}.")
+        if hemi not in HEMIS:
+            raise InvalidArgumentError(f"hemi={hemi!r}; use 'all', 'L' or 'R'.")
+        want_volume = format in ("all", "volume", "nii.gz")
+        surface_exts = {"all": ("func.gii", "label"), "gii": ("func.gii", "label"),
+                        "func.gii": ("func.gii",), "label": ("label",)}.get(format, ())
+        brain = self._brain[0] if want_volume else None
+        result: dict[str, dict[str, Any]] = {}
+        for roi in self._resolve_rois(query):
+            entry: dict[str, Any] = {}
+            if want_volume:
+                entry["volume"] = self._roi_full(roi)[brain]
+            if surface_exts:
+                surfaces: dict[str, dict[str, np.ndarray]] = {}
+                for side in HEMIS[hemi]:
+                    for ext in surface_exts:
+                        path = self._roi_index[roi]["surface"].get((side, ext))
+                        if path is None:
+                            continue
+                        surfaces.setdefault(f"hemi-{side}", {})[ext] = _read_surface(path, ext)
+                entry["gii"] = surfaces
+            result[roi] = entry
+        return result
+
+    def _selection(
+        self,
+        roi: RoiQuery | None,
+        mask: np.ndarray | None,
+        nc: np.ndarray | None = None,
+        nc_threshold: float | None = None,
+    ) -> np.ndarray:
+        """Full-grid flat boolean selection: brain ∩ ROI ∩ mask ∩ (noise ceiling >= threshold)."""
+        if roi is not None and mask is not None:
+            raise InvalidArgumentError(
+                "Pass either roi= or mask=, not both: combine them yourself, e.g. "
+                "mask=sub.get_roi_mask(roi) & my_mask."
+            )
+        brain = self._brain[0]
+        selected = brain.copy()
+        if roi is not None:
+            selected[brain] = self.get_roi_mask(roi)
+        elif mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.size == brain.sum():
+                selected[brain] = mask.ravel()
+            elif mask.size == brain.size:
+                selected &= mask.ravel()
+            else:
+                raise InvalidArgumentError(
+                    f"mask has {mask.size} values; it must cover the {int(brain.sum())} brain "
+                    f"voxels (as get_roi_mask returns) or the full grid of {brain.size} voxels "
+                    f"{self._brain[1]}."
+                )
+        if nc_threshold is not None:
+            selected &= np.nan_to_num(nc, nan=-np.inf) >= nc_threshold
+        return selected
+
+    # --- trials and betas -----------------------------------------------------------------------
+
+    def get_trial_info(self, session: str | Sequence[str]) -> pd.DataFrame | dict:
+        """The session's trial table (``session, run, beta_index, label``); a dict for a list."""
+        if not isinstance(session, str):
+            return {s: self.get_trial_info(s) for s in session}
+        path = self._session_file(_paths.trials_file, session, "trial table")
+        trials = pd.read_csv(path, sep="\t")
+        if "label" not in trials.columns and "stimulus_id" in trials.columns:
+            trials["label"] = trials["stimulus_id"]
+        if "beta_index" not in trials.columns and "trial_idx" in trials.columns:
+            trials["beta_index"] = trials["trial_idx"]
+        missing = {"beta_index", "label"} - set(trials.columns)
+        if missing:
+            raise FormatError(
+                f"Trial table {path} lacks the columns {sorted(missing)} (it has "
+                f"{list(trials.columns)}). Re-download session {session}."
+            )
+        return trials
+
+    def get_betas(
+        self,
+        session: str | Sequence[str],
+        roi: RoiQuery | None = None,
+        mask: np.ndarray | None = None,
+        nc_threshold: float | None = None,
+        stimuli: str | None = None,
+        streaming: bool = False,
+    ) -> np.ndarray | dict[str, np.ndarray]:
+        """Single-trial betas, float32 ``(n_trials, n_voxels)``; a dict for a list of sessions.
+
+        Voxels: brain ∩ ``roi`` (or ``mask``) ∩ per-session noise ceiling >= ``nc_threshold``.
+        ``stimuli="shared"`` or ``"unique"`` keeps those trials only. ``streaming=True`` reads
+        one volume at a time (memory: about two volumes plus the result) instead of the whole
+        4-D file.
+        """
+        if not isinstance(session, str):
+            return {s: self.get_betas(s, roi, mask, nc_threshold, stimuli, streaming)
+                    for s in session}
+        return self._betas(session, roi, mask, nc_threshold, stimuli, streaming)[0]
+
+    def _betas(self, session, roi, mask, nc_threshold, stimuli, streaming):
+        """(betas, trial table rows used, full-grid selection)."""
+        path = self._session_file(_paths.betas_file, session, "single-trial betas")
+        trials = self.get_trial_info(session)
+        if stimuli is not None:
+            if stimuli not in ("shared", "unique"):
+                raise InvalidArgumentError(f"stimuli={stimuli!r}; use 'shared', 'unique' or None.")
+            trials = trials[trials["label"].astype(str).str.startswith(f"{stimuli}_")]
+        nc = None
+        if nc_threshold is not None:
+            nc = self._noise_ceiling_full(session=session)
+        selected = self._selection(roi, mask, nc, nc_threshold)
+        image = nib.load(path, keep_file_open=True)
+        shape = image.shape
+        if len(shape) != 4 or tuple(shape[:3]) != self._brain[1]:
+            raise FormatError(
+                f"Betas {path} have shape {shape}; expected a 4-D series on the subject's grid "
+                f"{self._brain[1]}. Re-download session {session}."
+            )
+        volumes = trials["beta_index"].to_numpy(dtype=np.int64)
+        if volumes.size and (volumes.min() < 0 or volumes.max() >= shape[3]):
+            raise FormatError(
+                f"Trial table of {session} refers to volume {int(volumes.max())}, but {path} "
+                f"has {shape[3]} volumes. Re-download session {session}."
+            )
+        i, j, k = np.unravel_index(np.flatnonzero(selected), shape[:3])
+        if streaming:
+            betas = np.empty((len(volumes), i.size), dtype=np.float32)
+            order = np.argsort(volumes, kind="stable")
+            previous = None
+            for row in order:
+                volume = volumes[row]
+                if volume != previous:
+                    values = np.asarray(image.dataobj[..., int(volume)])[i, j, k]
+                    previous = volume
+                betas[row] = values
+        else:
+            data = np.asanyarray(image.dataobj)
+            betas = np.ascontiguousarray(data[i, j, k][:, volumes].T, dtype=np.float32)
+            del data
+        return betas, trials.reset_index(drop=True), selected
+
+    def get_noise_ceiling(
+        self,
+        session: str | Sequence[str] | None = None,
+        desc: str | Sequence[str] | None = None,
+        roi: RoiQuery | None = None,
+        mask: np.ndarray | None = None,
+    ) -> np.ndarray | dict[str, np.ndarray]:
+        """Noise ceiling (%, float32) over the selected brain voxels.
+
+        Exactly one of ``session`` (per-session map) or ``desc`` (a cross-session map:
+        ``"Noiseceiling4rep"``, ``"12rep"``, ``"Allrep"`` ...); lists give a dict.
+        """
+        if (session is None) == (desc is None):
+            raise InvalidArgumentError(
+                "Pass exactly one of session= (per-session noise ceiling) or desc= "
+                "(cross-session map such as 'Noiseceiling4rep')."
+            )
+        key = session if session is not None else desc
+        if not isinstance(key, str):
+            return {k: self.get_noise_ceiling(**({"session": k} if session is not None else
+                                                  {"desc": k}), roi=roi, mask=mask) for k in key}
+        selected = self._selection(roi, mask)
+        full = self._noise_ceiling_full(session=session, desc=desc)
+        return full[selected].astype(np.float32)
+
+    def _noise_ceiling_full(self, session: str | None = None, desc: str | None = None):
+        if session is not None:
+            path = self._session_file(_paths.session_noise_ceiling_file, session, "noise ceiling")
+        else:
+            name = desc if desc.startswith("Noiseceiling") else f"Noiseceiling{desc}"
+            path = _paths.noise_ceiling_file(self.data_dir, self._subject_id, name)
+        image = self._load(path, what="the noise-ceiling map")
+        return np.asanyarray(image.dataobj).ravel()
+
+    # --- coordinates, assemblies ----------------------------------------------------------------
+
+    def get_voxel_coordinates(
+        self, roi: RoiQuery | None = None, mask: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``(n_voxels, 3)`` grid indices (i, j, k) of the selected voxels."""
+        selected = self._selection(roi, mask)
+        return np.column_stack(np.unravel_index(np.flatnonzero(selected), self._brain[1]))
+
+    def get_assembly(
+        self,
+        session: str | Sequence[str],
+        roi: RoiQuery | None = None,
+        mask: np.ndarray | None = None,
+        nc_threshold: float | None = None,
+        stimuli: str | None = None,
+        streaming: bool = True,
+    ):
+        """Single-trial betas as a :class:`brainio.assemblies.NeuroidAssembly`.
+
+        ``presentation``: ``stimulus_id`` (the trial label), ``session``, ``run``,
+        ``beta_index``, ``repetition``. ``neuroid``: ``neuroid_id``, ``voxel_index`` (flat
+        grid index), ``x``/``y``/``z`` (grid indices), ``x_mm``/``y_mm``/``z_mm`` (scanner
+        coordinates), ``subject``, and with ``roi`` a boolean ``roi_<NAME>`` per ROI plus
+        ``roi`` (names of the ROIs holding the voxel, ``|``-joined). Several sessions are
+        concatenated along ``presentation``; with ``nc_threshold`` each session uses its own
+        noise ceiling, so the voxels kept are those passing it in every session.
+        """
+        from brainio.assemblies import NeuroidAssembly
+
+        sessions = [session] if isinstance(session, str) else list(session)
+        if not sessions:
+            raise InvalidArgumentError("get_assembly needs at least one session.")
+        selected = self._selection(roi, mask)
+        if nc_threshold is not None:
+            for name in sessions:
+                nc = self._noise_ceiling_full(session=name)
+                selected &= np.nan_to_num(nc, nan=-np.inf) >= nc_threshold
+        chunks, tables = [], []
+        for name in sessions:
+            betas, trials, _ = self._betas(name, None, selected, None, stimuli, streaming)
+            chunks.append(betas)
+            trials = trials.copy()
+            if "session" not in trials.columns:
+                trials["session"] = name
+            tables.append(trials)
+        values = np.concatenate(chunks, axis=0)
+        trials = pd.concat(tables, ignore_index=True)
+        labels = trials["label"].astype(str).to_numpy()
+        repetition = trials.groupby("label").cumcount().to_numpy()
+        index = np.flatnonzero(selected)
+        ijk = np.unravel_index(index, self._brain[1])
+        mm = nib.affines.apply_affine(self._brain[2], np.column_stack(ijk))
+        coords: dict[str, tuple[str, Any]] = {
+            "stimulus_id": ("presentation", labels),
+            "session": ("presentation", trials["session"].astype(str).to_numpy()),
+            "run": ("presentation", _column(trials, "run")),
+            "beta_index": ("presentation", trials["beta_index"].to_numpy(dtype=np.int64)),
+            "repetition": ("presentation", repetition),
+            "neuroid_id": ("neuroid", np.array([f"{self._subject_id}_v{v}" for v in index])),
+            "voxel_index": ("neuroid", index),
+            "x": ("neuroid", ijk[0]),
+            "y": ("neuroid", ijk[1]),
+            "z": ("neuroid", ijk[2]),
+            "x_mm": ("neuroid", mm[:, 0]),
+            "y_mm": ("neuroid", mm[:, 1]),
+            "z_mm": ("neuroid", mm[:, 2]),
+            "subject": ("neuroid", np.full(index.size, self._subject_id)),
+        }
+        if roi is not None:
+            names = self._resolve_rois(roi)
+            membership = {name: self._roi_full(name)[index] for name in names}
+            for name, member in membership.items():
+                coords[f"roi_{name}"] = ("neuroid", member)
+            joined = ["|".join(n for n in names if membership[n][v]) for v in range(index.size)]
+            coords["roi"] = ("neuroid", np.array(joined, dtype=object).astype(str))
+        assembly = NeuroidAssembly(values, coords=coords, dims=["presentation", "neuroid"])
+        assembly.attrs.update({
+            "subject": self._subject_id,
+            "sessions": ",".join(sessions),
+            "roi": "" if roi is None else (roi if isinstance(roi, str) else ",".join(roi)),
+            "nc_threshold": "" if nc_threshold is None else float(nc_threshold),
+            "source": "s3://laion-fmri/derivatives/glmsingle-tedana",
+        })
+        return assembly
+
+    # --- stimuli ----------------------------------------------------------------------------------
+
+    def has_stimuli(self) -> bool:
+        """Whether the stimulus metadata table has been downloaded."""
+        return self._stimuli_table() is not None
+
+    def get_stimulus_metadata(self) -> pd.DataFrame:
+        path = self._stimuli_table()
+        if path is None:
+            raise StimuliNotDownloadedError(
+                f"No stimulus metadata in {self.data_dir / _paths.STIMULI_PREFIX}. Run "
+                f"download(subject={self._subject_id!r}, include_stimuli=True) once the "
+                "stimuli are published."
+            )
+        return pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",")
+
+    def _stimuli_table(self) -> Path | None:
+        candidates = [_paths.stimuli_metadata_file(self.data_dir),
+                      self.data_dir / _paths.STIMULI_PREFIX / "task-images_metadata.csv"]
+        return next((path for path in candidates if path.is_file()), None)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _session_file(self, template, session: str, what: str) -> Path:
+        if not isinstance(session, str) or not session.startswith("ses-"):
+            raise InvalidArgumentError(f"A session is named like 'ses-01', not {session!r}.")
+        path = template(self.data_dir, self._subject_id, session)
+        if not path.is_file():
+            downloaded = self.get_sessions()
+            raise DataNotDownloadedError(
+                f"Session {session} of {self._subject_id} is not downloaded: the {what} file "
+                f"{path} is missing. Downloaded sessions: {', '.join(downloaded) or 'none'}. "
+                f"Run laion_fmri.download.download(subject={self._subject_id!r}, "
+                f"ses={session!r})."
+            )
+        return path
+
+    def _load(self, path: Path, what: str):
+        if not path.is_file():
+            raise DataNotDownloadedError(
+                f"{what[0].upper()}{what[1:]} of {self._subject_id} is missing ({path}). Run "
+                f"laion_fmri.download.download(subject={self._subject_id!r}, ses='ses-01'), "
+                "which also fetches the subject-level maps."
+            )
+        try:
+            return nib.load(path)
+        except Exception as error:  # nibabel raises many kinds for a damaged file
+            raise FormatError(f"Cannot read {what} {path}: {error}. Delete it and download "
+                              "again.") from error
+
+
+def _column(trials: pd.DataFrame, name: str) -> np.ndarray:
+    if name in trials.columns:
+        return trials[name].to_numpy()
+    return np.full(len(trials), -1)
+
+
+def _read_surface(path: Path, ext: str) -> np.ndarray:
+    if ext == "label":
+        return np.asarray(nib.freesurfer.io.read_label(str(path)), dtype=np.int64)
+    image = nib.load(path)
+    return np.asarray(image.darrays[0].data) > 0
+
+
+__all__ = ["Subject", "SubjectNotFoundError", "load_subject"]
