@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+
 from brainio.errors import FormatError, PackagingError
 from brainio.netcdf import chunk_shape, list_groups, read_dataarray, write_netcdf
 

@@ -109,6 +109,28 @@ def public_read_and_deny(bucket: str, denied_keys: list[str]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+@pytest.fixture
+def facts_path() -> Path:
+    """The facts file the shipped catalog is generated from."""
+    return FACTS
+
+
+@pytest.fixture
+def facts() -> list[dict[str, str]]:
+    """The rows of the facts file, as dictionaries."""
+    return read_facts()
+
+
+@pytest.fixture
+def deny_keys(s3_client):
+    """``deny_keys(keys)``: from now on the bucket refuses these keys to everyone."""
+
+    def deny(keys: list[str]) -> None:
+        s3_client.put_bucket_policy(Bucket=BUCKET, Policy=public_read_and_deny(BUCKET, keys))
+
+    return deny
+
+
 @dataclass
 class Store:
     """What the store holds: the swapped-in catalog, the seeded values and stimulus tables."""

@@ -79,8 +79,9 @@ def read_dataarray(
 
     :param group: a netCDF group (see :func:`list_groups`), or ``None`` for the root group.
     :param chunks: dask chunks (e.g. ``{"presentation": 10_000}``, ``"auto"`` or ``{}`` for the
-        file's own chunks) for a lazy, dask-backed array; ``None`` reads the values into memory
-        and closes the file.
+        file's own chunks) for a dask-backed array; ``None`` (as ``xarray.open_dataarray`` and
+        BrainIO 1.x) leaves the values on disk until first used, without dask: selections read
+        only what they need, ``.load()`` reads everything. Coordinates are always in memory.
     :raises FormatError: the file is empty, truncated or not netCDF, the group does not exist,
         or the file holds more or fewer than one data variable.
     """
@@ -108,18 +109,14 @@ def read_dataarray(
         raise _unreadable(where, error) from error
     try:
         name = _data_variable_name(dataset, where)
-        if chunks is None:
-            array = dataset[name].load()
-        else:  # lazy data, but coordinates (metadata, and what indexes are built from) in memory
-            coords = {key: coord.variable.compute() for key, coord in dataset.coords.items()}
-            array = dataset[name].assign_coords(coords)
+        # lazy data, but coordinates (metadata, and what indexes are built from) in memory
+        coords = {key: coord.variable.compute() for key, coord in dataset.coords.items()}
+        array = dataset[name].assign_coords(coords)
     except _READ_ERRORS as error:
         dataset.close()
         if isinstance(error, FormatError):
             raise
         raise _unreadable(where, error) from error
-    if chunks is None:
-        dataset.close()
     # 1.x put the attributes on the variable, and (with compress=True) also in the file's global
     # attributes; files written with compress=False have them on the variable only.
     array.attrs = {**array.attrs, **dataset.attrs}

@@ -7,8 +7,8 @@ the dataset-level files, under the data directory:
 - BIDS-entity filters (``ses``, ``task``, ``space``, ``desc``, ``stat``) take a bare value or
   the full token (``"01"`` or ``"ses-01"``), one or a list. They are permissive (a file without
   the entity passes) except ``ses``, which keeps only files of the named sessions (add
-  ``"averages"`` to keep the subject-level maps too; the R2mean map that defines the brain
-  mask always comes along). ROIs are per subject, so ``ses`` does not filter them.
+  ``"averages"`` to keep the subject-level maps too). With ``ses``, the R2mean map that
+  defines the brain mask always comes along, whatever the other filters say. ROIs are per subject, so ``ses`` does not filter them.
   ``suffix`` is the last ``_`` token of a file name (``statmap``, ``trials``), ``extension``
   what follows its first dot (``nii.gz``, ``tsv``, ``json``).
 - Held-out sessions (ses-31 .. ses-34) are skipped unless asked for by name; the bucket
@@ -60,6 +60,7 @@ MANIFEST = "downloads.json"
 STIMULI_TERMS_MARKER = "stimuli_terms_accepted"
 ENTITIES = ("ses", "task", "space", "desc", "stat")
 MiB = 1024 * 1024
+BRAIN_MASK_SUFFIX = "_desc-R2mean_statmap.nii.gz"  # pinned: Subject derives the brain mask from it
 
 
 @attrs.define
@@ -132,18 +133,26 @@ def download(
     for sub in subjects:
         matched_before = len(wanted)
         glm = list(_bucket.list_objects(f"{GLM_PREFIX}{sub}/"))
+        sessions = sorted({s for o in glm if (s := _entities(o.key).get("ses"))})
+        named = [s for s in filters["ses"] or () if s != "averages"]
+        if named and not set(named) & set(sessions):
+            raise NoMatchingDataError(
+                f"{sub} has no session {', '.join(named)} in s3://{_bucket.BUCKET}. "
+                f"Sessions of {sub}: {', '.join(sessions) or '(none)'}."
+            )
         for obj in glm:
             session = _entities(obj.key).get("ses")
             if session in HELD_OUT_SESSIONS and session not in (filters["ses"] or ()):
                 summary.held_out.append(obj.key)
-            elif _matches(obj.key, filters, suffixes, extensions, strict_ses=True):
+            elif _matches(obj.key, filters, suffixes, extensions, strict_ses=True) or (
+                filters["ses"] and obj.key.endswith(BRAIN_MASK_SUFFIX)
+            ):
                 wanted.append(obj)
         roi_filters = {**filters, "ses": None}
         for obj in _bucket.list_objects(f"{ROI_PREFIX}{sub}/"):
             if _matches(obj.key, roi_filters, suffixes, extensions, strict_ses=False):
                 wanted.append(obj)
         if len(wanted) == matched_before:
-            sessions = sorted({s for o in glm if (s := _entities(o.key).get("ses"))})
             raise NoMatchingDataError(
                 f"No file of {sub} in s3://{_bucket.BUCKET} matches the filters "
                 f"{_describe_filters(filters, suffixes, extensions)}. Sessions of {sub}: "
@@ -242,7 +251,7 @@ def _matches(
         value = entities.get(entity)
         if entity == "ses" and strict_ses:
             if value is None:
-                if "averages" in wanted or "desc-R2mean" in stem:
+                if "averages" in wanted:
                     continue
                 return False
         if value is not None and value not in wanted:
