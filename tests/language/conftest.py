@@ -101,6 +101,7 @@ class Store:
     catalog_path: Path
     keys: dict[str, str]  # registry key -> S3 key
     values: dict[str, np.ndarray]  # registry key -> seeded values
+    texts: dict[str, list[str]]  # registry key -> its sentences or words, in order
     denied: list[str]
 
 
@@ -173,6 +174,7 @@ def brainscore_language_store(
             catalog_path=catalog_path,
             keys={row["registry_key"]: row["key"] for row in facts},
             values={key: body[1] for key, body in bodies.items()},
+            texts={"Pereira2018.language": SENTENCES, "Futrell2018": WORDS},
             denied=denied,
         )
     finally:

@@ -104,14 +104,22 @@ def test_zip_sha1_is_the_files_and_any_reader_opens_it(stimuli, tmp_path):
         assert archive.getinfo("bild_ä.png").flag_bits & 0x800  # UTF-8 name flag
 
 
-def test_large_archives_use_zip64_writer(stimuli, tmp_path):
-    from brainio.packaging import _write_small_zip, _write_zip
+def test_large_stimuli_are_streamed_into_the_same_format(stimuli, tmp_path):
+    """A stimulus above the streaming threshold (e.g. a video) is copied in pieces, with the
+    same fixed timestamps and an archive any reader opens."""
+    from brainio.packaging import _STREAM_ABOVE, create_stimulus_zip
 
-    entries = sorted((f"{sid}.png", str(path)) for sid, path in stimuli.stimulus_paths.items())
-    _write_zip(tmp_path / "big.zip", entries)  # the path taken past 65,535 entries or 4 GiB
-    _write_small_zip(tmp_path / "small.zip", entries)
-    for name in ("big.zip", "small.zip"):
-        with zipfile.ZipFile(tmp_path / name) as archive:
-            assert archive.testzip() is None
-            assert [(i.filename, i.date_time) for i in archive.infolist()] == [
-                (entry, ZIP_DATE_TIME) for entry, _ in entries]
+    video = tmp_path / "video.mp4"
+    with open(video, "wb") as file:
+        file.truncate(_STREAM_ABOVE + 1)  # sparse: cheap to make
+    proto = StimulusSet({"stimulus_id": ["v0", "n0"], "kind": ["video", "image"]})
+    proto.stimulus_paths = {"v0": video, "n0": stimuli.stimulus_paths[stimuli["stimulus_id"][0]]}
+    sha1, names = create_stimulus_zip(proto, tmp_path / "big.zip")
+    assert names == ["v0.mp4", "n0.png"]
+    with zipfile.ZipFile(tmp_path / "big.zip") as archive:
+        assert archive.testzip() is None
+        infos = {info.filename: info for info in archive.infolist()}
+        assert infos["v0.mp4"].file_size == _STREAM_ABOVE + 1
+        assert {info.date_time for info in infos.values()} == {ZIP_DATE_TIME}
+    assert sha1 == create_stimulus_zip(proto, tmp_path / "again.zip")[0]
+

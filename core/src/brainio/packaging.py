@@ -22,14 +22,11 @@ with the dots of the identifier replaced by underscores.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import shutil
-import struct
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -242,15 +239,9 @@ def create_stimulus_zip(
     )
     target = Path(target_zip_path)
     logger.debug("zipping %d stimuli into %s", len(entries), target)
-    sizes = [os.stat(path).st_size for _, path in entries]
-    small = len(entries) < 0xFFFF and sum(sizes) + 1024 * len(entries) < 0xFFFFFFFF
     with _atomic_path(target) as temp:
-        if small:
-            sha1 = _write_small_zip(temp, entries)
-        else:
-            _write_zip(temp, entries)
-            sha1 = None
-    return sha1 or sha1_hash(target), names
+        _write_zip(temp, entries)
+    return sha1_hash(target), names
 
 
 def _zip_info(name: str) -> zipfile.ZipInfo:
@@ -261,63 +252,23 @@ def _zip_info(name: str) -> zipfile.ZipInfo:
 
 
 def _write_zip(temp: Path, entries: list[tuple[str, str]]) -> None:
-    """Any size (ZIP64 where needed), with :mod:`zipfile`."""
+    """Stored entries, any size (ZIP64 where needed). Small files go through ``writestr``,
+    which writes each header once instead of seeking back to patch it: thousands of stimuli
+    zip several times faster that way."""
     with zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, path in entries:
             info = _zip_info(name)
-            info.file_size = os.stat(path).st_size
-            with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as out:
-                shutil.copyfileobj(source, out, 2**20)
-
-
-# ZIP records of stored entries (APPNOTE 4.3.7, 4.3.12, 4.3.16), little-endian
-_LOCAL = struct.Struct("<IHHHHHIIIHH")
-_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
-_END = struct.Struct("<IHHHHIIH")
-_DOS_TIME = 0  # 00:00:00
-_DOS_DATE = ((ZIP_DATE_TIME[0] - 1980) << 9) | (ZIP_DATE_TIME[1] << 5) | ZIP_DATE_TIME[2]
-
-
-def _write_small_zip(temp: Path, entries: list[tuple[str, str]]) -> str:
-    """Fewer than 65,535 entries and under 4 GiB: the plain ZIP format, written in one pass.
-
-    :mod:`zipfile` spends most of its time per entry on bookkeeping (and seeks back to patch
-    every header); for thousands of small stimuli this writer, which reads each file once,
-    computes its CRC first and hashes the archive while writing it, is several times faster.
-    The result is an ordinary ZIP that any reader (and :mod:`zipfile`) opens.
-    """
-    digest = hashlib.sha1(usedforsecurity=False)
-    central, offset = [], 0
-    with open(temp, "wb", buffering=2**20) as out:
-
-        def write(data: bytes) -> None:
-            digest.update(data)
-            out.write(data)
-
-        for name, path in entries:
-            encoded, flags = _encode_name(name)
+            size = os.stat(path).st_size
             with open(path, "rb") as source:
-                data = source.read()
-            crc, size = zlib.crc32(data), len(data)
-            write(_LOCAL.pack(0x04034B50, 20, flags, 0, _DOS_TIME, _DOS_DATE, crc, size, size,
-                              len(encoded), 0) + encoded)
-            write(data)
-            central.append(_CENTRAL.pack(
-                0x02014B50, (3 << 8) | 20, 20, flags, 0, _DOS_TIME, _DOS_DATE, crc, size, size,
-                len(encoded), 0, 0, 0, 0, ZIP_FILE_MODE << 16, offset) + encoded)
-            offset += _LOCAL.size + len(encoded) + size
-        directory = b"".join(central)
-        write(directory)
-        write(_END.pack(0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0))
-    return digest.hexdigest()
+                if size < _STREAM_ABOVE:
+                    archive.writestr(info, source.read())
+                    continue
+                info.file_size = size
+                with archive.open(info, "w", force_zip64=True) as out:
+                    shutil.copyfileobj(source, out, 2**20)
 
 
-def _encode_name(name: str) -> tuple[bytes, int]:
-    """Entry names as ASCII, or UTF-8 with the language-encoding flag (bit 11)."""
-    try:
-        return name.encode("ascii"), 0
-    except UnicodeEncodeError:
-        return name.encode("utf-8"), 0x800
+_STREAM_ABOVE = 64 * 2**20  # bytes; larger stimuli (videos) are copied in pieces
 
 
 def extract_specific(proto_stimulus_set: pd.DataFrame) -> list[str]:

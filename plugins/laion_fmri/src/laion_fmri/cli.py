@@ -96,7 +96,8 @@ def info(subject: str | None) -> None:
             rois = discovery.get_rois(subject, category=category)
         except BrainIOError:
             continue
-        click.echo(f"{category}: {', '.join(rois)}")
+        if rois:
+            click.echo(f"{category}: {', '.join(rois)}")
 
 
 @laion_fmri.command("accept-terms")

@@ -120,8 +120,7 @@ class Subject:
         """(full-grid flat bool brain mask, grid shape, affine)."""
         path = _paths.r2mean_file(self.data_dir, self._subject_id)
         image = self._load(path, what="the R2mean map that defines the brain mask")
-        values = np.asanyarray(image.dataobj)
-        brain = np.nan_to_num(values, nan=0.0) > 0
+        brain = _read_map(image, positive=True)  # NaN compares False: not brain
         return brain.ravel(), tuple(image.shape[:3]), image.affine
 
     def get_brain_mask(self) -> np.ndarray:
@@ -163,7 +162,7 @@ class Subject:
                 f"ROI mask {path} has grid {image.shape[:3]}, but the subject's data use "
                 f"{grid}. Re-download the ROIs of {self._subject_id}."
             )
-        return (np.nan_to_num(np.asanyarray(image.dataobj), nan=0.0) > 0).ravel()
+        return _read_map(image, positive=True).ravel()
 
     def get_roi_mask(self, query: RoiQuery) -> np.ndarray:
         """Boolean mask over brain voxels of the union of the ROIs ``query`` names."""
@@ -297,7 +296,8 @@ class Subject:
         if nc_threshold is not None:
             nc = self._noise_ceiling_full(session=session)
         selected = self._selection(roi, mask, nc, nc_threshold)
-        image = nib.load(path, keep_file_open=True)
+        del nc
+        image = nib.load(path, keep_file_open=True)  # one gzip stream, read front to back
         shape = image.shape
         if len(shape) != 4 or tuple(shape[:3]) != self._brain[1]:
             raise FormatError(
@@ -311,21 +311,14 @@ class Subject:
                 f"has {shape[3]} volumes. Re-download session {session}."
             )
         i, j, k = np.unravel_index(np.flatnonzero(selected), shape[:3])
+        del selected
         if streaming:
-            betas = np.empty((len(volumes), i.size), dtype=np.float32)
-            order = np.argsort(volumes, kind="stable")
-            previous = None
-            for row in order:
-                volume = volumes[row]
-                if volume != previous:
-                    values = np.asarray(image.dataobj[..., int(volume)])[i, j, k]
-                    previous = volume
-                betas[row] = values
+            betas = _stream(image, volumes, i, j, k)
         else:
             data = np.asanyarray(image.dataobj)
             betas = np.ascontiguousarray(data[i, j, k][:, volumes].T, dtype=np.float32)
             del data
-        return betas, trials.reset_index(drop=True), selected
+        return betas, trials.reset_index(drop=True)
 
     def get_noise_ceiling(
         self,
@@ -359,7 +352,7 @@ class Subject:
             name = desc if desc.startswith("Noiseceiling") else f"Noiseceiling{desc}"
             path = _paths.noise_ceiling_file(self.data_dir, self._subject_id, name)
         image = self._load(path, what="the noise-ceiling map")
-        return np.asanyarray(image.dataobj).ravel()
+        return _read_map(image).ravel()
 
     # --- coordinates, assemblies ----------------------------------------------------------------
 
@@ -401,7 +394,7 @@ class Subject:
                 selected &= np.nan_to_num(nc, nan=-np.inf) >= nc_threshold
         chunks, tables = [], []
         for name in sessions:
-            betas, trials, _ = self._betas(name, None, selected, None, stimuli, streaming)
+            betas, trials = self._betas(name, None, selected, None, stimuli, streaming)
             chunks.append(betas)
             trials = trials.copy()
             if "session" not in trials.columns:
@@ -496,6 +489,50 @@ class Subject:
         except Exception as error:  # nibabel raises many kinds for a damaged file
             raise FormatError(f"Cannot read {what} {path}: {error}. Delete it and download "
                               "again.") from error
+
+
+SLABS = 8
+"""Volumes are read in this many z-slabs: each is contiguous in a NIfTI file (Fortran order),
+so a slab is one read of the gzip stream, and memory holds about 1/8 of a volume at a time."""
+
+
+def _slabs(depth: int) -> list[tuple[int, int]]:
+    step = max(1, -(-depth // SLABS))
+    return [(start, min(depth, start + step)) for start in range(0, depth, step)]
+
+
+def _read_map(image, positive: bool = False) -> np.ndarray:
+    """A 3-D map slab by slab: float32 values, or a boolean ``> 0`` (NaN is not positive)."""
+    shape = tuple(image.shape[:3])
+    out = np.empty(shape, dtype=bool if positive else np.float32)
+    for start, stop in _slabs(shape[2]):
+        slab = np.asarray(image.dataobj[:, :, start:stop])
+        out[:, :, start:stop] = slab > 0 if positive else slab
+    return out
+
+
+def _stream(image, volumes: np.ndarray, i: np.ndarray, j: np.ndarray, k: np.ndarray):
+    """``(len(volumes), len(i))`` float32: voxels (i, j, k) of each volume, slab by slab.
+
+    Volumes are visited in file order (the gzip stream only moves forward); a volume listed
+    twice is read once.
+    """
+    betas = np.empty((len(volumes), i.size), dtype=np.float32)
+    pieces = []
+    for start, stop in _slabs(image.shape[2]):
+        columns = np.flatnonzero((k >= start) & (k < stop))
+        pieces.append((start, stop, columns, i[columns], j[columns], k[columns] - start))
+    previous = None
+    for row in np.argsort(volumes, kind="stable"):
+        volume = int(volumes[row])
+        if volume == previous:
+            betas[row] = betas[last]
+            continue
+        for start, stop, columns, ii, jj, kk in pieces:
+            slab = np.asarray(image.dataobj[:, :, start:stop, volume])
+            betas[row, columns] = slab[ii, jj, kk]
+        previous, last = volume, row
+    return betas
 
 
 def _column(trials: pd.DataFrame, name: str) -> np.ndarray:
