@@ -26,6 +26,7 @@ import attrs
 import nibabel as nib
 import numpy as np
 import pytest
+
 from brainio_s3.testing import aws_environment, public_read_policy
 
 BUCKET = "laion-fmri"

@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (the example imports where it uses things)
 """
 Querying the Dataset
 ====================

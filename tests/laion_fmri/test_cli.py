@@ -31,7 +31,8 @@ def test_splits_add_refuses_a_bad_file(laion_env, tmp_path, mini):
     bad.write_text(json.dumps({"name": "tau", "n_train": 1, "n_test": 1, "variants": []}))
     result = mini.run_cli(["splits", "add", str(bad)], laion_env)
     assert result.returncode == 1
-    assert "SplitFormatError" in result.stderr and "'variants' must be a non-empty list" in result.stderr
+    assert "SplitFormatError" in result.stderr
+    assert "'variants' must be a non-empty list" in result.stderr
     assert not (tmp_path / "data" / "splits").exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from brainio.errors import BrainIOError
 from laion_fmri.config import config_path, dataset_initialize, get_data_dir
 from laion_fmri.errors import DataDirNotSetError, InvalidArgumentError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+
 from laion_fmri import _bucket, discovery
 from laion_fmri.errors import RoiNotFoundError, SubjectNotFoundError
 

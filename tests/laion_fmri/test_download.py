@@ -7,6 +7,7 @@ import json
 import warnings
 
 import pytest
+
 from brainio.errors import FetchError
 from laion_fmri.download import accept_licenses, download, etag_matches
 from laion_fmri.errors import (
@@ -36,7 +37,8 @@ def test_session_download_with_pinned_brain_mask_and_rois(data_dir, mini):
     assert not any("Noiseceiling4rep" in p for p in files)
     # ROIs are per subject (not filtered by session), with BIDS-clean local names
     assert "derivatives/rois/sub-01/face/sub-01_space-T1w_res-1pt8_label-FFA1_mask.nii.gz" in files
-    assert "derivatives/rois/sub-01/face/sub-01_hemi-L_space-fsnative_label-FFA1_mask.label" in files
+    face = "derivatives/rois/sub-01/face"
+    assert f"{face}/sub-01_hemi-L_space-fsnative_label-FFA1_mask.label" in files
     assert not any("FFA-1" in p for p in files)
     assert len(summary.downloaded) == len(summary.matched) == len(files)
     assert summary.denied == [] and len(summary.held_out) > 0
@@ -127,8 +129,8 @@ def test_unknown_subject(data_dir):
 
 
 def test_no_match_lists_the_sessions(data_dir):
-    with pytest.raises(NoMatchingDataError, match=r"sub-03 has no session ses-07.*Sessions of sub-03:"
-                                                  r" ses-01, ses-02"):
+    with pytest.raises(NoMatchingDataError,
+                       match=r"sub-03 has no session ses-07.*Sessions of sub-03: ses-01, ses-02"):
         download("sub-03", ses="ses-07", suffix="statmap", extension="json")
 
 

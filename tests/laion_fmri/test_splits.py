@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from laion_fmri import splits
 from laion_fmri.errors import InvalidArgumentError, SplitFormatError, SplitNotFoundError
 
@@ -54,7 +55,7 @@ def test_train_test_ids_and_ood_filter(installed):
     _, ood = splits.get_train_test_ids("ood", "shared", ood_types=["shape", "gabor"])
     assert len(ood) == 5 and all("_shape_" in i or "_gabor_" in i for i in ood)
     _, one = splits.get_train_test_ids("ood", "shared", ood_types="illusion-classic")
-    assert one == ["shared_4rep_OOD_illusion-classic_0.jpg", "shared_4rep_OOD_illusion-classic_1.jpg"]
+    assert one == [f"shared_4rep_OOD_illusion-classic_{n}.jpg" for n in (0, 1)]
 
 
 def test_ood_types_on_a_non_ood_split(installed):

@@ -83,16 +83,25 @@ def reading_times(path: Path) -> tuple[bytes, np.ndarray]:
 
 def policy(bucket: str, denied_keys: list[str]) -> str:
     """Anyone may read the bucket (as Brain-Score's public data), except ``denied_keys``."""
-    statements = [{
-        "Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
-        "Action": ["s3:GetObject", "s3:HeadObject"], "Resource": f"arn:aws:s3:::{bucket}/*",
-    }]
-    if denied_keys:
-        statements.append({
-            "Sid": "HeldOut", "Effect": "Deny", "Principal": "*",
+    statements = [
+        {
+            "Sid": "PublicRead",
+            "Effect": "Allow",
+            "Principal": "*",
             "Action": ["s3:GetObject", "s3:HeadObject"],
-            "Resource": [f"arn:aws:s3:::{bucket}/{key}" for key in denied_keys],
-        })
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+    ]
+    if denied_keys:
+        statements.append(
+            {
+                "Sid": "HeldOut",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["s3:GetObject", "s3:HeadObject"],
+                "Resource": [f"arn:aws:s3:::{bucket}/{key}" for key in denied_keys],
+            }
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -131,8 +140,8 @@ def brainscore_language_store(
     s3_environment, s3_client, make_bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Store]:
     import brainio.lookup
-    from brainio_s3 import client as s3_clients
     from brainio_language import make_catalog, plugin
+    from brainio_s3 import client as s3_clients
 
     real = {row["registry_key"]: row for row in read_facts()}
     held_out = dict(

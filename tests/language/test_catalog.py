@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import brainio_language
 from brainio import classes
 from brainio.catalogs import COLUMNS, Catalog
 from brainio.lookup import get_catalog
-
-import brainio_language
 from brainio_language import make_catalog
 from brainio_language.plugin import CATALOG_NAME, CATALOG_PATH
 
@@ -65,8 +65,12 @@ def test_catalog_is_generated_from_the_facts(tmp_path: Path, facts_path: Path, f
 
 def test_list_datasets():
     assert brainio_language.list_datasets() == [
-        "Blank2014.fROI", "Fedorenko2016.language", "Futrell2018",
-        "Pereira2018.auditory", "Pereira2018.language", "Tuckute2024.language",
+        "Blank2014.fROI",
+        "Fedorenko2016.language",
+        "Futrell2018",
+        "Pereira2018.auditory",
+        "Pereira2018.language",
+        "Tuckute2024.language",
     ]
     assert brainio_language.list_datasets(access="public") == brainio_language.list_datasets()
     assert brainio_language.list_datasets(access="private") == []
@@ -79,7 +83,10 @@ def test_brainio_list_shows_every_language_and_vision_data_set():
     env = {k: v for k, v in os.environ.items() if k != "BRAINIO_LOAD_PLUGINS"}
     result = subprocess.run(
         [sys.executable, "-m", "brainio.cli", "list", "--json"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)

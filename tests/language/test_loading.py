@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brainio.assemblies import NeuroidAssembly
-from brainio.errors import AccessDeniedError, AssemblyLookupError, StimulusSetLookupError
 
 import brainio
 import brainio_language
+from brainio.assemblies import NeuroidAssembly
+from brainio.errors import AccessDeniedError, AssemblyLookupError, StimulusSetLookupError
 
 
 def test_load_sentence_data_set_by_registry_key(brainscore_language_store, brainio_home: Path):
@@ -25,9 +25,9 @@ def test_load_sentence_data_set_by_registry_key(brainscore_language_store, brain
     np.testing.assert_allclose(
         assembly.values, brainscore_language_store.values["Pereira2018.language"]
     )
-    assert list(assembly["stimulus"].values) == brainscore_language_store.texts[
-        "Pereira2018.language"
-    ]
+    assert (
+        list(assembly["stimulus"].values) == brainscore_language_store.texts["Pereira2018.language"]
+    )
     assert assembly.attrs["registry_key"] == "Pereira2018.language"
     assert assembly.attrs["identifier"] == "Pereira2018.language"
     assert assembly.attrs["storage_identifier"] == "Pereira2018.language"
@@ -62,10 +62,14 @@ def test_lazy_loading(brainscore_language_store):
 
 def test_private_data_set_gives_an_access_error(brainscore_language_store, brainio_home: Path):
     assert brainio_language.list_datasets(access="private") == ["Lab2026.private"]
-    with pytest.raises(AccessDeniedError, match=r"data set 'Lab2026.private' .* is private") as info:
+    with pytest.raises(
+        AccessDeniedError, match=r"data set 'Lab2026.private' .* is private"
+    ) as info:
         brainio_language.load_dataset("Lab2026.private")
     message = str(info.value)
-    assert "brainscore-storage.s3.amazonaws.com/brainscore-language/assy_Lab2026_private.nc" in message
+    assert (
+        "brainscore-storage.s3.amazonaws.com/brainscore-language/assy_Lab2026_private.nc" in message
+    )
     assert "AWS_PROFILE" in message and "list_datasets(access='public')" in message
     assert list((brainio_home / "objects").glob("*/*.nc")) == []
 

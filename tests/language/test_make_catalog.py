@@ -8,20 +8,26 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
-
 from brainio_language import make_catalog
 
 
 def fact(registry_key: str, **changes: str) -> dict[str, str]:
     name = f"assy_{registry_key.replace('.', '_')}.nc"
     return {
-        "registry_key": registry_key, "lookup_type": "assembly", "identifier": registry_key,
-        "class": "NeuroidAssembly", "bucket": "brainscore-storage",
-        "key": f"brainscore-language/{name}", "version_id": "",
-        "sha1": hashlib.sha1(name.encode()).hexdigest(), "stimulus_set_registry_key": "",
-        "plugin": "lab2026", **changes,
+        "registry_key": registry_key,
+        "lookup_type": "assembly",
+        "identifier": registry_key,
+        "class": "NeuroidAssembly",
+        "bucket": "brainscore-storage",
+        "key": f"brainscore-language/{name}",
+        "version_id": "",
+        "sha1": hashlib.sha1(name.encode()).hexdigest(),
+        "stimulus_set_registry_key": "",
+        "plugin": "lab2026",
+        **changes,
     }
 
 

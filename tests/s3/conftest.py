@@ -1,40 +1,24 @@
-"""A real S3 server for the S3 plugin's tests, and a faulty network in front of it.
+"""Fixtures of the S3 plugin's tests, on top of :mod:`brainio_s3.testing`.
 
-* ``moto_endpoint`` (session): moto's threaded S3 server on 127.0.0.1 and a free port.
-* ``s3_env`` (autouse): boto3 pointed at it through ``AWS_ENDPOINT_URL``, with fake
-  credentials and no user configuration (so tests never read ``~/.aws``).
-* ``s3``: a boto3 client talking to moto directly (to arrange buckets and objects).
-* ``make_bucket``: a new bucket with versioning on, unique per test (no state shared).
-* ``proxy``: a :class:`FaultProxy` between boto3 and moto that counts requests and can reset
-  connections after N bytes, stall, refuse signed requests, or answer 503.
+That pytest plugin (loaded by the root ``conftest.py``) provides the moto server
+(``moto_endpoint``), ``s3_client``, ``make_bucket`` and the fault-injecting ``proxy``; here:
+
+* ``s3_env`` (autouse): boto3 pointed at moto with fake credentials and short timeouts;
+* ``s3``: the client to arrange buckets and objects with (never through the proxy);
+* ``dead_endpoint``, ``no_credentials``, ``package_example``, ``catalog_plugin``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import socketserver
-import struct
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from http import HTTPStatus
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
-import boto3
 import pytest
 
 from brainio import hookimpl
-
-REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from brainio_s3.testing import free_port
 
 
 @pytest.fixture
@@ -43,59 +27,18 @@ def dead_endpoint() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
-def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
-    """Variables that point boto3 (in this process or a subprocess) at ``endpoint``."""
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
-_UNSET = (
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_REGION",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-)
-
-
 @pytest.fixture(autouse=True)
-def s3_env(
-    moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
+def s3_env(s3_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """boto3 in this test talks to moto, with fake credentials and short timeouts."""
-    home = tmp_path_factory.mktemp("aws")
-    for name in _UNSET:
-        monkeypatch.delenv(name, raising=False)
-    for name in [n for n in __import__("os").environ if n.startswith("BRAINIO_S3_")]:
-        monkeypatch.delenv(name)
-    env = aws_environment(moto_endpoint, home)
-    env.update(
-        {"BRAINIO_S3_READ_TIMEOUT": "5", "BRAINIO_S3_CONNECT_TIMEOUT": "2", "BRAINIO_PROGRESS": "0"}
-    )
+    env = {**s3_environment, "BRAINIO_S3_READ_TIMEOUT": "5", "BRAINIO_S3_CONNECT_TIMEOUT": "2"}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture
+def s3(s3_client):
+    return s3_client
 
 
 @pytest.fixture
@@ -103,245 +46,6 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """No AWS credentials anywhere: requests go unsigned."""
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-
-
-@pytest.fixture
-def s3(moto_endpoint: str):
-    """A client straight to moto, for arranging test data (never through the proxy)."""
-    return boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-@pytest.fixture
-def make_bucket(s3) -> Callable[..., str]:
-    """``make_bucket(name=None, versioned=True, public=False) -> name``; unique names."""
-
-    def make(name: str | None = None, versioned: bool = True, public: bool = False) -> str:
-        name = name or f"test-{uuid.uuid4().hex[:12]}"
-        s3.create_bucket(Bucket=name)
-        if versioned:
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-        if public:
-            import json
-
-            # AWS checks HEAD against s3:GetObject; moto checks it against "s3:HeadObject"
-            policy = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "PublicRead",
-                        "Effect": "Allow",
-                        "Principal": "*",
-                        "Action": ["s3:GetObject", "s3:HeadObject"],
-                        "Resource": f"arn:aws:s3:::{name}/*",
-                    }
-                ],
-            }
-            s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
-        return name
-
-    return make
-
-
-# --- the fault-injecting proxy ----------------------------------------------------------------
-
-
-@attrs.define
-class Request:
-    method: str
-    target: str
-    signed: bool
-
-
-@attrs.define
-class FaultProxy:
-    """An HTTP proxy on loopback between boto3 and moto, one request per connection.
-
-    Faults apply to the next matching requests and are used up as they fire:
-    ``fail(k, status)`` answers the next k requests with an S3 error,
-    ``reset_after(n, k)`` forwards n bytes of the next k GET answers and then resets the
-    connection, ``stall(seconds, k)`` sends part of the next k GET answers then goes silent,
-    ``deny_signed = True`` refuses every signed request with 403 InvalidAccessKeyId,
-    ``before_first(method, action)`` runs ``action`` before the next ``method`` request.
-    """
-
-    upstream: tuple[str, int]
-    requests: list[Request] = attrs.field(factory=list)
-    deny_signed: bool = False
-    _failures: list[int] = attrs.field(factory=list)
-    _resets: list[int] = attrs.field(factory=list)
-    _stalls: list[float] = attrs.field(factory=list)
-    _before: list[tuple[str, Callable[[], object]]] = attrs.field(factory=list)
-    _lock: threading.Lock = attrs.field(factory=threading.Lock)
-    server: socketserver.ThreadingTCPServer | None = None
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def fail(
-        self,
-        count: int,
-        status: int = 503,
-        code: str = "SlowDown",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self._failures.extend([(status, code, headers or {})] * count)
-
-    def reset_after(self, nbytes: int, count: int = 1) -> None:
-        self._resets.extend([nbytes] * count)
-
-    def stall(self, seconds: float, count: int = 1) -> None:
-        self._stalls.extend([seconds] * count)
-
-    def before_first(self, method: str, action: Callable[[], object]) -> None:
-        """Run ``action`` (e.g. another writer's upload) just before forwarding the next
-        ``method`` request: simulates a concurrent client acting at exactly that moment."""
-        self._before.append((method, action))
-
-    def gets(self, key: str | None = None) -> list[Request]:
-        """GET requests seen (for ``key`` when given)."""
-        return [
-            r
-            for r in self.requests
-            if r.method == "GET" and (key is None or r.target.split("?")[0].endswith("/" + key))
-        ]
-
-    def _take(self, queue: list) -> object:
-        with self._lock:
-            return queue.pop(0) if queue else None
-
-    def handle(self, client: socket.socket) -> None:
-        head, body = _read_message(client)
-        if head is None:
-            return
-        lines = head.decode("latin-1").split("\r\n")
-        method, target = lines[0].split(" ")[:2]
-        signed = any(line.lower().startswith("authorization:") for line in lines[1:])
-        with self._lock:
-            self.requests.append(Request(method, target, signed))
-        if self.deny_signed and signed:
-            client.sendall(
-                _error_response(
-                    403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist."
-                )
-            )
-            return
-        with self._lock:
-            actions = [a for m, a in self._before if m == method]
-            self._before = [(m, a) for m, a in self._before if m != method]
-        for action in actions:
-            action()
-        failure = self._take(self._failures)
-        if failure is not None:
-            status, code, extra = failure
-            client.sendall(_error_response(status, code, "Injected by the test proxy.", extra))
-            return
-        reset = self._take(self._resets) if method == "GET" else None
-        stall = self._take(self._stalls) if method == "GET" and reset is None else None
-        headers = [
-            line
-            for line in lines[1:]
-            if line and not line.lower().startswith(("connection:", "keep-alive:"))
-        ]
-        request = "\r\n".join([lines[0], *headers, "Connection: close", "", ""]).encode("latin-1")
-        with socket.create_connection(self.upstream) as upstream:
-            upstream.sendall(request + body)
-            answer = _read_all(upstream)
-        answer = _close_after(answer)
-        if reset is not None:
-            client.sendall(answer[: min(reset, len(answer) - 1)])
-            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            return
-        if stall is not None:
-            split = answer.index(b"\r\n\r\n") + 4 + 16
-            client.sendall(answer[:split])
-            time.sleep(stall)
-            return
-        client.sendall(answer)
-
-
-def _read_message(sock: socket.socket) -> tuple[bytes | None, bytes]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None, b""
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head, body
-
-
-def _read_all(sock: socket.socket) -> bytes:
-    parts = []
-    while chunk := sock.recv(1 << 20):
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def _close_after(answer: bytes) -> bytes:
-    head, _, body = answer.partition(b"\r\n\r\n")
-    lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
-    return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
-
-
-def _error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> bytes:
-    body = (
-        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
-        f"<Message>{message}</Message></Error>"
-    ).encode()
-    reason = HTTPStatus(status).phrase
-    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n{extra}"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-@pytest.fixture
-def proxy(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    """A fault proxy in front of moto; boto3 in this test talks to the proxy."""
-    host, port = moto_endpoint.removeprefix("http://").split(":")
-    fault_proxy = FaultProxy(upstream=(host, int(port)))
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            with contextlib.suppress(OSError):
-                fault_proxy.handle(self.request)
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-    server = Server(("127.0.0.1", 0), Handler)
-    fault_proxy.server = server
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.endpoint)
-    try:
-        yield fault_proxy
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- packaging an example stimulus set and assembly to S3 -------------------------------------

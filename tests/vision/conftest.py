@@ -51,11 +51,13 @@ def png_bytes(color: tuple[int, int, int], size: tuple[int, int] = (8, 6)) -> by
 def stimulus_files(identifier: str, n: int = 4) -> tuple[bytes, bytes, pd.DataFrame]:
     """CSV and ZIP of a small image stimulus set, packaged the BrainIO way (flat zip)."""
     categories = list(COLORS)
-    table = pd.DataFrame({
-        "stimulus_id": [f"{identifier}_{i}" for i in range(n)],
-        "object_name": [categories[i % len(categories)] for i in range(n)],
-        "variation": [i % 2 for i in range(n)],
-    })
+    table = pd.DataFrame(
+        {
+            "stimulus_id": [f"{identifier}_{i}" for i in range(n)],
+            "object_name": [categories[i % len(categories)] for i in range(n)],
+            "variation": [i % 2 for i in range(n)],
+        }
+    )
     table["filename"] = [f"{sid}.png" for sid in table["stimulus_id"]]
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
@@ -70,9 +72,7 @@ def recording_file(stimulus_ids: list[str], path: Path, seed: int) -> tuple[byte
     from brainio.netcdf import write_netcdf
 
     repetitions, neuroids = 2, 3
-    values = np.random.default_rng(seed).normal(
-        size=(len(stimulus_ids) * repetitions, neuroids, 1)
-    )
+    values = np.random.default_rng(seed).normal(size=(len(stimulus_ids) * repetitions, neuroids, 1))
     assembly = NeuronRecordingAssembly(
         values,
         coords={
@@ -91,21 +91,25 @@ def recording_file(stimulus_ids: list[str], path: Path, seed: int) -> tuple[byte
 
 def public_read_and_deny(bucket: str, denied_keys: list[str]) -> str:
     """Anyone may read the bucket (as Brain-Score's public data), except ``denied_keys``."""
-    statements = [{
-        "Sid": "PublicRead",
-        "Effect": "Allow",
-        "Principal": "*",
-        "Action": ["s3:GetObject", "s3:HeadObject"],
-        "Resource": f"arn:aws:s3:::{bucket}/*",
-    }]
-    if denied_keys:
-        statements.append({
-            "Sid": "HeldOut",
-            "Effect": "Deny",
+    statements = [
+        {
+            "Sid": "PublicRead",
+            "Effect": "Allow",
             "Principal": "*",
             "Action": ["s3:GetObject", "s3:HeadObject"],
-            "Resource": [f"arn:aws:s3:::{bucket}/{key}" for key in denied_keys],
-        })
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+    ]
+    if denied_keys:
+        statements.append(
+            {
+                "Sid": "HeldOut",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["s3:GetObject", "s3:HeadObject"],
+                "Resource": [f"arn:aws:s3:::{bucket}/{key}" for key in denied_keys],
+            }
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 

@@ -8,11 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+import brainio_vision
 from brainio import classes
 from brainio.catalogs import COLUMNS, Catalog
 from brainio.lookup import get_catalog
-
-import brainio_vision
 from brainio_vision import make_catalog
 from brainio_vision.plugin import CATALOG_NAME, CATALOG_PATH
 
@@ -28,7 +28,7 @@ def rows() -> list[dict[str, str]]:
 def key_of(row: dict[str, str]) -> str:
     prefix = "https://brainscore-storage.s3.amazonaws.com/"
     assert row["location"].startswith(prefix), row["location"]
-    return row["location"][len(prefix):]
+    return row["location"][len(prefix) :]
 
 
 def test_header_is_the_brainio_header_plus_the_registry_columns():
@@ -122,11 +122,22 @@ def test_public_and_private_data_sets():
     public = set(brainio_vision.list_datasets(access="public"))
     private = set(brainio_vision.list_datasets(access="private"))
     assert public | private == set(brainio_vision.list_datasets()) and not public & private
-    assert {"MajajHong2015.public", "Rajalingham2018.public", "FreemanZiemba2013.public",
-            "Allen2022_fmri_train", "Zerbe2026_fmri_full_sub-01"} <= public
+    assert {
+        "MajajHong2015.public",
+        "Rajalingham2018.public",
+        "FreemanZiemba2013.public",
+        "Allen2022_fmri_train",
+        "Zerbe2026_fmri_full_sub-01",
+    } <= public
     # held out; the union of the held-out and the public part; recorded on held-out stimuli
-    assert {"MajajHong2015.private", "Rajalingham2018.private", "MajajHong2015",
-            "MajajHong2015.temporal", "FreemanZiemba2013", "Kar2018hvm"} <= private
+    assert {
+        "MajajHong2015.private",
+        "Rajalingham2018.private",
+        "MajajHong2015",
+        "MajajHong2015.temporal",
+        "FreemanZiemba2013",
+        "Kar2018hvm",
+    } <= private
     stimuli_public = set(brainio_vision.list_stimulus_sets(access="public"))
     stimuli_private = set(brainio_vision.list_stimulus_sets(access="private"))
     assert {"hvm-public", "objectome.public"} <= stimuli_public

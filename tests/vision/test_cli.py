@@ -1,4 +1,4 @@
-"""``brainio list`` and ``brainio info`` show the Brain-Score vision catalog (run as a subprocess)."""
+"""``brainio list`` and ``brainio info`` show the Brain-Score vision catalog (as subprocesses)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ def brainio(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "BRAINIO_LOAD_PLUGINS"}
     result = subprocess.run(
         [sys.executable, "-m", "brainio.cli", *args],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return result

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
-
 from brainio_vision import make_catalog
 
 FOLDER = "brainio-brainscore"
@@ -28,22 +28,38 @@ def stimulus_set(key: str, identifier: str | None = None, **changes: str) -> lis
     rows = []
     for extension, cls in (("csv", "StimulusSet"), ("zip", "")):
         name = f"stimulus_{identifier.replace('.', '_')}.{extension}"
-        rows.append({
-            "registry_key": key, "lookup_type": "stimulus_set", "identifier": identifier,
-            "class": cls, "bucket": "brainscore-storage", "key": f"{FOLDER}/{name}",
-            "version_id": "null", "sha1": sha1_of(name), "stimulus_set_registry_key": "",
-            "plugin": "lab2026", **changes,
-        })
+        rows.append(
+            {
+                "registry_key": key,
+                "lookup_type": "stimulus_set",
+                "identifier": identifier,
+                "class": cls,
+                "bucket": "brainscore-storage",
+                "key": f"{FOLDER}/{name}",
+                "version_id": "null",
+                "sha1": sha1_of(name),
+                "stimulus_set_registry_key": "",
+                "plugin": "lab2026",
+                **changes,
+            }
+        )
     return rows
 
 
 def assembly(key: str, identifier: str, stimuli: str = "", **changes: str) -> dict:
     name = f"assy_{identifier.replace('.', '_')}.nc"
     return {
-        "registry_key": key, "lookup_type": "assembly", "identifier": identifier,
-        "class": "NeuronRecordingAssembly", "bucket": "brainscore-storage",
-        "key": f"{FOLDER}/{name}", "version_id": "null", "sha1": sha1_of(name),
-        "stimulus_set_registry_key": stimuli, "plugin": "lab2026", **changes,
+        "registry_key": key,
+        "lookup_type": "assembly",
+        "identifier": identifier,
+        "class": "NeuronRecordingAssembly",
+        "bucket": "brainscore-storage",
+        "key": f"{FOLDER}/{name}",
+        "version_id": "null",
+        "sha1": sha1_of(name),
+        "stimulus_set_registry_key": stimuli,
+        "plugin": "lab2026",
+        **changes,
     }
 
 
@@ -146,7 +162,9 @@ def test_repeated_rows_are_kept_once_and_shared_sha1s_reported(tmp_path: Path):
     report = build(rows, tmp_path)
     assert len(report.rows) == 13
     assert any(f"line {len(rows) + 1} repeats line {len(rows)}" in n for n in report.notes)
-    assert any(f"sha1 {rows[0]['sha1']} is promised by 2 different files" in n for n in report.notes)
+    assert any(
+        f"sha1 {rows[0]['sha1']} is promised by 2 different files" in n for n in report.notes
+    )
 
 
 def test_upper_case_sha1_is_written_in_lower_case(tmp_path: Path):
@@ -160,22 +178,35 @@ def test_upper_case_sha1_is_written_in_lower_case(tmp_path: Path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda rows: rows[0].update(sha1="13d28ca0ce88"),
-         r"line 2: 'lab-public' has sha1 '13d28ca0ce88'; expected 40 hexadecimal digits"),
-        (lambda rows: rows[-1].update(key=f"{FOLDER}/assy_Other2026.nc"),
-         r"line 14: 'Other2026' has key .* breaks the naming rule: .* 'assy_other_Other2026.nc'"),
-        (lambda rows: rows.append(dict(rows[-1], sha1=sha1_of("other"))),
-         r"lines 14 and 15 both describe the .nc file of assembly 'other.Other2026' but differ"),
-        (lambda rows: rows.append(assembly("Other2026", "other.Other2026.v2")),
-         r"assembly registry key 'Other2026' names several identifiers"),
-        (lambda rows: rows.pop(1),
-         r"stimulus set 'lab-public' has no .zip row"),
-        (lambda rows: rows[0].update(lookup_type="image"),
-         r"line 2: 'lab-public' has lookup_type 'image'"),
-        (lambda rows: rows[-1].update({"class": ""}),
-         r"'Other2026' is an assembly without a class"),
-        (lambda rows: rows[0].update(bucket="brainscore-storage/brainio-brainscore"),
-         r"has bucket 'brainscore-storage/brainio-brainscore'; expected a bucket name"),
+        (
+            lambda rows: rows[0].update(sha1="13d28ca0ce88"),
+            r"line 2: 'lab-public' has sha1 '13d28ca0ce88'; expected 40 hexadecimal digits",
+        ),
+        (
+            lambda rows: rows[-1].update(key=f"{FOLDER}/assy_Other2026.nc"),
+            r"line 14: 'Other2026' has key .* breaks the naming rule: .* 'assy_other_Other2026.nc'",
+        ),
+        (
+            lambda rows: rows.append(dict(rows[-1], sha1=sha1_of("other"))),
+            r"lines 14 and 15 both describe the .nc file of assembly 'other.Other2026' but differ",
+        ),
+        (
+            lambda rows: rows.append(assembly("Other2026", "other.Other2026.v2")),
+            r"assembly registry key 'Other2026' names several identifiers",
+        ),
+        (lambda rows: rows.pop(1), r"stimulus set 'lab-public' has no .zip row"),
+        (
+            lambda rows: rows[0].update(lookup_type="image"),
+            r"line 2: 'lab-public' has lookup_type 'image'",
+        ),
+        (
+            lambda rows: rows[-1].update({"class": ""}),
+            r"'Other2026' is an assembly without a class",
+        ),
+        (
+            lambda rows: rows[0].update(bucket="brainscore-storage/brainio-brainscore"),
+            r"has bucket 'brainscore-storage/brainio-brainscore'; expected a bucket name",
+        ),
     ],
 )
 def test_unusable_facts_are_refused_by_line(tmp_path: Path, change, message):
@@ -214,7 +245,9 @@ def test_main_writes_the_catalog_and_reports(tmp_path: Path, caplog):
     assert Catalog.from_files("test", tmp_path / "lookup.csv").shape[0] == 13
     bad = example()
     bad[0]["sha1"] = "bad"
-    assert make_catalog.main([str(write(bad, tmp_path / "bad.csv")), "-o", str(tmp_path / "x")]) == 1
+    assert (
+        make_catalog.main([str(write(bad, tmp_path / "bad.csv")), "-o", str(tmp_path / "x")]) == 1
+    )
     assert "expected 40 hexadecimal digits" in caplog.text
     assert not (tmp_path / "x").exists()
 
@@ -222,9 +255,17 @@ def test_main_writes_the_catalog_and_reports(tmp_path: Path, caplog):
 def test_runs_as_a_module(tmp_path: Path):
     facts = write(example(), tmp_path / "f.csv")
     result = subprocess.run(
-        [sys.executable, "-m", "brainio_vision.make_catalog", str(facts), "-o",
-         str(tmp_path / "lookup.csv")],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "brainio_vision.make_catalog",
+            str(facts),
+            "-o",
+            str(tmp_path / "lookup.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "wrote 13 rows" in result.stderr

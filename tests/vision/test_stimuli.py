@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PIL import Image
+
 from brainio.errors import FormatError, PluginMissingError
 from brainio.plugins import get_plugin_manager
 from brainio.records import LookupRow
 from brainio.stimuli import StimulusSet
-from PIL import Image
-
 from brainio_vision import ImageStimulusSet, MissingDependencyError
 from brainio_vision.loading import load_stimulus_set
 from brainio_vision.plugin import CATALOG_NAME
@@ -24,17 +24,21 @@ def image_set(folder: Path) -> tuple[Path, Path]:
     Image.new("RGB", (4, 3), (10, 20, 30)).save(images / "a.png")
     (images / "b.png").write_bytes(b"not a png")
     csv_path = folder / "stimuli.csv"
-    pd.DataFrame({
-        "stimulus_id": ["a", "b"], "filename": ["a.png", "b.png"], "label": ["x", "y"]
-    }).to_csv(csv_path, index=False)
+    pd.DataFrame(
+        {"stimulus_id": ["a", "b"], "filename": ["a.png", "b.png"], "label": ["x", "y"]}
+    ).to_csv(csv_path, index=False)
     return csv_path, images
 
 
 def row(identifier: str = "lab.Images2026") -> LookupRow:
     return LookupRow(
-        identifier=identifier, lookup_type="stimulus_set", class_name="StimulusSet",
-        location_type="S3", location="https://brainscore-storage.s3.amazonaws.com/x.csv",
-        sha1="0" * 40, catalog=CATALOG_NAME,
+        identifier=identifier,
+        lookup_type="stimulus_set",
+        class_name="StimulusSet",
+        location_type="S3",
+        location="https://brainscore-storage.s3.amazonaws.com/x.csv",
+        sha1="0" * 40,
+        catalog=CATALOG_NAME,
         extra={"registry_key": "Images2026", "access": "public"},
     )
 
@@ -43,8 +47,13 @@ def test_the_plugin_loads_rows_of_its_catalog_only():
     hook = get_plugin_manager().hook.brainio_loader
     assert hook(row=row()) is load_stimulus_set
     other = LookupRow(
-        identifier="x", lookup_type="stimulus_set", class_name="StimulusSet",
-        location_type="local", location="x.csv", sha1="0" * 40, catalog="someone_else",
+        identifier="x",
+        lookup_type="stimulus_set",
+        class_name="StimulusSet",
+        location_type="local",
+        location="x.csv",
+        sha1="0" * 40,
+        catalog="someone_else",
     )
     assert hook(row=other) is not load_stimulus_set
 

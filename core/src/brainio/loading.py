@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from brainio import classes, lookup
@@ -51,17 +52,23 @@ def get_assembly(
 ) -> Any:
     """Load assembly ``identifier`` (a :class:`brainio.assemblies.DataAssembly` subclass).
 
-    :param chunks: dask chunks (e.g. ``{"presentation": 10_000}`` or ``"auto"``) for a
-        lazily loaded, dask-backed assembly; ``None`` loads the values into memory.
+    :param chunks: dask chunks (e.g. ``{"presentation": 10_000}``, ``"auto"``, or ``{}`` for
+        the file's own) for a dask-backed assembly; ``None`` leaves the values on disk until
+        first used (as ``xarray.open_dataarray`` and BrainIO 1.x do).
     :param load_stimulus_set: merge the metadata of the assembly's stimulus set onto its
         ``presentation`` dimension (as BrainIO 1.x always did).
     """
     row = lookup.lookup_assembly(identifier)
-    path = get_cache().fetch(row.source)
+    cls = classes.resolve(row.class_name, where=row.where())
     stimulus_set = None
     if load_stimulus_set and row.stimulus_set_identifier:
-        stimulus_set = get_stimulus_set(row.stimulus_set_identifier)
-    cls = classes.resolve(row.class_name, where=row.where())
+        # fetch the assembly file while the stimulus set downloads and extracts
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fetching = pool.submit(get_cache().fetch, row.source)
+            stimulus_set = get_stimulus_set(row.stimulus_set_identifier)
+            path = fetching.result()
+    else:
+        path = get_cache().fetch(row.source)
     assembly = _loader(row)(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
     assembly.attrs["identifier"] = identifier
     if row.stimulus_set_identifier:

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 import botocore.exceptions
 from boto3.s3.transfer import create_transfer_manager
+
 from brainio_s3.client import get_client
 from brainio_s3.errors import translate_error
 from brainio_s3.fetcher import transfer_config

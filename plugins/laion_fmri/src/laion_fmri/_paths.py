@@ -18,7 +18,9 @@ DATASET_KEYS = ("dataset_description.json", "participants.tsv", "participants.js
 HELD_OUT_SESSIONS = ("ses-31", "ses-32", "ses-33", "ses-34")
 
 _LABEL = re.compile(r"label-([A-Za-z0-9-]+)(?=[_./]|$)")
-_ROI_FILE = re.compile(r"^(?P<sub>sub-[^_]+)_space-T1w_res-1pt8_label-(?P<label>[A-Za-z0-9-]+)_mask\.nii\.gz$")
+_ROI_FILE = re.compile(
+    r"^(?P<sub>sub-[^_]+)_space-T1w_res-1pt8_label-(?P<label>[A-Za-z0-9-]+)_mask\.nii\.gz$"
+)
 _SURFACE_FILE = re.compile(
     r"^(?P<sub>sub-[^_]+)_hemi-(?P<hemi>[LR])_space-fsnative_label-(?P<label>[A-Za-z0-9-]+)"
     r"_mask\.(?P<ext>func\.gii|label)$"

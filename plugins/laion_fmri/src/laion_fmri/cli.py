@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+
 from brainio.errors import BrainIOError
 
 

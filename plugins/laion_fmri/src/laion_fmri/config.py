@@ -76,7 +76,9 @@ def state_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 
 def _write_atomic(target: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``target`` and rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "w") as file:
             file.write(text)

@@ -8,7 +8,8 @@ the dataset-level files, under the data directory:
   the full token (``"01"`` or ``"ses-01"``), one or a list. They are permissive (a file without
   the entity passes) except ``ses``, which keeps only files of the named sessions (add
   ``"averages"`` to keep the subject-level maps too). With ``ses``, the R2mean map that
-  defines the brain mask always comes along, whatever the other filters say. ROIs are per subject, so ``ses`` does not filter them.
+  defines the brain mask always comes along, whatever the other filters say. ROIs are per
+  subject, so ``ses`` does not filter them.
   ``suffix`` is the last ``_`` token of a file name (``statmap``, ``trials``), ``extension``
   what follows its first dot (``nii.gz``, ``tsv``, ``json``).
 - Held-out sessions (ses-31 .. ses-34) are skipped unless asked for by name; the bucket
@@ -34,8 +35,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import attrs
-from brainio.errors import AccessDeniedError, FetchError
 
+from brainio.errors import AccessDeniedError, FetchError
 from laion_fmri import _bucket
 from laion_fmri._bucket import RemoteObject
 from laion_fmri._paths import (

@@ -22,8 +22,8 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 import pandas as pd
-from brainio.errors import FormatError
 
+from brainio.errors import FormatError
 from laion_fmri import _paths
 from laion_fmri.config import get_data_dir
 from laion_fmri.errors import (
@@ -285,7 +285,7 @@ class Subject:
         return self._betas(session, roi, mask, nc_threshold, stimuli, streaming)[0]
 
     def _betas(self, session, roi, mask, nc_threshold, stimuli, streaming):
-        """(betas, trial table rows used, full-grid selection)."""
+        """(betas, the rows of the trial table they belong to)."""
         path = self._session_file(_paths.betas_file, session, "single-trial betas")
         trials = self.get_trial_info(session)
         if stimuli is not None:
@@ -522,7 +522,7 @@ def _stream(image, volumes: np.ndarray, i: np.ndarray, j: np.ndarray, k: np.ndar
     for start, stop in _slabs(image.shape[2]):
         columns = np.flatnonzero((k >= start) & (k < stop))
         pieces.append((start, stop, columns, i[columns], j[columns], k[columns] - start))
-    previous = None
+    previous, last = None, -1
     for row in np.argsort(volumes, kind="stable"):
         volume = int(volumes[row])
         if volume == previous:

@@ -30,7 +30,17 @@ _LAZY = {
     "CATALOG_NAME": "brainio_language.plugin",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "ACCESS_LEVELS",
+    "CATALOG_NAME",
+    "data_registry",
+    "list_datasets",
+    "list_stimulus_sets",
+    "load_dataset",
+    "load_stimulus_set",
+    "lookup_dataset",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from brainio_language.plugin import CATALOG_NAME

@@ -158,7 +158,9 @@ def build_catalog(facts: Iterable[Fact], source: str = "the facts") -> Report:
         if seen is fact:
             continue
         if seen.content() == fact.content():
-            notes.append(f"line {fact.line} repeats line {seen.line} ('{fact.identifier}'); kept once")
+            notes.append(
+                f"line {fact.line} repeats line {seen.line} ('{fact.identifier}'); kept once"
+            )
         else:
             problems.append(
                 f"lines {seen.line} and {fact.line} both describe assembly '{fact.identifier}' "
@@ -182,18 +184,20 @@ def build_catalog(facts: Iterable[Fact], source: str = "the facts") -> Report:
     for fact in sorted(unique.values(), key=lambda f: (f.identifier.casefold(), f.identifier)):
         if fact.sha1 != fact.sha1.lower():
             notes.append(f"line {fact.line}: sha1 of '{fact.identifier}' written in lower case")
-        rows.append({
-            "identifier": fact.identifier,
-            "lookup_type": ASSEMBLY,
-            "class": fact.class_name,
-            "location_type": "S3",
-            "location": location_url(fact.bucket, fact.key),
-            "sha1": fact.sha1.lower(),
-            "stimulus_set_identifier": "",
-            "version_id": fact.version_id,
-            "registry_key": fact.registry_key,
-            "access": PRIVATE if _held_out(fact, keys) else PUBLIC,
-        })
+        rows.append(
+            {
+                "identifier": fact.identifier,
+                "lookup_type": ASSEMBLY,
+                "class": fact.class_name,
+                "location_type": "S3",
+                "location": location_url(fact.bucket, fact.key),
+                "sha1": fact.sha1.lower(),
+                "stimulus_set_identifier": "",
+                "version_id": fact.version_id,
+                "registry_key": fact.registry_key,
+                "access": PRIVATE if _held_out(fact, keys) else PUBLIC,
+            }
+        )
     return Report(rows=rows, notes=notes)
 
 
@@ -216,7 +220,10 @@ def _problems(fact: Fact) -> Iterable[str]:
         )
         return
     if fact.stimulus_set_registry_key:
-        yield f"{label} names stimulus set '{fact.stimulus_set_registry_key}'; language data have none"
+        yield (
+            f"{label} names stimulus set '{fact.stimulus_set_registry_key}'; "
+            "language data have none"
+        )
     if not fact.class_name:
         yield f"{label} has no class (Brain-Score language's default is NeuroidAssembly)"
     if not fact.bucket or "/" in fact.bucket:
@@ -234,7 +241,9 @@ def _problems(fact: Fact) -> Iterable[str]:
 def write_catalog(rows: Iterable[dict[str, str]], path: str | os.PathLike[str]) -> None:
     """Write ``rows`` as a catalog CSV at ``path``, atomically (temporary file, then rename)."""
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as file:
             writer = csv.DictWriter(file, fieldnames=CATALOG_COLUMNS, lineterminator="\n")
@@ -267,7 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("facts", type=Path, help="the facts CSV file (plugins/language/facts)")
     parser.add_argument(
-        "-o", "--output", type=Path, default=DEFAULT_OUTPUT,
+        "-o",
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
         help=f"the catalog to write (default: {DEFAULT_OUTPUT})",
     )
     args = parser.parse_args(argv)
@@ -280,7 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     private = sum(row["access"] == PRIVATE for row in report.rows)
     logger.info(
         "wrote %d assembly rows (%d public, %d private) to %s",
-        len(report.rows), len(report.rows) - private, private, args.output,
+        len(report.rows),
+        len(report.rows) - private,
+        private,
+        args.output,
     )
     return 0
 

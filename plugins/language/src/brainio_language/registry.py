@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from brainio.errors import AccessDeniedError, AssemblyLookupError, StimulusSetLookupError
 from brainio.records import TYPE_ASSEMBLY, LookupRow
-
 from brainio_language.plugin import CATALOG_NAME
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def list_stimulus_sets(access: str | None = None) -> list[str]:
 
 
 def load_stimulus_set(identifier: str) -> Any:
-    """Raises :class:`~brainio.errors.StimulusSetLookupError`: there are no language stimulus sets."""
+    """Raises :class:`~brainio.errors.StimulusSetLookupError`: language has no stimulus sets."""
     raise StimulusSetLookupError(
         f"No stimulus set '{identifier}': {_NO_STIMULUS_SETS}. Load the data set with "
         "load_dataset(key); list_datasets() lists the keys."
@@ -86,19 +85,27 @@ def lookup_dataset(identifier: str) -> LookupRow:
     )
 
 
+_index: tuple[Any, dict[str, LookupRow]] | None = None
+"""The catalog last indexed and its index; rebuilt when brainio reads the catalogs again."""
+
+
 def _entries() -> dict[str, LookupRow]:
+    """Assembly rows of the catalog by registry key."""
+    global _index
     from brainio.lookup import get_catalog
 
-    return {
-        row.extra["registry_key"]: row
-        for row in get_catalog(CATALOG_NAME).rows()
-        if row.lookup_type == TYPE_ASSEMBLY and "registry_key" in row.extra
-    }
+    catalog = get_catalog(CATALOG_NAME)
+    if _index is None or _index[0] is not catalog:
+        rows = {
+            row.extra["registry_key"]: row
+            for row in catalog.rows()
+            if row.lookup_type == TYPE_ASSEMBLY and "registry_key" in row.extra
+        }
+        _index = (catalog, rows)
+    return _index[1]
 
 
-def load_dataset(
-    identifier: str, *, chunks: Mapping[str, int] | str | None = None
-) -> DataAssembly:
+def load_dataset(identifier: str, *, chunks: Mapping[str, int] | str | None = None) -> DataAssembly:
     """Load the data set registered as ``identifier``, e.g. ``"Pereira2018.language"``.
 
     Only its netCDF file is fetched: sentences and words are ``presentation`` coordinates.

@@ -33,7 +33,21 @@ _LAZY = {
     "CATALOG_NAME": "brainio_vision.plugin",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "ACCESS_LEVELS",
+    "CATALOG_NAME",
+    "ImageStimulusSet",
+    "MissingDependencyError",
+    "data_registry",
+    "list_datasets",
+    "list_stimulus_sets",
+    "load_dataset",
+    "load_stimulus_set",
+    "lookup_dataset",
+    "lookup_stimulus_set",
+    "stimulus_set_registry",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from brainio_vision.plugin import CATALOG_NAME

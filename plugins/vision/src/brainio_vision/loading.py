@@ -14,7 +14,6 @@ from typing import Any
 
 from brainio.errors import BrainIOError, FormatError
 from brainio.records import LookupRow
-
 from brainio_vision.stimuli import ImageStimulusSet
 
 

@@ -271,7 +271,9 @@ def decide_access(facts: Sequence[Fact]) -> dict[tuple[str, str], str]:
 def write_catalog(rows: Iterable[dict[str, str]], path: str | os.PathLike[str]) -> None:
     """Write ``rows`` as a catalog CSV at ``path``, atomically (temporary file, then rename)."""
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as file:
             writer = csv.DictWriter(file, fieldnames=CATALOG_COLUMNS, lineterminator="\n")
@@ -310,7 +312,8 @@ def _drop_inactive(facts: list[Fact], notes: list[str]) -> list[Fact]:
     for plugin, dropped in left_out.items():
         keys = ", ".join(sorted({f"{f.registry_key} ({f.lookup_type})" for f in dropped}))
         notes.append(
-            f"left out {len(dropped)} row(s) of plugin {plugin} ({keys}): {INACTIVE_PLUGINS[plugin]}"
+            f"left out {len(dropped)} row(s) of plugin {plugin} ({keys}): "
+            f"{INACTIVE_PLUGINS[plugin]}"
         )
     return active
 
@@ -361,7 +364,9 @@ def _drop_repeats(facts: list[Fact], notes: list[str], problems: list[str]) -> l
         if seen is None:
             first[slot] = fact
         elif seen.content() == fact.content():
-            notes.append(f"line {fact.line} repeats line {seen.line} ('{fact.identifier}'); kept once")
+            notes.append(
+                f"line {fact.line} repeats line {seen.line} ('{fact.identifier}'); kept once"
+            )
         else:
             problems.append(
                 f"lines {seen.line} and {fact.line} both describe the .{fact.extension} file of "
@@ -441,7 +446,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("facts", type=Path, help="the facts CSV file (plugins/vision/facts)")
     parser.add_argument(
-        "-o", "--output", type=Path, default=DEFAULT_OUTPUT,
+        "-o",
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
         help=f"the catalog to write (default: {DEFAULT_OUTPUT})",
     )
     args = parser.parse_args(argv)
@@ -454,7 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     kinds = defaultdict(int)
     for row in report.rows:
         kinds[row["lookup_type"], row["access"]] += 1
-    summary = ", ".join(f"{count} {kind} rows {access}" for (kind, access), count in sorted(kinds.items()))
+    summary = ", ".join(
+        f"{count} {kind} rows {access}" for (kind, access), count in sorted(kinds.items())
+    )
     logger.info("wrote %d rows (%s) to %s", len(report.rows), summary, args.output)
     return 0
 

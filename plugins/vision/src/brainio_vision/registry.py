@@ -24,12 +24,10 @@ from brainio.errors import (
     StimulusSetLookupError,
 )
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET, LookupRow
-
 from brainio_vision.plugin import CATALOG_NAME
 
 if TYPE_CHECKING:
     from brainio.assemblies import DataAssembly
-
     from brainio_vision.stimuli import ImageStimulusSet
 
 __all__ = [
@@ -63,7 +61,7 @@ def list_datasets(access: str | None = None) -> list[str]:
 
 
 def list_stimulus_sets(access: str | None = None) -> list[str]:
-    """Registry keys of the stimulus sets, sorted; ``access`` filters as in :func:`list_datasets`."""
+    """Registry keys of the stimulus sets, sorted; ``access`` filters as for data sets."""
     return _list(TYPE_STIMULUS_SET, access)
 
 
@@ -92,17 +90,23 @@ def lookup_stimulus_set(identifier: str) -> LookupRow:
     return _lookup(identifier, TYPE_STIMULUS_SET)
 
 
+_index: tuple[Any, dict[str, dict[str, LookupRow]]] | None = None
+"""The catalog last indexed and its index; rebuilt when brainio reads the catalogs again."""
+
+
 def _entries(lookup_type: str) -> dict[str, LookupRow]:
     """Rows of the catalog by registry key: assembly rows, or the CSV rows of stimulus sets."""
+    global _index
     from brainio.lookup import get_catalog
 
-    return {
-        row.extra["registry_key"]: row
-        for row in get_catalog(CATALOG_NAME).rows()
-        if row.lookup_type == lookup_type
-        and row.class_name is not None
-        and "registry_key" in row.extra
-    }
+    catalog = get_catalog(CATALOG_NAME)
+    if _index is None or _index[0] is not catalog:
+        index: dict[str, dict[str, LookupRow]] = {TYPE_ASSEMBLY: {}, TYPE_STIMULUS_SET: {}}
+        for row in catalog.rows():
+            if row.class_name is not None and "registry_key" in row.extra:
+                index.setdefault(row.lookup_type, {})[row.extra["registry_key"]] = row
+        _index = (catalog, index)
+    return _index[1].get(lookup_type, {})
 
 
 def _lookup(key: str, lookup_type: str) -> LookupRow:

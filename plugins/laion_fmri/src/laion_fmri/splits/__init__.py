@@ -276,7 +276,8 @@ def validate_split(raw: Any) -> list[str]:
     if not isinstance(name, str) or not _NAME.match(name):
         problems.append(f"'name' must be a split name such as 'random_0', not {name!r}")
     for field in ("n_train", "n_test"):
-        if not isinstance(raw.get(field), int) or isinstance(raw.get(field), bool) or raw[field] < 0:
+        value = raw.get(field)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             problems.append(f"'{field}' must be a count (a non-negative integer), not "
                             f"{raw.get(field)!r}")
     for field, kind in (("pool", str), ("splitter", str), ("params", dict)):
