@@ -105,6 +105,21 @@ def policy(bucket: str, denied_keys: list[str]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+def current_policy(s3_client) -> str | None:
+    """The bucket's policy, to restore after a test (other tests may share the bucket)."""
+    try:
+        return s3_client.get_bucket_policy(Bucket=BUCKET)["Policy"]
+    except s3_client.exceptions.ClientError:
+        return None
+
+
+def restore_policy(s3_client, previous: str | None) -> None:
+    if previous is None:
+        restore_policy(s3_client, previous_policy)
+    else:
+        s3_client.put_bucket_policy(Bucket=BUCKET, Policy=previous)
+
+
 @dataclass
 class Store:
     catalog_path: Path
@@ -153,6 +168,7 @@ def brainscore_language_store(
     )
     facts = [dict(real["Pereira2018.language"]), dict(real["Futrell2018"]), held_out]
     make_bucket(BUCKET, versioned=True)
+    previous_policy = current_policy(s3_client)
     bodies = {
         "Pereira2018.language": sentence_assembly(tmp_path / "pereira.nc", seed=0),
         "Futrell2018": reading_times(tmp_path / "futrell.nc"),

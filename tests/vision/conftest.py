@@ -135,6 +135,21 @@ def deny_keys(s3_client):
     return deny
 
 
+def current_policy(s3_client) -> str | None:
+    """The bucket's policy, to restore after a test (other tests may share the bucket)."""
+    try:
+        return s3_client.get_bucket_policy(Bucket=BUCKET)["Policy"]
+    except s3_client.exceptions.ClientError:
+        return None
+
+
+def restore_policy(s3_client, previous: str | None) -> None:
+    if previous is None:
+        restore_policy(s3_client, previous_policy)
+    else:
+        s3_client.put_bucket_policy(Bucket=BUCKET, Policy=previous)
+
+
 @dataclass
 class Store:
     """What the store holds: the swapped-in catalog, the seeded values and stimulus tables."""
@@ -158,6 +173,7 @@ def brainscore_vision_store(
     wanted = {"MajajHong2015.public", "hvm-public", "MajajHong2015.private", "hvm-private"}
     facts = [dict(row) for row in read_facts() if row["registry_key"] in wanted]
     make_bucket(BUCKET, versioned=True)
+    previous_policy = current_policy(s3_client)
     tables, values, keys = {}, {}, {}
     files: dict[tuple[str, str], bytes] = {}
     for row in facts:

@@ -27,7 +27,18 @@ _LAZY = {
     "refresh_plugins": "brainio.plugins",
 }
 
-__all__ = ["BrainIOError", "__version__", "hookimpl", *_LAZY]
+__all__ = [
+    "BrainIOError",
+    "__version__",
+    "get_assembly",
+    "get_catalog",
+    "get_stimulus_set",
+    "hookimpl",
+    "list_assemblies",
+    "list_catalogs",
+    "list_stimulus_sets",
+    "refresh_plugins",
+]
 
 if TYPE_CHECKING:
     from brainio.loading import get_assembly, get_stimulus_set

@@ -47,7 +47,7 @@ class Catalog(pd.DataFrame):
 
     @classmethod
     def from_files(cls, identifier: str, csv_path: str | Path, url: str | None = None) -> Catalog:
-        """Read and validate a ``lookup.csv``; raises :class:`CatalogError` listing every bad row."""
+        """Read and validate a ``lookup.csv``; a :class:`CatalogError` lists every bad row."""
         csv_path = Path(csv_path)
         try:
             # only empty cells are missing: "null" is a valid S3 version id, "NA" a valid name

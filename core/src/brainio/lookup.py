@@ -39,7 +39,6 @@ __all__ = [
     "TYPE_ASSEMBLY",
     "TYPE_STIMULUS_SET",
     "AssemblyLookupError",
-    "append",
     "StimulusSetLookupError",
     "combined_catalog",
     "get_catalog",
