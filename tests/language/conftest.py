@@ -115,7 +115,7 @@ def current_policy(s3_client) -> str | None:
 
 def restore_policy(s3_client, previous: str | None) -> None:
     if previous is None:
-        restore_policy(s3_client, previous_policy)
+        s3_client.delete_bucket_policy(Bucket=BUCKET)
     else:
         s3_client.put_bucket_policy(Bucket=BUCKET, Policy=previous)
 
@@ -203,7 +203,7 @@ def brainscore_language_store(
             denied=denied,
         )
     finally:
-        s3_client.delete_bucket_policy(Bucket=BUCKET)
+        restore_policy(s3_client, previous_policy)
         s3_clients.clear_clients()
         monkeypatch.undo()
         brainio.lookup.refresh()

@@ -92,3 +92,23 @@ def test_brainio_list_shows_every_language_and_vision_data_set():
     listed = json.loads(result.stdout)
     assert {row["identifier"] for row in rows()} <= set(listed["assemblies"])
     assert {"dicarlo.MajajHong2015.public", "Pereira2018.language"} <= set(listed["assemblies"])
+
+
+def test_the_plugin_loads_assemblies_of_its_catalog_only():
+    from brainio.plugins import get_plugin_manager
+    from brainio.records import LookupRow
+    from brainio_language.loading import load_assembly
+
+    row = get_catalog(CATALOG_NAME).rows().__next__()
+    hook = get_plugin_manager().hook.brainio_loader
+    assert hook(row=row) is load_assembly
+    other = LookupRow(
+        identifier="x",
+        lookup_type="assembly",
+        class_name="NeuroidAssembly",
+        location_type="local",
+        location="x.nc",
+        sha1="0" * 40,
+        catalog="someone_else",
+    )
+    assert hook(row=other) is not load_assembly

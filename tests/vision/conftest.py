@@ -145,7 +145,7 @@ def current_policy(s3_client) -> str | None:
 
 def restore_policy(s3_client, previous: str | None) -> None:
     if previous is None:
-        restore_policy(s3_client, previous_policy)
+        s3_client.delete_bucket_policy(Bucket=BUCKET)
     else:
         s3_client.put_bucket_policy(Bucket=BUCKET, Policy=previous)
 
@@ -213,7 +213,7 @@ def brainscore_vision_store(
     try:
         yield Store(catalog_path, facts_path, keys, values, tables, denied)
     finally:
-        s3_client.delete_bucket_policy(Bucket=BUCKET)
+        restore_policy(s3_client, previous_policy)
         s3_clients.clear_clients()
         monkeypatch.undo()
         brainio.lookup.refresh()

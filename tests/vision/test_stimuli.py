@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from brainio import classes
 from brainio.errors import FormatError, PluginMissingError
 from brainio.plugins import get_plugin_manager
 from brainio.records import LookupRow
@@ -56,6 +57,7 @@ def test_the_plugin_loads_rows_of_its_catalog_only():
         catalog="someone_else",
     )
     assert hook(row=other) is not load_stimulus_set
+    assert classes.resolve("ImageStimulusSet") is ImageStimulusSet  # catalogs may name it
 
 
 def test_loader_makes_image_stimulus_sets_with_names(tmp_path: Path):
