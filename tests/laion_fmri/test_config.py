@@ -8,7 +8,7 @@ import pytest
 
 from brainio.errors import BrainIOError
 from laion_fmri.config import config_path, dataset_initialize, get_data_dir
-from laion_fmri.errors import DataDirNotSetError, InvalidArgumentError
+from laion_fmri.errors import DataDirNotFoundError, DataDirNotSetError, InvalidArgumentError
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +43,9 @@ def test_data_dir_not_set():
 
 
 def test_missing_directory_is_refused(tmp_path):
-    with pytest.raises(DataDirNotSetError, match=r"missing.*does not exist.*os\.makedirs"):
+    with pytest.raises(FileNotFoundError, match=r"missing.*does not exist.*os\.makedirs") as caught:
         dataset_initialize(str(tmp_path / "missing"))
+    assert isinstance(caught.value, DataDirNotFoundError)
     assert not config_path().exists()
 
 

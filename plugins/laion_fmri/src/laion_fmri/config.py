@@ -16,7 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
-from laion_fmri.errors import DataDirNotSetError, InvalidArgumentError
+from laion_fmri.errors import DataDirNotFoundError, DataDirNotSetError, InvalidArgumentError
 
 ENV_DATA_DIR = "LAION_FMRI_DATA_DIR"
 STATE_DIR = ".laion_fmri"
@@ -35,7 +35,7 @@ def dataset_initialize(path: str | os.PathLike[str]) -> None:
         )
     folder = Path(path).expanduser().resolve()
     if not folder.is_dir():
-        raise DataDirNotSetError(
+        raise DataDirNotFoundError(
             f"Data directory {folder} does not exist. Create it first "
             f"(os.makedirs({str(folder)!r}, exist_ok=True)), then call dataset_initialize again."
         )

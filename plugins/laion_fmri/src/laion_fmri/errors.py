@@ -18,6 +18,10 @@ class DataDirNotSetError(LaionFMRIError, RuntimeError):
     """No data directory configured: call ``dataset_initialize(path)`` first."""
 
 
+class DataDirNotFoundError(DataDirNotSetError, FileNotFoundError):
+    """``dataset_initialize`` was given a directory that does not exist."""
+
+
 class DataNotDownloadedError(LaionFMRIError, FileNotFoundError):
     """A file or session the call needs is not in the local data directory."""
 
@@ -55,6 +59,7 @@ class NoMatchingDataError(LaionFMRIError, LookupError):
 
 
 __all__ = [
+    "DataDirNotFoundError",
     "DataDirNotSetError",
     "DataNotDownloadedError",
     "InvalidArgumentError",

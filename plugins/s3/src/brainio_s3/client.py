@@ -86,8 +86,18 @@ def get_client(location: S3Location, *, signed: bool, settings: S3Settings | Non
         return _clients.setdefault(key, client)
 
 
-def new_client(location: S3Location, *, signed: bool, settings: S3Settings | None = None) -> Any:
-    """A new, uncached S3 client (for callers that register event handlers on it)."""
+def new_client(
+    location: S3Location,
+    *,
+    signed: bool,
+    settings: S3Settings | None = None,
+    extra_config: Config | None = None,
+) -> Any:
+    """A new, uncached S3 client (for callers that register event handlers on it).
+
+    ``extra_config`` (a botocore ``Config``, e.g. path-style addressing for the streaming
+    classes' :class:`~brainio_s3.config.S3ClientConfig`) is merged over the plugin's own.
+    """
     settings = settings or S3Settings.from_env()
     endpoint_url = location.endpoint_url or settings.endpoint_url
     region = location.region or settings.region
@@ -98,6 +108,8 @@ def new_client(location: S3Location, *, signed: bool, settings: S3Settings | Non
         read_timeout=settings.read_timeout,
         max_pool_connections=max(10, settings.max_concurrency + 2),
     )
+    if extra_config is not None:
+        config = config.merge(extra_config)
     return _session().client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
 
 

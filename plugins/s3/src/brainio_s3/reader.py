@@ -1,0 +1,616 @@
+"""``S3Reader``: one S3 object as a read-only, seekable binary file.
+
+Two modes, as in s3torchconnector:
+
+* ``"sequential"`` (default): one GET streams the object from its start; once the first read
+  has arrived, a background thread streams ahead, ``part_size`` bytes at a time, while the
+  caller works. Everything received stays in memory, so seeking back is free (the whole object
+  ends up in memory: use it for objects you read whole, such as checkpoints or samples). A
+  ``read()`` of everything left is one read of the response, as fast as boto3's
+  ``get_object()["Body"].read()``.
+* ``"range"``: every read is a ranged GET, with an adaptive buffer: small reads fill a buffer
+  that starts at 256 KiB and doubles (up to ``buffer_size``, by default ``part_size``) while
+  reads continue where the last one ended, and shrinks back when they jump; reads as large as
+  the buffer go straight to S3. Memory stays bounded and sparse reads of large objects (a few
+  chunks of a netCDF file) download only what they touch.
+
+Both pin the object they started reading (``If-Match`` on its ETag, or its version id), so an
+object replaced mid-read raises an error instead of mixing two versions, and both resume after
+a dropped connection (up to ``max_attempts``). Not thread-safe, like any file object.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import logging
+import threading
+from typing import Any, Literal
+
+import botocore.exceptions
+import urllib3.exceptions
+
+from brainio_s3.errors import translate_error
+from brainio_s3.locations import parse_location
+from brainio_s3.s3client import ObjectInfo, S3Client
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["sequential", "range"]
+_MODES = {"sequential": "sequential", "range": "range", "range_based": "range"}
+KiB = 1024
+#: First size of the range-based reader's buffer; it doubles while reads are sequential.
+MIN_BUFFER = 256 * KiB
+#: Parts a sequential reader streams ahead of the caller before it waits for the caller.
+AHEAD_PARTS = 4
+
+# What breaks a response body mid-way; the reader asks again from where it stopped.
+_STREAM_ERRORS = (
+    botocore.exceptions.ResponseStreamingError,
+    botocore.exceptions.IncompleteReadError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectionClosedError,
+    urllib3.exceptions.HTTPError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+class S3Reader(io.BufferedIOBase):
+    """A read-only binary file over ``s3://bucket/key`` (see the module docstring).
+
+    :param client: the :class:`~brainio_s3.s3client.S3Client` to use (default: a new one with
+        the default configuration).
+    :param mode: ``"sequential"`` (``"range_based"`` is accepted for ``"range"``).
+    :param buffer_size: range mode only: the largest buffer (``0``: no buffer, every read is
+        a request); default ``part_size`` of the client's configuration.
+    :param size: the object's size if known (e.g. from a listing), sparing a HEAD request.
+    :param etag: the ETag the object must have (e.g. from a listing).
+    :param version_id: read this version of the object.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        client: S3Client | None = None,
+        mode: str = "sequential",
+        buffer_size: int | None = None,
+        size: int | None = None,
+        etag: str | None = None,
+        version_id: str | None = None,
+    ):
+        super().__init__()
+        if mode not in _MODES:
+            raise ValueError(
+                f"Unknown S3Reader mode {mode!r} for s3://{bucket}/{key}; use 'sequential' "
+                "(whole objects) or 'range' (sparse reads of large objects)."
+            )
+        if buffer_size is not None and buffer_size < 0:
+            raise ValueError(f"buffer_size must be 0 or more, not {buffer_size}.")
+        self._bucket = bucket
+        self._key = key
+        self._client = client or S3Client()
+        self._mode = _MODES[mode]
+        self._buffer_size = buffer_size
+        self._version_id = version_id
+        self._info = (
+            ObjectInfo(bucket, key, size, etag, version_id) if size is not None else None
+        )
+        self._etag = etag
+        self._position = 0
+        self._source: _Sequential | _Ranged | None = None
+        self.bytes_received = 0
+        """Bytes of the object this reader has downloaded so far (for measurements)."""
+        self.requests = 0
+        """GET and HEAD requests this reader has sent so far."""
+
+    @classmethod
+    def from_uri(
+        cls,
+        uri: str,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        s3client_config: Any = None,
+        **kwargs: Any,
+    ) -> S3Reader:
+        """A reader for an S3 URL (``s3://``, virtual-hosted or path-style ``https://``)."""
+        location = parse_location(uri)
+        client = S3Client(
+            region=region or location.region,
+            endpoint=endpoint or location.endpoint_url,
+            s3client_config=s3client_config,
+        )
+        if not location.key or location.key.endswith("/"):
+            from brainio.errors import FetchError
+
+            raise FetchError(
+                f"'{uri}' names no object (it ends at a bucket or folder); an S3Reader reads "
+                "one object: give its full key, e.g. s3://bucket/folder/file.nc."
+            )
+        return cls(location.bucket, location.key, client=client, **kwargs)
+
+    # --- what it reads ---------------------------------------------------------------------------
+
+    @property
+    def bucket(self) -> str:
+        return self._bucket
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self._bucket}/{self._key}"
+
+    @property
+    def name(self) -> str:
+        """The object's ``s3://`` URL (as ``name`` of a local file is its path)."""
+        return self.uri
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def client(self) -> S3Client:
+        return self._client
+
+    @property
+    def size(self) -> int:
+        """The object's size in bytes (one HEAD request, or the first GET, when unknown)."""
+        return self._source_for_size().size()
+
+    def __repr__(self) -> str:
+        return f"S3Reader({self.uri!r}, mode={self._mode!r})"
+
+    def __dask_tokenize__(self) -> tuple:
+        return ("S3Reader", self.uri, self._version_id, self._etag, self._mode)
+
+    def __reduce__(self) -> tuple:
+        """Pickles as "the same object, same position": a new process opens it anew."""
+        state = {
+            "client": self._client,
+            "mode": self._mode,
+            "buffer_size": self._buffer_size,
+            "version_id": self._version_id,
+            "etag": self._etag,
+            "size": self._info.size if self._info else None,
+        }
+        return (_restore, (self._bucket, self._key, state, self._position))
+
+    # --- io.BufferedIOBase ----------------------------------------------------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        self._check_open()
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to ``offset``; past the end stays at the end, before the start raises."""
+        self._check_open()
+        if whence == io.SEEK_SET:
+            target = offset
+        elif whence == io.SEEK_CUR:
+            target = self._position + offset
+        elif whence == io.SEEK_END:
+            target = self.size + offset
+        else:
+            raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
+        if target < 0:
+            raise ValueError(f"negative seek value {target}")
+        if target > self._position or whence == io.SEEK_END:
+            target = min(target, self.size)
+        self._position = target
+        return target
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes from the current position (everything left when -1/None)."""
+        self._check_open()
+        source = self._ensure_source()
+        end = None if size is None or size < 0 else self._position + size
+        data = source.read(self._position, end)
+        self._position += len(data)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` from the current position; the number of bytes read."""
+        self._check_open()
+        view = memoryview(buffer).cast("B")
+        if not len(view):
+            return 0
+        count = self._ensure_source().readinto(self._position, view)
+        self._position += count
+        return count
+
+    def readinto1(self, buffer: Any) -> int:
+        return self.readinto(buffer)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def prefetch(self) -> None:
+        """Start downloading now (sequential: the stream; range: the object's size)."""
+        self._check_open()
+        self._ensure_source().prefetch()
+
+    def close(self) -> None:
+        if not self.closed and self._source is not None:
+            self._source.close()
+            self._source = None
+        super().close()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError(f"I/O operation on closed S3Reader ({self.uri}).")
+
+    # --- the two modes ---------------------------------------------------------------------------
+
+    def _ensure_source(self) -> _Sequential | _Ranged:
+        if self._source is None:
+            kind = _Sequential if self._mode == "sequential" else _Ranged
+            self._source = kind(self)
+        return self._source
+
+    def _source_for_size(self) -> _Sequential | _Ranged:
+        self._check_open()
+        return self._ensure_source()
+
+    # requests, shared by both modes
+
+    def _head(self) -> ObjectInfo:
+        if self._info is None:
+            self.requests += 1
+            info = self._client.head_object(self._bucket, self._key, self._version_id)
+            self._info = info
+            self._etag = self._etag or info.etag
+        return self._info
+
+    def _get(self, start: int, end: int | None) -> dict:
+        """A GET of ``[start, end)`` (to the end when ``end`` is None), pinned to the object."""
+        extra: dict[str, Any] = {}
+        if self._version_id:
+            extra["VersionId"] = self._version_id
+        elif self._etag:
+            extra["IfMatch"] = self._etag
+        if start or end is not None:
+            extra["Range"] = f"bytes={start}-" + ("" if end is None else str(end - 1))
+        self.requests += 1
+        response = self._client.call(
+            self._bucket,
+            self._key,
+            lambda client: client.get_object(Bucket=self._bucket, Key=self._key, **extra),
+            version_id=self._version_id,
+        )
+        self._etag = self._etag or response.get("ETag")
+        if self._info is None:
+            total = _total_size(response, start)
+            self._info = ObjectInfo(
+                self._bucket, self._key, total, response.get("ETag"), self._version_id
+            )
+        return response
+
+    def _stream_failed(self, error: Exception) -> Exception:
+        client = self._client.boto3_client()
+        location = self._client.location(self._bucket, self._key)
+        return translate_error(error, location, client=client, version_id=self._version_id)
+
+
+def _restore(bucket: str, key: str, state: dict, position: int) -> S3Reader:
+    reader = S3Reader(bucket, key, **state)
+    reader._position = position
+    return reader
+
+
+def _total_size(response: dict, start: int) -> int:
+    content_range = response.get("ContentRange")  # "bytes 0-99/1234"
+    if content_range and "/" in content_range:
+        total = content_range.rsplit("/", 1)[1]
+        if total.isdigit():
+            return int(total)
+    return start + int(response["ContentLength"])
+
+
+def _is_invalid_range(error: BaseException) -> bool:
+    cause = error.__cause__
+    if isinstance(cause, botocore.exceptions.ClientError):
+        status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status == 416 or cause.response.get("Error", {}).get("Code") == "InvalidRange"
+    return False
+
+
+class _Sequential:
+    """One GET from the start of the object; received bytes kept in order (see module doc)."""
+
+    def __init__(self, reader: S3Reader):
+        # the reader itself is not referenced from the streaming thread, so dropping a reader
+        # closes it (io's __del__) and stops its thread
+        self._name = reader.uri
+        self._reader = reader
+        self._part_size = reader.client.config.part_size
+        self._attempts = reader.client.config.max_attempts
+        self._chunks: list[bytes] = []
+        self._starts: list[int] = []
+        self._received = 0
+        self._size: int | None = None
+        self._body: Any = None
+        self._complete = False
+        self._closed = False
+        self._error: BaseException | None = None
+        self._wanted = 0  # how far the caller has asked; the thread streams ahead of it
+        self._read_all = False
+        self._io = threading.Lock()  # who reads the response body
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    # the caller's side
+
+    def size(self) -> int:
+        if self._size is None:
+            self._ensure(0)
+        return self._size
+
+    def prefetch(self) -> None:
+        if self._thread is None and not self._complete:
+            self._start_thread()
+
+    def read(self, start: int, end: int | None) -> bytes:
+        self._ensure(end)
+        stop = self._received if end is None else min(end, self._received)
+        if start >= stop:
+            return b""
+        index = bisect.bisect_right(self._starts, start) - 1
+        chunk, offset = self._chunks[index], start - self._starts[index]
+        if offset + (stop - start) <= len(chunk):  # within one chunk
+            if offset == 0 and stop - start == len(chunk):
+                return chunk
+            return chunk[offset : offset + stop - start]
+        pieces, position = [], start
+        while position < stop:
+            chunk, offset = self._chunks[index], position - self._starts[index]
+            piece = memoryview(chunk)[offset : offset + stop - position]
+            pieces.append(piece)
+            position += len(piece)
+            index += 1
+        return b"".join(pieces)
+
+    def readinto(self, start: int, view: memoryview) -> int:
+        data = self.read(start, start + len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        body = self._body
+        if body is not None and self._thread is None:
+            body.close()
+
+    def _ensure(self, end: int | None) -> None:
+        """Wait until ``[0, end)`` (everything when None) has arrived, or reading failed."""
+        if self._thread is None:
+            with self._io:
+                while not self._complete and (end is None or self._received < end):
+                    self._read_some(None if end is None else end - self._received)
+            if not self._complete:
+                self._start_thread()
+            with self._changed:
+                self._wanted = max(self._wanted, end or 0)
+            return
+        with self._changed:
+            if end is None:
+                self._read_all = True
+            self._wanted = max(self._wanted, self._received if end is None else end)
+            self._changed.notify_all()
+            while (
+                self._error is None
+                and not self._complete
+                and (end is None or self._received < end)
+            ):
+                self._changed.wait()
+            if self._error is not None:
+                raise self._error
+
+    # the streaming side
+
+    def _start_thread(self) -> None:
+        self._thread = threading.Thread(
+            target=self._stream_ahead, name=f"S3Reader {self._name}", daemon=True
+        )
+        self._thread.start()
+
+    def _stream_ahead(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    while (
+                        not self._closed
+                        and not self._read_all
+                        and self._size is not None
+                        and self._received >= self._wanted + AHEAD_PARTS * self._part_size
+                    ):
+                        self._changed.wait()
+                    if self._closed or self._complete:
+                        break
+                    amount = None if self._read_all else self._part_size
+                with self._io:
+                    self._read_some(amount)
+                with self._changed:
+                    self._changed.notify_all()
+        except BaseException as error:  # handed to the caller, who raises it
+            with self._changed:
+                self._error = error
+                self._changed.notify_all()
+        finally:
+            if self._body is not None and (self._closed or self._error is not None):
+                self._body.close()
+
+    def _read_some(self, amount: int | None) -> None:
+        """Read ``amount`` more bytes (all the rest when None) from the response, resuming
+        with a ranged GET after a dropped connection."""
+        reader = self._reader
+        failures = 0
+        while True:
+            try:
+                if self._body is None:
+                    self._open()
+                    if self._complete:
+                        return
+                data = self._body.read(amount)
+                break
+            except _STREAM_ERRORS as error:
+                self._body = None
+                failures += 1
+                if failures >= self._attempts:
+                    raise reader._stream_failed(error) from error
+                logger.info(
+                    "connection dropped while reading %s at byte %d (%s); resuming",
+                    self._name,
+                    self._received,
+                    type(error).__name__,
+                )
+        if data:
+            with self._changed:
+                self._starts.append(self._received)
+                self._chunks.append(data)
+                self._received += len(data)
+                reader.bytes_received += len(data)
+        if self._received >= self._size:
+            self._finish()
+        elif not data:
+            self._body = None  # the server ended early: ask for the rest
+
+    def _open(self) -> None:
+        reader = self._reader
+        try:
+            response = reader._get(self._received, None)
+        except Exception as error:
+            if not _is_invalid_range(error):
+                raise
+            # an empty object (S3 refuses any range of it), or nothing left to read
+            self._size = reader._head().size
+            if self._received < self._size:
+                raise
+            self._finish()
+            return
+        self._size = reader._info.size
+        self._body = response["Body"]
+        if self._received >= self._size:
+            self._finish()
+
+    def _finish(self) -> None:
+        body, self._body = self._body, None
+        if body is not None:
+            body.read()  # b"": lets botocore verify the length and any full-object checksum
+            body.close()
+        with self._changed:
+            self._complete = True
+            self._changed.notify_all()
+
+
+class _Ranged:
+    """Ranged GETs through an adaptive buffer (see the module docstring)."""
+
+    def __init__(self, reader: S3Reader):
+        self._reader = reader
+        configured = reader._buffer_size
+        self._max_buffer = reader.client.config.part_size if configured is None else configured
+        self._window = min(MIN_BUFFER, self._max_buffer)
+        self._buffer = b""
+        self._buffer_start = 0
+        self._last_end = -1
+
+    def size(self) -> int:
+        return self._reader._head().size
+
+    def prefetch(self) -> None:
+        self.size()
+
+    def close(self) -> None:
+        self._buffer = b""
+
+    def read(self, start: int, end: int | None) -> bytes:
+        size = self.size()
+        end = size if end is None else min(end, size)
+        if start >= end:
+            return b""
+        view = memoryview(bytearray(end - start))
+        count = self.readinto(start, view)
+        return bytes(view[:count])
+
+    def readinto(self, start: int, view: memoryview) -> int:
+        size = self.size()
+        end = min(start + len(view), size)
+        if start >= end:
+            return 0
+        position = start
+        buffered_end = self._buffer_start + len(self._buffer)
+        if self._buffer_start <= position < buffered_end:  # reuse what the buffer holds
+            count = min(end, buffered_end) - position
+            offset = position - self._buffer_start
+            view[:count] = self._buffer[offset : offset + count]
+            position += count
+        if position < end:
+            self._adapt(start)
+            wanted = end - position
+            target = view[position - start : end - start]
+            if wanted >= self._window or self._max_buffer == 0:
+                target[:] = self._fetch(position, end)
+            else:
+                fill_end = min(position + self._window, size)
+                self._buffer = self._fetch(position, fill_end)
+                self._buffer_start = position
+                target[:] = self._buffer[:wanted]
+            position = end
+        self._last_end = end
+        return end - start
+
+    def _adapt(self, start: int) -> None:
+        """Grow the buffer while reads continue where the last ended; shrink it on jumps."""
+        if self._max_buffer == 0:
+            return
+        buffered_end = self._buffer_start + len(self._buffer)
+        if start == self._last_end or self._buffer_start <= start <= buffered_end:
+            self._window = min(self._window * 2, self._max_buffer)
+        else:
+            self._window = min(MIN_BUFFER, self._max_buffer)
+
+    def _fetch(self, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)``, asking again for what is missing after a dropped connection."""
+        reader = self._reader
+        attempts = reader.client.config.max_attempts
+        pieces: list[bytes] = []
+        position, failures = start, 0
+        while position < end:
+            try:
+                body = reader._get(position, end)["Body"]
+                data = body.read()
+            except _STREAM_ERRORS as error:
+                failures += 1
+                if failures >= attempts:
+                    raise reader._stream_failed(error) from error
+                continue
+            if not data:
+                failures += 1
+                if failures >= attempts:
+                    raise reader._stream_failed(ConnectionError("empty answer")) from None
+                continue
+            pieces.append(data)
+            position += len(data)
+            reader.bytes_received += len(data)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
