@@ -107,16 +107,9 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 
 def write_catalog(path: Path, rows: list[dict]) -> Path:
-    header = [
-        "identifier",
-        "lookup_type",
-        "class",
-        "location_type",
-        "location",
-        "sha1",
-        "stimulus_set_identifier",
-    ]
-    lines = [",".join(header)] + [",".join(str(row.get(c, "")) for c in header) for row in rows]
+    from brainio.catalogs import COLUMNS  # prepare() runs on our side, where this exists
+
+    lines = [",".join(COLUMNS)] + [",".join(str(row.get(c, "")) for c in COLUMNS) for row in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path

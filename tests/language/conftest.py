@@ -1,19 +1,17 @@
 """Helpers for the language plugin's tests: the facts, and a loopback copy of Brain-Score's bucket.
 
-``brainscore_language_store`` seeds moto's S3 server at the real bucket (``brainscore-storage``)
-and the real keys of two data sets with small synthetic netCDF files (sentences and words as
-``presentation`` coordinates, no stimulus archive), plus one held-out data set that exists only
-in the test facts. It builds their catalog with the production
-:mod:`brainio_language.make_catalog` code path, denies the private object through a bucket
-policy and swaps the catalog in for the installed one.
+``brainscore_language_store`` makes small synthetic netCDF files (sentences and words as
+``presentation`` coordinates, no stimulus archive) for two real data sets and one held-out data
+set that exists only in the test facts, and hands them to ``seed_catalog``
+(:mod:`brainio_s3.testing`): it puts them at the real bucket (``brainscore-storage``) and keys
+on moto's S3 server, builds their catalog with the production
+:mod:`brainio_language.make_catalog` code path, denies the private object and swaps the catalog
+in for the installed one.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +19,6 @@ import numpy as np
 import pytest
 
 FACTS = Path(__file__).parents[2] / "plugins" / "language" / "facts" / "language.csv"
-BUCKET = "brainscore-storage"
 SENTENCES = [
     "Beekeeping encourages the conservation of local habitats.",
     "It is in every beekeeper's interest to conserve local plants.",
@@ -81,45 +78,6 @@ def reading_times(path: Path) -> tuple[bytes, np.ndarray]:
     return path.read_bytes(), values
 
 
-def policy(bucket: str, denied_keys: list[str]) -> str:
-    """Anyone may read the bucket (as Brain-Score's public data), except ``denied_keys``."""
-    statements = [
-        {
-            "Sid": "PublicRead",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": ["s3:GetObject", "s3:HeadObject"],
-            "Resource": f"arn:aws:s3:::{bucket}/*",
-        }
-    ]
-    if denied_keys:
-        statements.append(
-            {
-                "Sid": "HeldOut",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": ["s3:GetObject", "s3:HeadObject"],
-                "Resource": [f"arn:aws:s3:::{bucket}/{key}" for key in denied_keys],
-            }
-        )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
-
-def current_policy(s3_client) -> str | None:
-    """The bucket's policy, to restore after a test (other tests may share the bucket)."""
-    try:
-        return s3_client.get_bucket_policy(Bucket=BUCKET)["Policy"]
-    except s3_client.exceptions.ClientError:
-        return None
-
-
-def restore_policy(s3_client, previous: str | None) -> None:
-    if previous is None:
-        s3_client.delete_bucket_policy(Bucket=BUCKET)
-    else:
-        s3_client.put_bucket_policy(Bucket=BUCKET, Policy=previous)
-
-
 @dataclass
 class Store:
     catalog_path: Path
@@ -141,22 +99,8 @@ def facts_path() -> Path:
 
 
 @pytest.fixture
-def deny_keys(s3_client):
-    """``deny_keys(keys)``: from now on the bucket refuses these keys to everyone."""
-
-    def deny(keys: list[str]) -> None:
-        s3_client.put_bucket_policy(Bucket=BUCKET, Policy=policy(BUCKET, keys))
-
-    return deny
-
-
-@pytest.fixture
-def brainscore_language_store(
-    s3_environment, s3_client, make_bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    import brainio.lookup
+def brainscore_language_store(seed_catalog, tmp_path: Path) -> Store:
     from brainio_language import make_catalog, plugin
-    from brainio_s3 import client as s3_clients
 
     real = {row["registry_key"]: row for row in read_facts()}
     held_out = dict(
@@ -166,44 +110,23 @@ def brainscore_language_store(
         key="brainscore-language/assy_Lab2026_private.nc",
         plugin="lab2026",
     )
-    facts = [dict(real["Pereira2018.language"]), dict(real["Futrell2018"]), held_out]
-    make_bucket(BUCKET, versioned=True)
-    previous_policy = current_policy(s3_client)
+    facts = [real["Pereira2018.language"], real["Futrell2018"], held_out]
     bodies = {
         "Pereira2018.language": sentence_assembly(tmp_path / "pereira.nc", seed=0),
         "Futrell2018": reading_times(tmp_path / "futrell.nc"),
         "Lab2026.private": sentence_assembly(tmp_path / "private.nc", seed=1),
     }
-    for row in facts:
-        body = bodies[row["registry_key"]][0]
-        s3_client.put_object(Bucket=BUCKET, Key=row["key"], Body=body)
-        row["sha1"] = hashlib.sha1(body).hexdigest()  # version_id stays empty, as in production
-    facts_path = tmp_path / "facts.csv"
-    with open(facts_path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=list(facts[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(facts)
-    catalog_path = tmp_path / "lookup.csv"
-    report = make_catalog.make_catalog(facts_path, catalog_path)
-    denied = [
-        row["location"].split(".amazonaws.com/", 1)[1]
-        for row in report.rows
-        if row["access"] == "private"
-    ]
-    s3_client.put_bucket_policy(Bucket=BUCKET, Policy=policy(BUCKET, denied))
-    monkeypatch.setattr(plugin, "CATALOG_PATH", catalog_path)
-    s3_clients.clear_clients()
-    brainio.lookup.refresh()
-    try:
-        yield Store(
-            catalog_path=catalog_path,
-            keys={row["registry_key"]: row["key"] for row in facts},
-            values={key: body[1] for key, body in bodies.items()},
-            texts={"Pereira2018.language": SENTENCES, "Futrell2018": WORDS},
-            denied=denied,
-        )
-    finally:
-        restore_policy(s3_client, previous_policy)
-        s3_clients.clear_clients()
-        monkeypatch.undo()
-        brainio.lookup.refresh()
+    seeded = seed_catalog(
+        facts,
+        lambda row: bodies[row["registry_key"]][0],
+        make_catalog=make_catalog.make_catalog,
+        plugin=plugin,
+        version_ids=False,  # version_id stays empty, as in production
+    )
+    return Store(
+        catalog_path=seeded.catalog_path,
+        keys={row["registry_key"]: row["key"] for row in seeded.facts},
+        values={key: body[1] for key, body in bodies.items()},
+        texts={"Pereira2018.language": SENTENCES, "Futrell2018": WORDS},
+        denied=seeded.denied,
+    )

@@ -75,7 +75,7 @@ def test_private_data_set_gives_an_access_error(brainscore_language_store, brain
 
 
 def test_public_data_refused_says_it_is_public(brainscore_language_store, deny_keys):
-    deny_keys([brainscore_language_store.keys["Futrell2018"]])
+    deny_keys("brainscore-storage", [brainscore_language_store.keys["Futrell2018"]])
     with pytest.raises(AccessDeniedError, match=r"'Futrell2018' .* is public, but S3 refused"):
         brainio_language.load_dataset("Futrell2018")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
 from brainio_language import make_catalog
+from brainio_s3.brainscore_catalog import write_facts as write
 
 
 def fact(registry_key: str, **changes: str) -> dict[str, str]:
@@ -29,14 +29,6 @@ def fact(registry_key: str, **changes: str) -> dict[str, str]:
         "plugin": "lab2026",
         **changes,
     }
-
-
-def write(rows: list[dict], path: Path) -> Path:
-    with open(path, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=make_catalog.FACT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def test_rows_access_and_repeats(tmp_path: Path):
@@ -63,7 +55,11 @@ def test_rows_access_and_repeats(tmp_path: Path):
         ({"stimulus_set_registry_key": "sentences"}, r"names stimulus set 'sentences'"),
         ({"sha1": "f8434b40"}, r"line 2: 'Lab2026' has sha1 'f8434b40'; expected 40"),
         ({"key": "brainscore-language/Lab2026.nc"}, r"breaks the naming rule"),
-        ({"class": ""}, r"has no class"),
+        (
+            {"class": ""},
+            r"'Lab2026' is an assembly without a class \(Brain-Score language's default is "
+            r"NeuroidAssembly\)",
+        ),
     ],
 )
 def test_unusable_facts_are_refused_by_line(tmp_path: Path, changes, message):
@@ -78,7 +74,9 @@ def test_contradicting_rows_and_registry_keys(tmp_path: Path):
     rows[2]["key"] = "brainscore-language/assy_b_Lab.nc"
     with pytest.raises(CatalogError) as info:
         make_catalog.build_catalog(make_catalog.read_facts(write(rows, tmp_path / "f.csv")))
-    assert "lines 2 and 3 both describe assembly 'Lab2026' but differ" in str(info.value)
+    assert "lines 2 and 3 both describe the .nc file of assembly 'Lab2026' but differ" in str(
+        info.value
+    )
     assert "registry key 'Lab2026' names several identifiers" in str(info.value)
 
 
@@ -86,6 +84,7 @@ def test_main(tmp_path: Path, caplog):
     caplog.set_level(logging.INFO, logger="brainio_language.make_catalog")
     facts = write([fact("Story2026"), fact("Lab2026.private")], tmp_path / "f.csv")
     assert make_catalog.main([str(facts), "-o", str(tmp_path / "lookup.csv")]) == 0
-    assert "wrote 2 assembly rows (1 public, 1 private)" in caplog.text
+    assert "wrote 2 rows to " in caplog.text
+    assert ": 2 assembly rows (1 public, 1 private)" in caplog.text
     assert make_catalog.main([str(tmp_path / "missing.csv"), "-o", str(tmp_path / "x")]) == 1
     assert "does not exist" in caplog.text

@@ -143,7 +143,7 @@ def test_private_stimulus_set_gives_an_access_error(brainscore_vision_store):
 
 
 def test_public_data_refused_says_it_is_public(brainscore_vision_store, deny_keys):
-    deny_keys([brainscore_vision_store.keys["hvm-public.csv"]])
+    deny_keys("brainscore-storage", [brainscore_vision_store.keys["hvm-public.csv"]])
     with pytest.raises(AccessDeniedError, match=r"'hvm-public' .* is public, but S3 refused"):
         brainio_vision.load_stimulus_set("hvm-public")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 import random
@@ -14,6 +13,7 @@ import pytest
 
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
+from brainio_s3.brainscore_catalog import write_facts as write
 from brainio_vision import make_catalog
 
 FOLDER = "brainio-brainscore"
@@ -75,14 +75,6 @@ def example() -> list[dict]:
         assembly("Lab2026.subset", "lab.Lab2026.subset", "lab"),
         assembly("Other2026", "other.Other2026", "Other2026"),
     ]
-
-
-def write(rows: list[dict], path: Path) -> Path:
-    with open(path, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=make_catalog.FACT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def build(rows: list[dict], tmp_path: Path) -> make_catalog.Report:

@@ -26,6 +26,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import BinaryIO
 
     import click
 
@@ -43,6 +44,15 @@ Fetcher = Callable[["Source", "Path"], None]
 ``destination`` is a temporary path inside the cache folder that the core owns: the core
 verifies the sha1 afterwards and renames the file into place, so a fetcher only transfers
 bytes. It raises :class:`brainio.errors.FetchError` (or a subclass) when it cannot.
+"""
+
+Opener = Callable[["Source"], "BinaryIO"]
+"""``open(source)``: the file at ``source`` as a readable, seekable binary file object.
+
+Used for lazy loading (``get_assembly(..., lazy=True)``): the file is read in place, only the
+bytes a selection needs, instead of being fetched into the cache. Nothing is verified by sha1
+(that needs every byte); an opener should pin ``source.version_id`` when there is one. It
+raises :class:`brainio.errors.FetchError` (or a subclass) when the file cannot be opened.
 """
 
 Uploader = Callable[["Path", str], "StoredObject"]
@@ -103,6 +113,23 @@ def brainio_fetcher(location_type: str, location: str) -> Fetcher | None:
     """
 
 
+@hookspec(firstresult=True)
+def brainio_opener(location_type: str, location: str) -> Opener | None:
+    """Return an opener that reads ``location`` in place, or ``None`` to decline.
+
+    Called by ``get_assembly(identifier, lazy=True)`` for the assembly's file.
+    Stops at first non-None result.
+
+    :param location_type: the catalog's ``location_type`` cell, e.g. ``"S3"``.
+    :param location: the catalog's ``location`` cell (a URL).
+    :returns: an :data:`Opener` callable, or ``None`` when this plugin cannot open it in place.
+
+    Implementing this hook: decide from the arguments alone and return a module-level
+    function; open nothing here. Return file objects that pickle (by reopening), so
+    dask-backed assemblies can be computed by worker processes.
+    """
+
+
 # --- loading ----------------------------------------------------------------------------------
 
 
@@ -159,4 +186,3 @@ def brainio_register_commands(cli: click.Group) -> None:
     Implementing this hook: add a group named after your plugin (``brainio laion-fmri ...``)
     and import heavy dependencies inside the commands, so ``brainio --help`` stays fast.
     """
-

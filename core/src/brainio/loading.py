@@ -44,11 +44,27 @@ def get_stimulus_set(identifier: str) -> Any:
     return stimulus_set
 
 
+def _open_in_place(row: LookupRow) -> Any:
+    """The assembly's file opened where it lives, by the plugin that can (``brainio_opener``)."""
+    opener = get_plugin_manager().hook.brainio_opener(
+        location_type=row.location_type, location=row.location
+    )
+    if opener is None:
+        raise PluginMissingError(
+            f"No installed plugin can open '{row.identifier}' in place (location type "
+            f"'{row.location_type}', {row.where()}): lazy=True needs a plugin implementing the "
+            "brainio_opener hook for this location type (brainio-s3 does for S3). Install it, "
+            "or load without lazy=True to fetch the file into the cache."
+        )
+    return opener(row.source)
+
+
 def get_assembly(
     identifier: str,
     *,
     chunks: Mapping[str, int] | str | None = None,
     load_stimulus_set: bool = True,
+    lazy: bool = False,
 ) -> Any:
     """Load assembly ``identifier`` (a :class:`brainio.assemblies.DataAssembly` subclass).
 
@@ -57,18 +73,24 @@ def get_assembly(
         first used (as ``xarray.open_dataarray`` and BrainIO 1.x do).
     :param load_stimulus_set: merge the metadata of the assembly's stimulus set onto its
         ``presentation`` dimension (as BrainIO 1.x always did).
+    :param lazy: read the assembly's file where it lives (e.g. on S3) instead of fetching it
+        into the cache: coordinates are read at once, values only when used, and a selection
+        downloads only the chunks it touches. Needs a plugin that opens the location type in
+        place (``brainio_opener``); the file is not verified by sha1 (that needs every byte).
+        The stimulus set is still fetched into the cache.
     """
     row = lookup.lookup_assembly(identifier)
     cls = classes.resolve(row.class_name, where=row.where())
     stimulus_set = None
+    fetch = _open_in_place if lazy else (lambda row: get_cache().fetch(row.source))
     if load_stimulus_set and row.stimulus_set_identifier:
-        # fetch the assembly file while the stimulus set downloads and extracts
+        # fetch (or open) the assembly file while the stimulus set downloads and extracts
         with ThreadPoolExecutor(max_workers=1) as pool:
-            fetching = pool.submit(get_cache().fetch, row.source)
+            fetching = pool.submit(fetch, row)
             stimulus_set = get_stimulus_set(row.stimulus_set_identifier)
             path = fetching.result()
     else:
-        path = get_cache().fetch(row.source)
+        path = fetch(row)
     assembly = _loader(row)(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
     assembly.attrs["identifier"] = identifier
     if row.stimulus_set_identifier:

@@ -30,14 +30,14 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import netCDF4
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from brainio.errors import FormatError, PackagingError
+from brainio.errors import BrainIOError, FormatError, PackagingError
 from brainio.hashing import sha1_hash
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ _READ_ERRORS = (OSError, RuntimeError, ValueError, KeyError, IndexError)
 
 
 def read_dataarray(
-    path: str | os.PathLike,
+    path: str | os.PathLike | BinaryIO,
     group: str | None = None,
     chunks: Mapping[str, int] | str | int | None = None,
 ) -> xr.DataArray:
@@ -77,6 +77,9 @@ def read_dataarray(
     (``data``, the legacy ``__xarray_dataarray_variable__``, or any single data variable), and
     the global (or group) attributes are in ``attrs``.
 
+    :param path: a local file, or an open, seekable binary file object (e.g. a remote file a
+        plugin opened in place, see ``brainio_opener``), read through h5netcdf: only the
+        bytes a selection needs are read from it.
     :param group: a netCDF group (see :func:`list_groups`), or ``None`` for the root group.
     :param chunks: dask chunks (e.g. ``{"presentation": 10_000}``, ``"auto"`` or ``{}`` for the
         file's own chunks) for a dask-backed array; ``None`` (as ``xarray.open_dataarray`` and
@@ -85,6 +88,8 @@ def read_dataarray(
     :raises FormatError: the file is empty, truncated or not netCDF, the group does not exist,
         or the file holds more or fewer than one data variable.
     """
+    if _is_file_object(path):
+        return _read_file_object(path, group, chunks)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No netCDF file at '{path}'.")
@@ -107,6 +112,38 @@ def read_dataarray(
         )
     except _READ_ERRORS as error:
         raise _unreadable(where, error) from error
+    return _single_variable(dataset, where)
+
+
+def _is_file_object(path: object) -> bool:
+    return hasattr(path, "read") and hasattr(path, "seek")
+
+
+def _read_file_object(
+    file: BinaryIO, group: str | None, chunks: Mapping[str, int] | str | int | None
+) -> xr.DataArray:
+    """:func:`read_dataarray` for an open file object (netCDF4-python reads only paths)."""
+    where = f"'{getattr(file, 'name', file)}'" + (f" (group '{group}')" if group else "")
+    if group is not None:
+        groups = list_groups(file)
+        if group not in groups:
+            raise FormatError(
+                f"The netCDF file {where} has no group '{group}'; its groups are "
+                f"{groups or 'none'}. Check the group name."
+            )
+    try:
+        file.seek(0)
+        dataset = xr.open_dataset(
+            file, group=group, engine="h5netcdf", chunks=chunks, decode_timedelta=True
+        )
+    except BrainIOError:  # the file's own errors (e.g. a remote file that cannot be reached)
+        raise
+    except _READ_ERRORS as error:
+        raise _unreadable(where, error) from error
+    return _single_variable(dataset, where)
+
+
+def _single_variable(dataset: xr.Dataset, where: str) -> xr.DataArray:
     try:
         name = _data_variable_name(dataset, where)
         # lazy data, but coordinates (metadata, and what indexes are built from) in memory
@@ -114,7 +151,7 @@ def read_dataarray(
         array = dataset[name].assign_coords(coords)
     except _READ_ERRORS as error:
         dataset.close()
-        if isinstance(error, FormatError):
+        if isinstance(error, BrainIOError):  # FormatError, or a remote file's FetchError
             raise
         raise _unreadable(where, error) from error
     # 1.x put the attributes on the variable, and (with compress=True) also in the file's global
@@ -154,8 +191,19 @@ def _unreadable(where: str, error: Exception) -> FormatError:
     )
 
 
-def list_groups(path: str | os.PathLike) -> list[str]:
+def list_groups(path: str | os.PathLike | BinaryIO) -> list[str]:
     """Names of the netCDF groups in a file (nested groups as ``parent/child``), in file order."""
+    if _is_file_object(path):
+        import h5netcdf
+
+        try:
+            path.seek(0)
+            with h5netcdf.File(path, "r") as root:
+                return list(_walk_groups(root, prefix=""))
+        except BrainIOError:
+            raise
+        except _READ_ERRORS as error:
+            raise _unreadable(f"'{getattr(path, 'name', path)}'", error) from error
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No netCDF file at '{path}'.")

@@ -4,7 +4,8 @@ Brain-Score language keeps each data set in one netCDF file: the stimuli (senten
 story fragments) are coordinates of ``presentation`` (``stimulus``, ``sentence``, ``word``,
 ``story`` ...), so there is no stimulus set to merge and no archive to fetch. This loader reads
 the file as Brain-Score language's ``load_from_s3`` does (plain ``AssemblyLoader``) and records
-the registry key, storage identifier, access and catalog in ``attrs``.
+the registry key, storage identifier, access and catalog in ``attrs``
+(:func:`brainio.registry.record`).
 """
 
 from __future__ import annotations
@@ -14,19 +15,9 @@ from typing import Any
 
 from brainio.errors import FormatError
 from brainio.records import LookupRow
+from brainio.registry import record
 
 PRESENTATION = "presentation"
-
-
-def record(row: LookupRow) -> dict[str, str]:
-    """The names of a catalog row worth keeping on the loaded assembly (``attrs``)."""
-    found = {
-        "registry_key": row.extra.get("registry_key"),
-        "storage_identifier": row.identifier,
-        "access": row.extra.get("access"),
-        "catalog": row.catalog,
-    }
-    return {name: value for name, value in found.items() if value}
 
 
 def load_assembly(
@@ -43,5 +34,4 @@ def load_assembly(
             "words must be coordinates of a presentation dimension. Run `brainio cache verify`, "
             "and report the file to the catalog's maintainers if it persists."
         )
-    assembly.attrs.update(record(row))
-    return assembly
+    return record(assembly, row)

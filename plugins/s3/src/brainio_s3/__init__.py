@@ -26,12 +26,26 @@ _HELPERS = (
     "sha1_hash",
 )
 
-__all__ = [*_HELPERS, "S3Location", "parse_location"]
+#: Streaming classes (in the style of s3torchconnector) and lazy remote assemblies, by module.
+_STREAMING = {
+    "S3ClientConfig": "brainio_s3.config",
+    "S3Client": "brainio_s3.s3client",
+    "S3Reader": "brainio_s3.reader",
+    "S3Writer": "brainio_s3.writer",
+    "S3MapDataset": "brainio_s3.datasets",
+    "S3IterableDataset": "brainio_s3.datasets",
+    "S3Checkpoint": "brainio_s3.checkpoint",
+    "open_assembly": "brainio_s3.remote",
+}
+
+__all__ = [*_HELPERS, *_STREAMING, "S3Location", "parse_location"]
 
 
 def __getattr__(name: str) -> Any:
     if name in _HELPERS:
         return getattr(importlib.import_module("brainio_s3.helpers"), name)
+    if name in _STREAMING:
+        return getattr(importlib.import_module(_STREAMING[name]), name)
     if name in ("S3Location", "parse_location"):
         return getattr(importlib.import_module("brainio_s3.locations"), name)
     raise AttributeError(f"module 'brainio_s3' has no attribute {name!r}")

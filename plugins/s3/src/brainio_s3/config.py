@@ -86,6 +86,4 @@ class S3ClientConfig:
 
     def with_location(self, region: str | None, endpoint: str | None) -> S3ClientConfig:
         """This configuration with ``region``/``endpoint`` replaced where they are given."""
-        return attrs.evolve(
-            self, region=region or self.region, endpoint=endpoint or self.endpoint
-        )
+        return attrs.evolve(self, region=region or self.region, endpoint=endpoint or self.endpoint)

@@ -23,3 +23,12 @@ def brainio_uploader(target: str) -> Any:
     from brainio_s3.uploader import S3Uploader
 
     return S3Uploader(target)
+
+
+@hookimpl
+def brainio_opener(location_type: str, location: str) -> Any:
+    if location_type.strip().upper() != "S3":
+        return None
+    from brainio_s3.remote import open_object
+
+    return open_object

@@ -30,6 +30,8 @@ from typing import Any, Literal
 import botocore.exceptions
 import urllib3.exceptions
 
+from brainio.errors import FetchError
+from brainio_s3.config import S3ClientConfig
 from brainio_s3.errors import translate_error
 from brainio_s3.locations import parse_location
 from brainio_s3.s3client import ObjectInfo, S3Client
@@ -61,7 +63,7 @@ class S3Reader(io.BufferedIOBase):
 
     :param client: the :class:`~brainio_s3.s3client.S3Client` to use (default: a new one with
         the default configuration).
-    :param mode: ``"sequential"`` (``"range_based"`` is accepted for ``"range"``).
+    :param mode: ``"sequential"`` or ``"range"`` (``"range_based"`` is accepted too).
     :param buffer_size: range mode only: the largest buffer (``0``: no buffer, every read is
         a request); default ``part_size`` of the client's configuration.
     :param size: the object's size if known (e.g. from a listing), sparing a HEAD request.
@@ -82,29 +84,14 @@ class S3Reader(io.BufferedIOBase):
         version_id: str | None = None,
     ):
         super().__init__()
-        if mode not in _MODES:
-            raise ValueError(
-                f"Unknown S3Reader mode {mode!r} for s3://{bucket}/{key}; use 'sequential' "
-                "(whole objects) or 'range' (sparse reads of large objects)."
-            )
+        check_mode(mode)
         if buffer_size is not None and buffer_size < 0:
             raise ValueError(f"buffer_size must be 0 or more, not {buffer_size}.")
-        self._bucket = bucket
-        self._key = key
-        self._client = client or S3Client()
+        self._object = _Object(bucket, key, client or S3Client(), version_id, etag, size)
         self._mode = _MODES[mode]
         self._buffer_size = buffer_size
-        self._version_id = version_id
-        self._info = (
-            ObjectInfo(bucket, key, size, etag, version_id) if size is not None else None
-        )
-        self._etag = etag
         self._position = 0
         self._source: _Sequential | _Ranged | None = None
-        self.bytes_received = 0
-        """Bytes of the object this reader has downloaded so far (for measurements)."""
-        self.requests = 0
-        """GET and HEAD requests this reader has sent so far."""
 
     @classmethod
     def from_uri(
@@ -113,38 +100,36 @@ class S3Reader(io.BufferedIOBase):
         *,
         region: str | None = None,
         endpoint: str | None = None,
-        s3client_config: Any = None,
+        s3client_config: S3ClientConfig | None = None,
         **kwargs: Any,
     ) -> S3Reader:
         """A reader for an S3 URL (``s3://``, virtual-hosted or path-style ``https://``)."""
         location = parse_location(uri)
+        if not location.key or location.key.endswith("/"):
+            raise FetchError(
+                f"'{uri}' names no object (it ends at a bucket or folder); an S3Reader reads "
+                "one object: give its full key, e.g. s3://bucket/folder/file.nc."
+            )
         client = S3Client(
             region=region or location.region,
             endpoint=endpoint or location.endpoint_url,
             s3client_config=s3client_config,
         )
-        if not location.key or location.key.endswith("/"):
-            from brainio.errors import FetchError
-
-            raise FetchError(
-                f"'{uri}' names no object (it ends at a bucket or folder); an S3Reader reads "
-                "one object: give its full key, e.g. s3://bucket/folder/file.nc."
-            )
         return cls(location.bucket, location.key, client=client, **kwargs)
 
     # --- what it reads ---------------------------------------------------------------------------
 
     @property
     def bucket(self) -> str:
-        return self._bucket
+        return self._object.bucket
 
     @property
     def key(self) -> str:
-        return self._key
+        return self._object.key
 
     @property
     def uri(self) -> str:
-        return f"s3://{self._bucket}/{self._key}"
+        return f"s3://{self.bucket}/{self.key}"
 
     @property
     def name(self) -> str:
@@ -157,30 +142,41 @@ class S3Reader(io.BufferedIOBase):
 
     @property
     def client(self) -> S3Client:
-        return self._client
+        return self._object.client
 
     @property
     def size(self) -> int:
         """The object's size in bytes (one HEAD request, or the first GET, when unknown)."""
-        return self._source_for_size().size()
+        self._check_open()
+        return self._ensure_source().size()
+
+    @property
+    def bytes_received(self) -> int:
+        """Bytes of the object this reader has downloaded so far (for measurements)."""
+        return self._object.bytes_received
+
+    @property
+    def requests(self) -> int:
+        """GET and HEAD requests this reader has sent so far."""
+        return self._object.requests
 
     def __repr__(self) -> str:
         return f"S3Reader({self.uri!r}, mode={self._mode!r})"
 
     def __dask_tokenize__(self) -> tuple:
-        return ("S3Reader", self.uri, self._version_id, self._etag, self._mode)
+        return ("S3Reader", self.uri, self._object.version_id, self._object.etag, self._mode)
 
     def __reduce__(self) -> tuple:
-        """Pickles as "the same object, same position": a new process opens it anew."""
+        """Pickles as "the same object at the same position": a new process opens it anew."""
         state = {
-            "client": self._client,
+            "client": self.client,
             "mode": self._mode,
             "buffer_size": self._buffer_size,
-            "version_id": self._version_id,
-            "etag": self._etag,
-            "size": self._info.size if self._info else None,
+            "version_id": self._object.version_id,
+            "etag": self._object.etag,
+            "size": self._object.info.size if self._object.info else None,
         }
-        return (_restore, (self._bucket, self._key, state, self._position))
+        return (_restore, (self.bucket, self.key, state, self._position))
 
     # --- io.BufferedIOBase ----------------------------------------------------------------------
 
@@ -210,7 +206,7 @@ class S3Reader(io.BufferedIOBase):
             raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
         if target < 0:
             raise ValueError(f"negative seek value {target}")
-        if target > self._position or whence == io.SEEK_END:
+        if target > self._position:
             target = min(target, self.size)
         self._position = target
         return target
@@ -218,9 +214,8 @@ class S3Reader(io.BufferedIOBase):
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes from the current position (everything left when -1/None)."""
         self._check_open()
-        source = self._ensure_source()
         end = None if size is None or size < 0 else self._position + size
-        data = source.read(self._position, end)
+        data = self._ensure_source().read(self._position, end)
         self._position += len(data)
         return data
 
@@ -244,7 +239,7 @@ class S3Reader(io.BufferedIOBase):
         return self.read(-1)
 
     def prefetch(self) -> None:
-        """Start downloading now (sequential: the stream; range: the object's size)."""
+        """Start downloading now (sequential: the stream, ahead of reads; range: the size)."""
         self._check_open()
         self._ensure_source().prefetch()
 
@@ -258,62 +253,95 @@ class S3Reader(io.BufferedIOBase):
         if self.closed:
             raise ValueError(f"I/O operation on closed S3Reader ({self.uri}).")
 
-    # --- the two modes ---------------------------------------------------------------------------
-
     def _ensure_source(self) -> _Sequential | _Ranged:
         if self._source is None:
-            kind = _Sequential if self._mode == "sequential" else _Ranged
-            self._source = kind(self)
+            if self._mode == "sequential":
+                self._source = _Sequential(self._object)
+            else:
+                self._source = _Ranged(self._object, self._buffer_size)
         return self._source
 
-    def _source_for_size(self) -> _Sequential | _Ranged:
-        self._check_open()
-        return self._ensure_source()
 
-    # requests, shared by both modes
-
-    def _head(self) -> ObjectInfo:
-        if self._info is None:
-            self.requests += 1
-            info = self._client.head_object(self._bucket, self._key, self._version_id)
-            self._info = info
-            self._etag = self._etag or info.etag
-        return self._info
-
-    def _get(self, start: int, end: int | None) -> dict:
-        """A GET of ``[start, end)`` (to the end when ``end`` is None), pinned to the object."""
-        extra: dict[str, Any] = {}
-        if self._version_id:
-            extra["VersionId"] = self._version_id
-        elif self._etag:
-            extra["IfMatch"] = self._etag
-        if start or end is not None:
-            extra["Range"] = f"bytes={start}-" + ("" if end is None else str(end - 1))
-        self.requests += 1
-        response = self._client.call(
-            self._bucket,
-            self._key,
-            lambda client: client.get_object(Bucket=self._bucket, Key=self._key, **extra),
-            version_id=self._version_id,
+def check_mode(mode: str) -> None:
+    """Raise ValueError unless ``mode`` names a reader mode."""
+    if mode not in _MODES:
+        raise ValueError(
+            f"Unknown S3Reader mode {mode!r}: use 'sequential' (objects read whole) or 'range' "
+            "(sparse reads of large objects)."
         )
-        self._etag = self._etag or response.get("ETag")
-        if self._info is None:
-            total = _total_size(response, start)
-            self._info = ObjectInfo(
-                self._bucket, self._key, total, response.get("ETag"), self._version_id
-            )
-        return response
-
-    def _stream_failed(self, error: Exception) -> Exception:
-        client = self._client.boto3_client()
-        location = self._client.location(self._bucket, self._key)
-        return translate_error(error, location, client=client, version_id=self._version_id)
 
 
 def _restore(bucket: str, key: str, state: dict, position: int) -> S3Reader:
     reader = S3Reader(bucket, key, **state)
     reader._position = position
     return reader
+
+
+class _Object:
+    """The object a reader reads, and the requests for it (shared by both modes; it holds no
+    reference to the reader, so a dropped reader is closed and stops its streaming thread)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        key: str,
+        client: S3Client,
+        version_id: str | None,
+        etag: str | None,
+        size: int | None,
+    ):
+        self.bucket, self.key, self.client = bucket, key, client
+        self.version_id, self.etag = version_id, etag
+        self.info = ObjectInfo(bucket, key, size, etag, version_id) if size is not None else None
+        self.bytes_received = 0
+        self.requests = 0
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    def head(self) -> ObjectInfo:
+        if self.info is None:
+            self.requests += 1
+            self.info = self.client.head_object(self.bucket, self.key, self.version_id)
+            self.etag = self.etag or self.info.etag
+        return self.info
+
+    def get(self, start: int, end: int | None) -> dict:
+        """A GET of ``[start, end)`` (to the end when ``end`` is None), pinned to the object."""
+        extra: dict[str, Any] = {}
+        if self.version_id:
+            extra["VersionId"] = self.version_id
+        elif self.etag:
+            extra["IfMatch"] = self.etag
+        if start or end is not None:
+            extra["Range"] = f"bytes={start}-" + ("" if end is None else str(end - 1))
+        self.requests += 1
+        response = self.client.call(
+            self.bucket,
+            self.key,
+            lambda client: client.get_object(Bucket=self.bucket, Key=self.key, **extra),
+            version_id=self.version_id,
+        )
+        self.etag = self.etag or response.get("ETag")
+        if self.info is None:
+            self.info = ObjectInfo(
+                self.bucket,
+                self.key,
+                _total_size(response, start),
+                response.get("ETag"),
+                self.version_id,
+            )
+        return response
+
+    def failed(self, error: Exception) -> Exception:
+        """The BrainIO error for a response that kept breaking off."""
+        return translate_error(
+            error,
+            self.client.location(self.bucket, self.key),
+            client=self.client.boto3_client(),
+            version_id=self.version_id,
+        )
 
 
 def _total_size(response: dict, start: int) -> int:
@@ -334,34 +362,38 @@ def _is_invalid_range(error: BaseException) -> bool:
 
 
 class _Sequential:
-    """One GET from the start of the object; received bytes kept in order (see module doc)."""
+    """One GET from the start of the object, received bytes kept in order (see module doc).
 
-    def __init__(self, reader: S3Reader):
-        # the reader itself is not referenced from the streaming thread, so dropping a reader
-        # closes it (io's __del__) and stops its thread
-        self._name = reader.uri
-        self._reader = reader
-        self._part_size = reader.client.config.part_size
-        self._attempts = reader.client.config.max_attempts
+    Whoever needs bytes reads the response: the caller, until a read leaves part of the object
+    unread; then a thread that streams ahead (at most ``AHEAD_PARTS`` parts beyond what the
+    caller asked for), and the caller waits for it.
+    """
+
+    def __init__(self, target: _Object):
+        self._object = target
+        self._part_size = target.client.config.part_size
+        self._attempts = target.client.config.max_attempts
         self._chunks: list[bytes] = []
         self._starts: list[int] = []
         self._received = 0
-        self._size: int | None = None
+        self._size: int | None = target.info.size if target.info else None
         self._body: Any = None
         self._complete = False
         self._closed = False
         self._error: BaseException | None = None
         self._wanted = 0  # how far the caller has asked; the thread streams ahead of it
         self._read_all = False
-        self._io = threading.Lock()  # who reads the response body
+        self._io = threading.Lock()  # held by whoever reads the response body
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    # the caller's side
+    # --- the caller's side
 
     def size(self) -> int:
         if self._size is None:
-            self._ensure(0)
+            with self._io:
+                if self._size is None:
+                    self._open()
         return self._size
 
     def prefetch(self) -> None:
@@ -397,20 +429,26 @@ class _Sequential:
         with self._changed:
             self._closed = True
             self._changed.notify_all()
-        body = self._body
-        if body is not None and self._thread is None:
-            body.close()
+        if self._thread is None and self._body is not None:
+            self._body.close()
+            self._body = None
 
     def _ensure(self, end: int | None) -> None:
-        """Wait until ``[0, end)`` (everything when None) has arrived, or reading failed."""
+        """Return once ``[0, end)`` (everything when None) has arrived; raise if it cannot."""
         if self._thread is None:
             with self._io:
                 while not self._complete and (end is None or self._received < end):
-                    self._read_some(None if end is None else end - self._received)
+                    if self._body is None:
+                        self._open()
+                        continue
+                    rest = self._size - self._received
+                    wanted = rest if end is None else end - self._received
+                    # the last part or less: take it all now rather than start a thread
+                    self._read_some(None if rest - wanted <= self._part_size else wanted)
+            with self._changed:
+                self._wanted = max(self._wanted, end or self._received)
             if not self._complete:
                 self._start_thread()
-            with self._changed:
-                self._wanted = max(self._wanted, end or 0)
             return
         with self._changed:
             if end is None:
@@ -418,19 +456,17 @@ class _Sequential:
             self._wanted = max(self._wanted, self._received if end is None else end)
             self._changed.notify_all()
             while (
-                self._error is None
-                and not self._complete
-                and (end is None or self._received < end)
+                self._error is None and not self._complete and (end is None or self._received < end)
             ):
                 self._changed.wait()
             if self._error is not None:
                 raise self._error
 
-    # the streaming side
+    # --- the streaming side
 
     def _start_thread(self) -> None:
         self._thread = threading.Thread(
-            target=self._stream_ahead, name=f"S3Reader {self._name}", daemon=True
+            target=self._stream_ahead, name=f"S3Reader {self._object.uri}", daemon=True
         )
         self._thread.start()
 
@@ -449,7 +485,10 @@ class _Sequential:
                         break
                     amount = None if self._read_all else self._part_size
                 with self._io:
-                    self._read_some(amount)
+                    if self._body is None:
+                        self._open()
+                    else:
+                        self._read_some(amount)
                 with self._changed:
                     self._changed.notify_all()
         except BaseException as error:  # handed to the caller, who raises it
@@ -457,13 +496,33 @@ class _Sequential:
                 self._error = error
                 self._changed.notify_all()
         finally:
-            if self._body is not None and (self._closed or self._error is not None):
-                self._body.close()
+            body, self._body = self._body, None
+            if body is not None:
+                body.close()
+
+    def _open(self) -> None:
+        """Send the GET (from the first byte not yet received); sets the size."""
+        target = self._object
+        try:
+            response = target.get(self._received, None)
+        except FetchError as error:
+            if not _is_invalid_range(error):
+                raise
+            # S3 refuses a range that starts at the end: nothing is left to read
+            self._size = target.head().size
+            if self._received < self._size:
+                raise
+            self._finish()
+            return
+        self._size = target.info.size
+        self._body = response["Body"]
+        if self._received >= self._size:
+            self._finish()
 
     def _read_some(self, amount: int | None) -> None:
-        """Read ``amount`` more bytes (all the rest when None) from the response, resuming
-        with a ranged GET after a dropped connection."""
-        reader = self._reader
+        """Read ``amount`` more bytes (all the rest when None) from the response, asking again
+        from the first missing byte after a dropped connection."""
+        target = self._object
         failures = 0
         while True:
             try:
@@ -472,44 +531,25 @@ class _Sequential:
                     if self._complete:
                         return
                 data = self._body.read(amount)
+                if not data:
+                    raise ConnectionError("the response ended early")
                 break
             except _STREAM_ERRORS as error:
                 self._body = None
                 failures += 1
                 if failures >= self._attempts:
-                    raise reader._stream_failed(error) from error
+                    raise target.failed(error) from error
                 logger.info(
                     "connection dropped while reading %s at byte %d (%s); resuming",
-                    self._name,
+                    target.uri,
                     self._received,
                     type(error).__name__,
                 )
-        if data:
-            with self._changed:
-                self._starts.append(self._received)
-                self._chunks.append(data)
-                self._received += len(data)
-                reader.bytes_received += len(data)
-        if self._received >= self._size:
-            self._finish()
-        elif not data:
-            self._body = None  # the server ended early: ask for the rest
-
-    def _open(self) -> None:
-        reader = self._reader
-        try:
-            response = reader._get(self._received, None)
-        except Exception as error:
-            if not _is_invalid_range(error):
-                raise
-            # an empty object (S3 refuses any range of it), or nothing left to read
-            self._size = reader._head().size
-            if self._received < self._size:
-                raise
-            self._finish()
-            return
-        self._size = reader._info.size
-        self._body = response["Body"]
+        with self._changed:
+            self._starts.append(self._received)
+            self._chunks.append(data)
+            self._received += len(data)
+            target.bytes_received += len(data)
         if self._received >= self._size:
             self._finish()
 
@@ -526,17 +566,16 @@ class _Sequential:
 class _Ranged:
     """Ranged GETs through an adaptive buffer (see the module docstring)."""
 
-    def __init__(self, reader: S3Reader):
-        self._reader = reader
-        configured = reader._buffer_size
-        self._max_buffer = reader.client.config.part_size if configured is None else configured
+    def __init__(self, target: _Object, buffer_size: int | None):
+        self._object = target
+        self._max_buffer = target.client.config.part_size if buffer_size is None else buffer_size
         self._window = min(MIN_BUFFER, self._max_buffer)
         self._buffer = b""
         self._buffer_start = 0
         self._last_end = -1
 
     def size(self) -> int:
-        return self._reader._head().size
+        return self._object.head().size
 
     def prefetch(self) -> None:
         self.size()
@@ -549,6 +588,11 @@ class _Ranged:
         end = size if end is None else min(end, size)
         if start >= end:
             return b""
+        buffered_end = self._buffer_start + len(self._buffer)
+        if not self._buffer_start <= start < buffered_end and end - start >= self._window:
+            self._adapt(start)
+            self._last_end = end
+            return self._fetch(start, end)  # large read: straight from S3, no copy
         view = memoryview(bytearray(end - start))
         count = self.readinto(start, view)
         return bytes(view[:count])
@@ -576,7 +620,6 @@ class _Ranged:
                 self._buffer = self._fetch(position, fill_end)
                 self._buffer_start = position
                 target[:] = self._buffer[:wanted]
-            position = end
         self._last_end = end
         return end - start
 
@@ -592,25 +635,21 @@ class _Ranged:
 
     def _fetch(self, start: int, end: int) -> bytes:
         """Bytes ``[start, end)``, asking again for what is missing after a dropped connection."""
-        reader = self._reader
-        attempts = reader.client.config.max_attempts
+        target = self._object
+        attempts = target.client.config.max_attempts
         pieces: list[bytes] = []
         position, failures = start, 0
         while position < end:
             try:
-                body = reader._get(position, end)["Body"]
-                data = body.read()
+                data = target.get(position, end)["Body"].read()
+                if not data:
+                    raise ConnectionError("the response ended early")
             except _STREAM_ERRORS as error:
                 failures += 1
                 if failures >= attempts:
-                    raise reader._stream_failed(error) from error
-                continue
-            if not data:
-                failures += 1
-                if failures >= attempts:
-                    raise reader._stream_failed(ConnectionError("empty answer")) from None
+                    raise target.failed(error) from error
                 continue
             pieces.append(data)
             position += len(data)
-            reader.bytes_received += len(data)
+            target.bytes_received += len(data)
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)

@@ -78,7 +78,10 @@ class S3Client:
         endpoint: str | None = None,
         s3client_config: S3ClientConfig | None = None,
     ):
-        self.config = (s3client_config or S3ClientConfig()).with_location(region, endpoint)
+        config = (s3client_config or S3ClientConfig()).with_location(region, endpoint)
+        if config.endpoint is None:  # fixed now: a pickled client reaches the same server
+            config = attrs.evolve(config, endpoint=_endpoint_from_environment())
+        self.config = config
 
     def __repr__(self) -> str:
         return f"S3Client(region={self.config.region!r}, endpoint={self.config.endpoint!r})"
@@ -107,11 +110,7 @@ class S3Client:
             client = _clients.get(key)
         if client is not None:
             return client
-        settings = attrs.evolve(
-            settings,
-            max_attempts=self.config.max_attempts,
-            max_concurrency=self.config.max_connections,
-        )
+        settings = attrs.evolve(settings, max_concurrency=self.config.max_connections)
         location = S3Location(
             bucket="", key="", region=self.config.region, endpoint_url=self.config.endpoint
         )
@@ -120,7 +119,11 @@ class S3Client:
             location,
             signed=signed,
             settings=settings,
-            extra_config=Config(s3={"addressing_style": addressing}),
+            extra_config=Config(
+                s3={"addressing_style": addressing},
+                # attempts including the first (botocore's "max_attempts" counts retries only)
+                retries={"mode": "standard", "total_max_attempts": self.config.max_attempts},
+            ),
         )
         with _lock:
             return _clients.setdefault(key, client)
@@ -250,6 +253,15 @@ class S3Client:
         from brainio_s3.writer import S3Writer
 
         return S3Writer(bucket, key, client=self)
+
+
+def _endpoint_from_environment() -> str | None:
+    """The endpoint the environment names, in boto3's order (after the plugin's own setting)."""
+    for name in ("BRAINIO_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None
 
 
 def _aws_environment() -> tuple:

@@ -13,7 +13,15 @@ Fixtures:
 * ``s3_client``: a boto3 client talking to the server, for arranging test data;
 * ``make_bucket``: ``make_bucket(name=None, versioned=True, public=False) -> name``;
 * ``proxy``: a :class:`FaultProxy` between boto3 and the server (``AWS_ENDPOINT_URL`` points
-  at it) that records requests and can answer errors, reset connections or stall.
+  at it) that records requests and can answer errors, reset connections or stall;
+* ``deny_keys``: ``deny_keys(bucket, keys)``: anyone may read the bucket except ``keys``, as
+  S3 treats private data (the previous policy is restored after the test);
+* ``swap_catalog``: ``swap_catalog(plugin_module, path)``: a catalog plugin registers the
+  catalog at ``path`` instead of its own ``CATALOG_PATH`` for one test;
+* ``seed_catalog``: for a catalog generated from facts (one row per S3 object, as the
+  Brain-Score catalogs): puts test files at the facts' real buckets and keys, fills in their
+  sha1s and version ids, generates the catalog with the production script, denies its private
+  objects and swaps it in, so a test loads through exactly the production code path.
 
 Requires ``moto[server]`` (not a dependency of brainio-s3 itself).
 """
@@ -21,6 +29,7 @@ Requires ``moto[server]`` (not a dependency of brainio-s3 itself).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -29,12 +38,16 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 REGION = "us-east-1"
 _UNSET = (
@@ -144,6 +157,162 @@ def make_bucket(s3_client) -> Callable[..., str]:
         return name
 
     return make
+
+
+def public_read_except(bucket: str, denied_keys: Iterable[str]) -> str:
+    """A bucket policy letting anyone read objects except ``denied_keys`` (answered with 403,
+    as S3 answers for private data); listing stays refused, as on Brain-Score's bucket."""
+    denied = list(denied_keys)
+    actions = ["s3:GetObject", "s3:HeadObject"]
+    statements = [
+        {
+            "Sid": "PublicRead",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": actions,
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+    ]
+    if denied:
+        statements.append(
+            {
+                "Sid": "HeldOut",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": actions,
+                "Resource": [f"arn:aws:s3:::{bucket}/{key}" for key in denied],
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+@pytest.fixture
+def deny_keys(s3_client) -> Iterator[Callable[[str, Iterable[str]], None]]:
+    """``deny_keys(bucket, keys)``: from now on ``bucket`` refuses ``keys`` to everyone and
+    serves its other objects to anyone. Each bucket's previous policy returns after the test
+    (the server, and so the bucket, lives for the whole session)."""
+    previous: dict[str, str | None] = {}
+
+    def deny(bucket: str, keys: Iterable[str]) -> None:
+        if bucket not in previous:
+            try:
+                previous[bucket] = s3_client.get_bucket_policy(Bucket=bucket)["Policy"]
+            except s3_client.exceptions.ClientError:
+                previous[bucket] = None
+        s3_client.put_bucket_policy(Bucket=bucket, Policy=public_read_except(bucket, keys))
+
+    yield deny
+    for bucket, policy in previous.items():
+        if policy is None:
+            s3_client.delete_bucket_policy(Bucket=bucket)
+        else:
+            s3_client.put_bucket_policy(Bucket=bucket, Policy=policy)
+
+
+@pytest.fixture
+def swap_catalog() -> Iterator[Callable[[ModuleType, Path], None]]:
+    """``swap_catalog(plugin_module, path)``: the plugin module's ``CATALOG_PATH`` (which its
+    ``brainio_catalogs`` hook registers) is ``path`` until the test ends. Catalogs are read
+    anew and S3 clients made anew for the test's environment, on swapping and after."""
+    import brainio.lookup
+    from brainio_s3.client import clear_clients
+
+    with pytest.MonkeyPatch.context() as patch:
+
+        def swap(plugin_module: ModuleType, path: Path) -> None:
+            patch.setattr(plugin_module, "CATALOG_PATH", Path(path))
+            clear_clients()
+            brainio.lookup.refresh()
+
+        try:
+            yield swap
+        finally:
+            patch.undo()
+            clear_clients()
+            brainio.lookup.refresh()
+
+
+def seed_objects(
+    s3_client,
+    facts: Iterable[dict[str, str]],
+    body_of: Callable[[dict[str, str]], bytes],
+    *,
+    version_ids: bool = True,
+) -> None:
+    """Put ``body_of(fact)`` at each fact's ``bucket`` and ``key`` and write the object's sha1
+    (and, with ``version_ids``, its version id) into the fact."""
+    for fact in facts:
+        body = body_of(fact)
+        answer = s3_client.put_object(Bucket=fact["bucket"], Key=fact["key"], Body=body)
+        fact["sha1"] = hashlib.sha1(body).hexdigest()
+        if version_ids:
+            fact["version_id"] = answer["VersionId"]
+
+
+@attrs.frozen
+class SeededCatalog:
+    """What :func:`seed_catalog` made: the catalog swapped in, the facts it was generated from
+    (with the seeded sha1s and version ids), its rows, and the keys the buckets refuse."""
+
+    catalog_path: Path
+    facts_path: Path
+    facts: list[dict[str, str]]
+    rows: list[dict[str, str]]
+    denied: list[str]
+
+
+@pytest.fixture
+def seed_catalog(
+    s3_environment, s3_client, make_bucket, deny_keys, swap_catalog, tmp_path: Path
+) -> Callable[..., SeededCatalog]:
+    """``seed_catalog(facts, body_of, make_catalog=..., plugin=..., version_ids=True)``.
+
+    ``facts`` are rows of a facts file (dictionaries with the columns of
+    :data:`brainio_s3.brainscore_catalog.FACT_COLUMNS`), ``body_of(fact)`` the bytes to store
+    for each, and ``make_catalog(facts_path, output)`` the production script's function,
+    returning a report with ``rows`` (catalog rows with ``location`` and ``access``). The
+    objects of ``private`` rows are refused to everyone, and the catalog replaces
+    ``plugin.CATALOG_PATH``.
+    ``version_ids=False`` keeps the facts' version ids (e.g. empty, as for data copied between
+    buckets).
+    """
+
+    def seed(
+        facts: list[dict[str, str]],
+        body_of: Callable[[dict[str, str]], bytes],
+        *,
+        make_catalog: Callable[[Path, Path], Any],
+        plugin: ModuleType,
+        version_ids: bool = True,
+    ) -> SeededCatalog:
+        from brainio_s3.brainscore_catalog import write_facts
+        from brainio_s3.locations import parse_location
+
+        facts = [dict(fact) for fact in facts]
+        buckets = sorted({fact["bucket"] for fact in facts})
+        for bucket in buckets:
+            make_bucket(bucket, versioned=True)
+        seed_objects(s3_client, facts, body_of, version_ids=version_ids)
+        facts_path = write_facts(facts, tmp_path / "facts.csv")
+        catalog_path = tmp_path / "lookup.csv"
+        rows = list(make_catalog(facts_path, catalog_path).rows)
+        denied: dict[str, list[str]] = {bucket: [] for bucket in buckets}
+        for row in rows:
+            if row["access"] == "private":
+                location = parse_location(row["location"])
+                denied.setdefault(location.bucket, []).append(location.key)
+        for bucket, keys in denied.items():
+            deny_keys(bucket, keys)
+        swap_catalog(plugin, catalog_path)
+        return SeededCatalog(
+            catalog_path=catalog_path,
+            facts_path=facts_path,
+            facts=facts,
+            rows=rows,
+            denied=[key for keys in denied.values() for key in keys],
+        )
+
+    return seed
 
 
 # --- the fault-injecting proxy ----------------------------------------------------------------

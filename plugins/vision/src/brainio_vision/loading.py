@@ -4,7 +4,7 @@ They use the core's loaders and add what vision needs: stimulus sets are images
 (:class:`~brainio_vision.stimuli.ImageStimulusSet`, which must come with their ZIP), and every
 loaded object records, besides its storage identifier, the registry key Brain-Score users
 know it by, its access (``public``/``private``), its catalog and, for an assembly, the registry
-key of its stimulus set.
+key of its stimulus set (:func:`brainio.registry.record`).
 """
 
 from __future__ import annotations
@@ -12,20 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from brainio.errors import BrainIOError, FormatError
+from brainio.errors import FormatError
 from brainio.records import LookupRow
+from brainio.registry import record
 from brainio_vision.stimuli import ImageStimulusSet
-
-
-def record(row: LookupRow) -> dict[str, str]:
-    """The names of a catalog row worth keeping on the loaded object (``attrs``)."""
-    found = {
-        "registry_key": row.extra.get("registry_key"),
-        "storage_identifier": row.identifier,
-        "access": row.extra.get("access"),
-        "catalog": row.catalog,
-    }
-    return {name: value for name, value in found.items() if value}
 
 
 def load_stimulus_set(
@@ -42,9 +32,7 @@ def load_stimulus_set(
         )
     if cls is StimulusSet:  # the catalog keeps 1.x's class name; images get the richer class
         cls = ImageStimulusSet
-    stimulus_set = load_csv(csv_path, stimuli_dir, cls=cls, row=row)
-    stimulus_set.attrs.update(record(row))
-    return stimulus_set
+    return record(load_csv(csv_path, stimuli_dir, cls=cls, row=row), row)
 
 
 def load_assembly(
@@ -54,22 +42,4 @@ def load_assembly(
     from brainio.assemblies import load_assembly as load_netcdf
 
     assembly = load_netcdf(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
-    assembly.attrs.update(record(row))
-    stimulus_set_key = _stimulus_set_registry_key(row, stimulus_set)
-    if stimulus_set_key:
-        assembly.attrs["stimulus_set_registry_key"] = stimulus_set_key
-    return assembly
-
-
-def _stimulus_set_registry_key(row: LookupRow, stimulus_set: Any) -> str | None:
-    if not row.stimulus_set_identifier:
-        return None
-    if stimulus_set is not None and stimulus_set.attrs.get("registry_key"):
-        return stimulus_set.attrs["registry_key"]
-    from brainio import lookup
-
-    try:
-        csv_row, _ = lookup.lookup_stimulus_set(row.stimulus_set_identifier)
-    except BrainIOError:
-        return None
-    return csv_row.extra.get("registry_key")
+    return record(assembly, row, stimulus_set)

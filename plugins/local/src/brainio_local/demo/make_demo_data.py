@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from brainio.catalogs import COLUMNS
 from brainio_local.demo import ASSEMBLY_IDENTIFIER, DEMO_DIR, STIMULUS_SET_IDENTIFIER
 
 SEED = 2026
@@ -72,15 +73,6 @@ STIMULUS_CSV = "stimulus_demo_shapes.csv"
 STIMULUS_ZIP = "stimulus_demo_shapes.zip"
 ASSEMBLY_NC = "assy_demo_Shapes2026.nc"
 LOOKUP_CSV = "lookup.csv"
-LOOKUP_HEADER = (
-    "identifier",
-    "lookup_type",
-    "class",
-    "location_type",
-    "location",
-    "sha1",
-    "stimulus_set_identifier",
-)
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest date a ZIP entry can carry
 
 
@@ -280,7 +272,7 @@ def write_catalog(folder: Path) -> Path:
     path = folder / LOOKUP_CSV
     with open(path, "w", newline="") as file:
         writer = csv.writer(file, lineterminator="\n")
-        writer.writerow(LOOKUP_HEADER)
+        writer.writerow(COLUMNS)
         for identifier, lookup_type, cls, location, sha1, stimulus_set in rows:
             writer.writerow((identifier, lookup_type, cls, "local", location, sha1, stimulus_set))
     return path
