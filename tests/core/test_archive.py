@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import cache_helpers as helpers  # noqa: E402
+
 from brainio.archive import ArchiveLimits, check_archive, safe_extract  # noqa: E402
 from brainio.errors import FormatError, UnsafeArchiveError  # noqa: E402
 

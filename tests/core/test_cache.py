@@ -21,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import cache_helpers as helpers  # noqa: E402
+
 from brainio.cache import UnverifiedFileWarning, get_cache  # noqa: E402
 from brainio.errors import (  # noqa: E402
     FetchError,

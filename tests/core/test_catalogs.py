@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from brainio.catalogs import Catalog
+
+from brainio.catalogs import COLUMNS, Catalog
 from brainio.errors import CatalogError
 
 SHA = "a" * 40
-STIM_CSV = f"lab.stim,stimulus_set,StimulusSet,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.csv,{SHA},"
+STIM_CSV = (
+    f"lab.stim,stimulus_set,StimulusSet,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.csv,{SHA},"
+)
 STIM_ZIP = f"lab.stim,stimulus_set,,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.zip,{'b' * 40},"
-ASSY = f"lab.Assy2020,assembly,NeuronRecordingAssembly,S3,https://b.s3.amazonaws.com/assy.nc,{'c' * 40},lab.stim"
+ASSY = (
+    "lab.Assy2020,assembly,NeuronRecordingAssembly,S3,https://b.s3.amazonaws.com/assy.nc,"
+    f"{'c' * 40},lab.stim"
+)
 
 
 def test_reads_rows_with_catalog_file_and_line(tmp_path, write_catalog):
-    catalog = Catalog.from_files("lab", write_catalog(tmp_path / "lookup.csv", [STIM_CSV, STIM_ZIP, ASSY]))
+    catalog = Catalog.from_files(
+        "lab", write_catalog(tmp_path / "lookup.csv", [STIM_CSV, STIM_ZIP, ASSY])
+    )
     rows = list(catalog.rows())
     assert catalog.identifier == "lab"
     assert catalog.attrs["source_path"] == tmp_path / "lookup.csv"
@@ -26,7 +34,7 @@ def test_reads_rows_with_catalog_file_and_line(tmp_path, write_catalog):
 
 
 def test_extra_columns_are_kept_and_null_version_survives(tmp_path, write_catalog):
-    header = "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_identifier,version_id,access"
+    header = ",".join([*COLUMNS, "version_id", "access"])
     catalog = Catalog.from_files(
         "lab", write_catalog(tmp_path / "lookup.csv", [ASSY + ",null,public"], header=header)
     )
@@ -38,15 +46,21 @@ def test_extra_columns_are_kept_and_null_version_survives(tmp_path, write_catalo
 
 def test_missing_column_names_it(tmp_path, write_catalog):
     header = "identifier,lookup_type,class,location_type,location,stimulus_set_identifier"
-    path = write_catalog(tmp_path / "lookup.csv", ["lab.x,assembly,DataAssembly,S3,https://x/y.nc,"], header)
-    with pytest.raises(CatalogError, match=r"Catalog 'lab' .*lookup.csv.* lacks the column\(s\) sha1"):
+    path = write_catalog(
+        tmp_path / "lookup.csv", ["lab.x,assembly,DataAssembly,S3,https://x/y.nc,"], header
+    )
+    with pytest.raises(
+        CatalogError, match=r"Catalog 'lab' .*lookup.csv.* lacks the column\(s\) sha1"
+    ):
         Catalog.from_files("lab", path)
 
 
 def test_bad_sha1_names_identifier_and_line(tmp_path, write_catalog):
     bad = ASSY.replace("c" * 40, "not-a-hash")
     path = write_catalog(tmp_path / "lookup.csv", [STIM_CSV, bad])
-    with pytest.raises(CatalogError, match=r"line 3: 'lab.Assy2020' has sha1 'not-a-hash'; expected 40 hex"):
+    with pytest.raises(
+        CatalogError, match=r"line 3: 'lab.Assy2020' has sha1 'not-a-hash'; expected 40 hex"
+    ):
         Catalog.from_files("lab", path)
 
 
@@ -75,13 +89,17 @@ def test_missing_file_and_garbage_file(tmp_path, write_catalog):
 
 
 def test_uppercase_sha1_is_normalized(tmp_path, write_catalog):
-    catalog = Catalog.from_files("lab", write_catalog(tmp_path / "l.csv", [ASSY.replace("c" * 40, "C" * 40)]))
+    catalog = Catalog.from_files(
+        "lab", write_catalog(tmp_path / "l.csv", [ASSY.replace("c" * 40, "C" * 40)])
+    )
     (row,) = catalog.rows()
     assert row.sha1 == "c" * 40
 
 
 def test_slicing_keeps_catalog_type(tmp_path, write_catalog):
-    catalog = Catalog.from_files("lab", write_catalog(tmp_path / "l.csv", [STIM_CSV, STIM_ZIP, ASSY]))
+    catalog = Catalog.from_files(
+        "lab", write_catalog(tmp_path / "l.csv", [STIM_CSV, STIM_ZIP, ASSY])
+    )
     part = catalog[catalog["lookup_type"] == "assembly"]
     assert isinstance(part, Catalog)
     assert part.identifier == "lab"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import brainio  # noqa: E402
 import cache_helpers as helpers  # noqa: E402
+
+import brainio  # noqa: E402
 from brainio import fetch  # noqa: E402
 from brainio.errors import (  # noqa: E402
     AssemblyLookupError,

@@ -21,7 +21,10 @@ STIM_CSV = (
     f"lab.stim,stimulus_set,StimulusSet,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.csv,{SHA},"
 )
 STIM_ZIP = f"lab.stim,stimulus_set,,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.zip,{'b' * 40},"
-ASSY = f"lab.Assy2020,assembly,NeuronRecordingAssembly,S3,https://b.s3.amazonaws.com/assy.nc,{'c' * 40},lab.stim"
+ASSY = (
+    "lab.Assy2020,assembly,NeuronRecordingAssembly,S3,https://b.s3.amazonaws.com/assy.nc,"
+    f"{'c' * 40},lab.stim"
+)
 
 
 def test_lookups(install_catalog):
@@ -82,7 +85,9 @@ def test_identical_rows_in_two_catalogs_collapse(install_catalog):
 def test_two_catalogs_disagreeing_is_an_error_naming_both(install_catalog):
     install_catalog("one", [ASSY])
     install_catalog("two", [ASSY.replace("c" * 40, "d" * 40)])
-    with pytest.raises(CatalogConflictError, match=r"disagree about assembly 'lab.Assy2020'") as error:
+    with pytest.raises(
+        CatalogConflictError, match=r"disagree about assembly 'lab.Assy2020'"
+    ) as error:
         lookup.lookup_assembly("lab.Assy2020")
     message = str(error.value)
     assert "catalog 'one'" in message and "catalog 'two'" in message and "line 2" in message

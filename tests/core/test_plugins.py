@@ -27,20 +27,25 @@ def _specs():
 def test_every_hook_spec_is_documented():
     specs = _specs()
     assert {name for name, _ in specs} >= {
-        "brainio_catalogs", "brainio_classes", "brainio_fetcher", "brainio_loader",
-        "brainio_uploader", "brainio_register_commands",
+        "brainio_catalogs",
+        "brainio_classes",
+        "brainio_fetcher",
+        "brainio_loader",
+        "brainio_uploader",
+        "brainio_register_commands",
     }
     for name, function in specs:
         doc = inspect.getdoc(function) or ""
-        options = getattr(function, "brainio_spec")
+        options = function.brainio_spec
         for parameter in inspect.signature(function).parameters:
             assert f":param {parameter}:" in doc, (name, parameter)
         assert "Implementing this hook" in doc, name
         firstresult = options.get("firstresult", False)
         assert ("Stops at first non-None result." in doc) == firstresult, name
         # contributing hooks get a register callback; choosing hooks are firstresult
-        assert ("register" in inspect.signature(function).parameters) != firstresult or \
-            name == "brainio_register_commands", name
+        assert (
+            "register" in inspect.signature(function).parameters
+        ) != firstresult or name == "brainio_register_commands", name
 
 
 def test_misspelled_hook_implementation_fails_loudly():
@@ -76,8 +81,13 @@ def test_an_installed_plugin_overrides_the_builtin_loader(register_plugin):
 
 def _run(code: str, **env_extra) -> subprocess.CompletedProcess:
     env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def _fake_plugin(tmp_path, name: str, body: str) -> None:
@@ -101,19 +111,28 @@ def test_broken_plugin_warns_and_the_rest_load(tmp_path):
 
 def test_strict_mode_reraises(tmp_path):
     _fake_plugin(tmp_path, "broken_plugin", "raise ImportError('missing dependency xyz')\n")
-    result = _run("from brainio.plugins import get_plugin_manager; get_plugin_manager()",
-                  PYTHONPATH=str(tmp_path), BRAINIO_STRICT_PLUGINS="1")
+    result = _run(
+        "from brainio.plugins import get_plugin_manager; get_plugin_manager()",
+        PYTHONPATH=str(tmp_path),
+        BRAINIO_STRICT_PLUGINS="1",
+    )
     assert result.returncode != 0 and "missing dependency xyz" in result.stderr
 
 
 def test_load_plugins_allow_list(tmp_path):
-    _fake_plugin(tmp_path, "extra_plugin", """
+    _fake_plugin(
+        tmp_path,
+        "extra_plugin",
+        """
         import brainio
         @brainio.hookimpl
         def brainio_uploader(target):
             return None
-    """)
-    code = "from brainio.plugins import list_plugins; print(sorted(p['name'] for p in list_plugins()))"
+    """,
+    )
+    code = (
+        "from brainio.plugins import list_plugins; print(sorted(p['name'] for p in list_plugins()))"
+    )
     none = _run(code, PYTHONPATH=str(tmp_path), BRAINIO_LOAD_PLUGINS="")
     assert none.stdout.strip() == "['brainio.builtin']", none.stderr
     only = _run(code, PYTHONPATH=str(tmp_path), BRAINIO_LOAD_PLUGINS="extra_plugin")
@@ -127,7 +146,8 @@ def test_import_is_cheap():
         import brainio
         from brainio.plugins import get_plugin_manager
         get_plugin_manager()
-        heavy = [m for m in ("boto3", "torch", "dask", "xarray", "matplotlib", "nibabel") if m in sys.modules]
+        heavy = ("boto3", "torch", "dask", "xarray", "matplotlib", "nibabel")
+        heavy = [module for module in heavy if module in sys.modules]
         print(heavy)
     """)
     assert result.returncode == 0, result.stderr

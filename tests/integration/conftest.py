@@ -33,11 +33,13 @@ def write_package(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     ids = [f"s{i:02d}" for i in range(N_STIMULI)]
     filenames = [f"images/{sid}.png" for sid in ids]
-    stimuli = pd.DataFrame({
-        "stimulus_id": ids,
-        "filename": filenames,
-        "category": ["face", "car", "dog"] * (N_STIMULI // 3),
-    })
+    stimuli = pd.DataFrame(
+        {
+            "stimulus_id": ids,
+            "filename": filenames,
+            "category": ["face", "car", "dog"] * (N_STIMULI // 3),
+        }
+    )
     stimuli.to_csv(folder / "stimulus_test_twelve.csv", index=False)
     with zipfile.ZipFile(folder / "stimulus_test_twelve.zip", "w") as archive:
         for i, name in enumerate(filenames):

@@ -13,7 +13,10 @@ import pytest
 def brainio(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "brainio", *args],
-        capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -30,7 +33,9 @@ def test_catalogs_and_list_json():
     listed = json.loads(brainio("list", "--json").stdout)
     assert "demo.Shapes2026" in listed["assemblies"]
     assert "demo.shapes" in listed["stimulus_sets"]
-    only = json.loads(brainio("list", "--stimulus-sets", "--json", "--catalog", "brainio_demo").stdout)
+    only = json.loads(
+        brainio("list", "--stimulus-sets", "--json", "--catalog", "brainio_demo").stdout
+    )
     assert list(only) == ["stimulus_sets"] and "demo.shapes" in only["stimulus_sets"]
 
 
@@ -61,7 +66,9 @@ def test_get_stimulus_set_summary():
 def test_unknown_identifier_is_one_line_with_suggestion(command):
     result = brainio(command, "demo.Shapes2025")
     assert result.returncode == 1
-    assert "AssemblyLookupError" in result.stderr and "did you mean 'demo.Shapes2026'" in result.stderr
+    assert (
+        "AssemblyLookupError" in result.stderr and "did you mean 'demo.Shapes2026'" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 

@@ -1,4 +1,4 @@
-"""From identifier to object through a real catalog, cache and loaders; and every way it can fail."""
+"""From identifier to object through a real catalog, cache and loaders, and how it can fail."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from brainio.errors import (
 
 def _cache_files(home):
     """Regular files in the cache other than locks and markers."""
-    return [p for p in home.rglob("*") if p.is_file() and not p.name.endswith((".lock", ".verified"))]
+    return [
+        p for p in home.rglob("*") if p.is_file() and not p.name.endswith((".lock", ".verified"))
+    ]
 
 
 def test_get_stimulus_set(local_package):
@@ -66,8 +68,12 @@ def test_unknown_location_type_says_which_plugin_to_install(local_package):
 
 def test_unknown_class(local_package):
     files, install, rows_now = local_package
-    install([row.replace("NeuronRecordingAssembly", "NeuronRecordingAssemblyy") for row in rows_now()])
-    with pytest.raises(CatalogError, match=r"Unknown class 'NeuronRecordingAssemblyy'.*test_local.*line 4"):
+    install(
+        [row.replace("NeuronRecordingAssembly", "NeuronRecordingAssemblyy") for row in rows_now()]
+    )
+    with pytest.raises(
+        CatalogError, match=r"Unknown class 'NeuronRecordingAssemblyy'.*test_local.*line 4"
+    ):
         brainio.get_assembly("test.Twelve2026")
 
 
@@ -83,7 +89,9 @@ def test_missing_stimulus_file(local_package):
     rows = rows_now()
     install(rows)
     assert sha1_hash(files["zip"]) in rows[1]
-    with pytest.raises(FormatError, match=r"'test.twelve'.*1 of 12 stimulus files are missing.*s11"):
+    with pytest.raises(
+        FormatError, match=r"'test.twelve'.*1 of 12 stimulus files are missing.*s11"
+    ):
         brainio.get_stimulus_set("test.twelve")
 
 
@@ -109,4 +117,3 @@ def test_unsafe_zip_entries_refused(local_package, entry, tmp_path):
         brainio.get_stimulus_set("test.twelve")
     assert not (tmp_path / "escape.png").exists()
     assert not list(tmp_path.rglob("escape.png"))
-

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from brainio_local.demo import (
     ASSEMBLY_IDENTIFIER,
     CATALOG_NAME,
@@ -87,8 +88,9 @@ def test_catalog_is_registered_by_the_plugin() -> None:
 
 
 def test_stimulus_set_loads_from_the_embedded_files() -> None:
-    from brainio import get_stimulus_set
     from PIL import Image
+
+    from brainio import get_stimulus_set
 
     stimuli = get_stimulus_set(STIMULUS_SET_IDENTIFIER)
     assert type(stimuli).__name__ == "StimulusSet"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from brainio.errors import FetchError
 from brainio.plugins import get_plugin_manager
 from brainio.records import Source

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from brainio.errors import PackagingError
 from brainio.plugins import get_plugin_manager
 from brainio.records import Source, StoredObject

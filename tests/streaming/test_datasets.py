@@ -24,6 +24,10 @@ def read_item(reader: S3Reader) -> tuple[str, bytes]:
     return reader.key, reader.read()
 
 
+def key_of(reader: S3Reader) -> str:
+    return reader.key
+
+
 @pytest.fixture(scope="module")
 def prefix(moto_endpoint: str) -> tuple[str, dict[str, bytes]]:
     """``s3://bucket/samples/`` with COUNT small objects (and one object outside the prefix)."""
@@ -72,16 +76,18 @@ def test_identity_transform_gives_readers(prefix):
 
 def test_iterable_dataset_sees_every_object_once(prefix):
     uri, objects = prefix
-    dataset = S3IterableDataset.from_prefix(uri, transform=read_item)
-    assert dict(dataset) == objects
-    assert dict(dataset) == objects  # a second epoch lists again
+    dataset = S3IterableDataset.from_prefix(uri, transform=key_of)
+    assert list(dataset) == sorted(objects)
+    assert list(dataset) == sorted(objects)  # a second epoch lists again
+    sample = [f"{uri}{key.removeprefix('samples/')}" for key in sorted(objects)[::40]]
+    assert dict(S3IterableDataset.from_objects(sample, transform=read_item)) == {
+        key: objects[key] for key in sorted(objects)[::40]
+    }
 
 
 def test_sharding_across_distributed_ranks(prefix, monkeypatch):
     uri, objects = prefix
-    dataset = S3IterableDataset.from_prefix(
-        uri, transform=lambda r: r.key, enable_sharding=True
-    )
+    dataset = S3IterableDataset.from_prefix(uri, transform=key_of, enable_sharding=True)
     seen = Counter()
     for rank in range(3):
         monkeypatch.setenv("RANK", str(rank))
@@ -90,7 +96,7 @@ def test_sharding_across_distributed_ranks(prefix, monkeypatch):
         keys = list(dataset)
         assert abs(len(keys) - COUNT / 3) <= 1
         seen.update(keys)
-    assert seen == Counter(objects)  # each object exactly once across the ranks
+    assert seen == Counter(list(objects))  # each object exactly once across the ranks
 
 
 def test_bad_rank_variables_are_explained(prefix, monkeypatch):
@@ -212,3 +218,42 @@ def test_other_modules_never_import_torch(subprocess_env):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# --- with torch: DataLoader workers ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_dataloader_workers_see_each_object_once(prefix, workers):
+    torch_data = pytest.importorskip("torch.utils.data")
+    uri, objects = prefix
+    dataset = S3IterableDataset.from_prefix(uri, transform=key_of, enable_sharding=True)
+    assert isinstance(dataset, torch_data.IterableDataset)
+    loader = torch_data.DataLoader(dataset, batch_size=50, num_workers=workers)
+    seen = Counter(key for batch in loader for key in batch)
+    assert seen == Counter(list(objects))
+
+
+@pytest.mark.slow
+def test_dataloader_workers_read_objects(prefix):
+    torch_data = pytest.importorskip("torch.utils.data")
+    uri, objects = prefix
+    keys = sorted(objects)[::10]
+    uris = [f"{uri}{key.removeprefix('samples/')}" for key in keys]
+    iterable = S3IterableDataset.from_objects(uris, transform=read_item, enable_sharding=True)
+    loader = torch_data.DataLoader(iterable, batch_size=None, num_workers=2)
+    assert dict(loader) == {key: objects[key] for key in keys}
+    mapped = S3MapDataset.from_objects(uris, transform=read_item)
+    assert isinstance(mapped, torch_data.Dataset)
+    loader = torch_data.DataLoader(mapped, batch_size=None, num_workers=2, shuffle=True)
+    assert dict(loader) == {key: objects[key] for key in keys}
+
+
+@pytest.mark.slow
+def test_without_sharding_every_worker_sees_everything(prefix):
+    torch_data = pytest.importorskip("torch.utils.data")
+    uri, objects = prefix
+    dataset = S3IterableDataset.from_prefix(uri, transform=key_of)
+    loader = torch_data.DataLoader(dataset, batch_size=100, num_workers=2)
+    assert Counter(key for batch in loader for key in batch) == Counter(list(objects) * 2)

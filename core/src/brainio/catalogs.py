@@ -116,9 +116,7 @@ class Catalog(pd.DataFrame):
                 catalog=getattr(self, "identifier", None),
                 catalog_path=self.source_path,
                 line=line,
-                extra={
-                    column: row[column] for column in extra_columns if not _empty(row[column])
-                },
+                extra={column: row[column] for column in extra_columns if not _empty(row[column])},
             )
 
 

@@ -73,8 +73,10 @@ def list_command(kind: str | None, catalog_name: str | None, as_json: bool) -> N
     }
     if catalog_name is not None:
         in_catalog = set(lookup.get_catalog(catalog_name)["identifier"])
-        found = {k: [i for i in v if i in in_catalog] if v is not None else None
-                 for k, v in found.items()}
+        found = {
+            k: [i for i in v if i in in_catalog] if v is not None else None
+            for k, v in found.items()
+        }
     found = {key: value for key, value in found.items() if value is not None}
     if as_json:
         _echo_json(found)
@@ -108,24 +110,29 @@ def info(identifier: str, as_json: bool) -> None:
     cache = get_cache()
     entries = []
     for row in _rows_of(identifier):
-        entries.append({
-            "identifier": row.identifier,
-            "lookup_type": row.lookup_type,
-            "class": row.class_name,
-            "location_type": row.location_type,
-            "location": row.location,
-            "sha1": row.sha1,
-            "stimulus_set_identifier": row.stimulus_set_identifier,
-            "catalog": row.catalog,
-            **dict(row.extra),
-            "cached": cache.is_cached(row.source),
-        })
+        entries.append(
+            {
+                "identifier": row.identifier,
+                "lookup_type": row.lookup_type,
+                "class": row.class_name,
+                "location_type": row.location_type,
+                "location": row.location,
+                "sha1": row.sha1,
+                "stimulus_set_identifier": row.stimulus_set_identifier,
+                "catalog": row.catalog,
+                **dict(row.extra),
+                "cached": cache.is_cached(row.source),
+            }
+        )
     if as_json:
         _echo_json(entries)
         return
     for entry in entries:
-        click.echo("\n".join(f"{key:>24}: {value}" for key, value in entry.items()
-                             if value not in (None, "")))
+        click.echo(
+            "\n".join(
+                f"{key:>24}: {value}" for key, value in entry.items() if value not in (None, "")
+            )
+        )
         click.echo()
 
 
@@ -142,12 +149,15 @@ def describe(item: Any) -> str:
             f"{type(item).__name__} '{getattr(item, 'identifier', '')}': {len(item)} stimuli\n"
             f"  columns: {', '.join(map(str, item.columns))}{folder}"
         )
-    lines = [f"{type(item).__name__} '{item.attrs.get('identifier', '')}': "
-             + " x ".join(f"{dim} {size}" for dim, size in item.sizes.items())
-             + f" ({item.dtype})"]
+    lines = [
+        f"{type(item).__name__} '{item.attrs.get('identifier', '')}': "
+        + " x ".join(f"{dim} {size}" for dim, size in item.sizes.items())
+        + f" ({item.dtype})"
+    ]
     for dim in item.dims:
-        coords = [name for name, coord in item.coords.items()
-                  if coord.dims == (dim,) and name != dim]
+        coords = [
+            name for name, coord in item.coords.items() if coord.dims == (dim,) and name != dim
+        ]
         lines.append(f"  {dim}: {', '.join(coords)}")
     if item.attrs.get("stimulus_set_identifier"):
         lines.append(f"  stimulus set: {item.attrs['stimulus_set_identifier']}")

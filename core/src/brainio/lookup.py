@@ -228,7 +228,6 @@ def lookup_stimulus_set(identifier: str) -> tuple[LookupRow, LookupRow | None]:
     return csv_row, zip_row
 
 
-
 def __getattr__(name: str) -> object:
     # ``append`` (1.x ``lookup.append``) lives with the rest of catalog writing; imported on
     # use because that module imports this one.

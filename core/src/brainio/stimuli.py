@@ -159,4 +159,3 @@ def load_stimulus_set(
     identifier = getattr(row, "identifier", None)
     loader_class = cls.get_loader_class() if hasattr(cls, "get_loader_class") else StimulusSetLoader
     return loader_class(cls, csv_path, stimuli_dir, identifier=identifier).load()
-

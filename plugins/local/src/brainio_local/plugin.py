@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import brainio
-
 from brainio_local.fetcher import LOCATION_TYPE, fetch_local, file_url_to_path, is_file_url
 
 if TYPE_CHECKING:
     import click
+
     from brainio.catalogs import Catalog
     from brainio.hookspecs import Fetcher, Uploader
 
@@ -28,7 +28,6 @@ def brainio_fetcher(location_type: str, location: str) -> Fetcher | None:
 def brainio_uploader(target: str) -> Uploader | None:
     """A folder store for ``file://`` targets and for existing folders given as plain paths."""
     from brainio.errors import PackagingError
-
     from brainio_local.store import FolderStore
 
     if is_file_url(target):
@@ -45,7 +44,6 @@ def brainio_uploader(target: str) -> Uploader | None:
 def brainio_catalogs(register: Callable[[Catalog], None]) -> None:
     """The embedded demo catalog (``brainio demo``), whose files ship inside this package."""
     from brainio.catalogs import Catalog
-
     from brainio_local.demo import CATALOG_NAME, CATALOG_PATH
 
     register(Catalog.from_files(CATALOG_NAME, CATALOG_PATH))

@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 import attrs
+
 from brainio.errors import PackagingError
 from brainio.records import StoredObject
-
 from brainio_local.fetcher import LOCATION_TYPE
 
 logger = logging.getLogger(__name__)
