@@ -400,3 +400,29 @@ def test_single_variable_of_any_name_is_the_data(tmp_path: Path) -> None:
     assert read.name == "data"
     assert read.attrs == {"unit": "Hz"}
     np.testing.assert_array_equal(read.values, [1.0, 2.0])
+
+
+def test_compression_only_where_it_saves_space(tmp_path):
+    """Values deflate shrinks are compressed; random bits, which it cannot shrink, are stored
+    chunked but uncompressed (writing and reading them is then many times faster)."""
+    import netCDF4
+
+    rng = np.random.default_rng(0)
+    shape = (4000, 64)
+    coords = {
+        "stimulus_id": ("presentation", [f"s{i}" for i in range(shape[0])]),
+        "neuroid_id": ("neuroid", [f"n{i}" for i in range(shape[1])]),
+    }
+    for name, values, compressed in [
+        ("random bits", rng.integers(0, 2**32, size=shape, dtype="uint32"), False),
+        ("float noise", rng.normal(size=shape).astype("float32"), True),
+        ("counts", rng.poisson(2, size=shape).astype("float32"), True),
+    ]:
+        array = xr.DataArray(values, coords=coords, dims=["presentation", "neuroid"])
+        path = tmp_path / f"{name.replace(' ', '_')}.nc"
+        write_netcdf(array, path)
+        with netCDF4.Dataset(path) as dataset:
+            filters = dataset["data"].filters()
+            assert filters["zlib"] is compressed and filters["shuffle"] is compressed, name
+            assert dataset["data"].chunking() != "contiguous"
+        np.testing.assert_array_equal(read_dataarray(path).values, values)

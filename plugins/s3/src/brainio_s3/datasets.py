@@ -20,7 +20,6 @@ defaults to :func:`identity`, which returns the reader itself).
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
@@ -36,10 +35,10 @@ from brainio_s3.settings import SettingsError
 
 logger = logging.getLogger(__name__)
 
-if importlib.util.find_spec("torch") is not None:
+try:
     from torch.utils.data import Dataset as _MapBase
     from torch.utils.data import IterableDataset as _IterableBase
-else:  # plain Python without torch
+except ImportError:  # plain Python without torch
 
     class _MapBase:  # type: ignore[no-redef]
         pass
@@ -63,7 +62,7 @@ def _objects_from_uris(object_uris: str | Iterable[str]) -> list[ObjectInfo | tu
     objects: list[ObjectInfo | tuple[str, str]] = []
     for uri in object_uris:
         location = parse_location(uri)
-        if not location.key or location.key.endswith("/"):
+        if not location.key or uri.strip().endswith("/"):
             raise FetchError(
                 f"'{uri}' names no object (it ends at a bucket or folder). Give full object "
                 "URIs to from_objects, or use from_prefix for everything under a folder."

@@ -105,7 +105,7 @@ class S3Reader(io.BufferedIOBase):
     ) -> S3Reader:
         """A reader for an S3 URL (``s3://``, virtual-hosted or path-style ``https://``)."""
         location = parse_location(uri)
-        if not location.key or location.key.endswith("/"):
+        if not location.key or uri.strip().endswith("/"):
             raise FetchError(
                 f"'{uri}' names no object (it ends at a bucket or folder); an S3Reader reads "
                 "one object: give its full key, e.g. s3://bucket/folder/file.nc."

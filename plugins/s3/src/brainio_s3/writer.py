@@ -65,7 +65,7 @@ class S3Writer(io.BufferedIOBase):
         from brainio.errors import FetchError
 
         location = parse_location(uri)
-        if not location.key or location.key.endswith("/"):
+        if not location.key or uri.strip().endswith("/"):
             raise FetchError(
                 f"'{uri}' names no object (it ends at a bucket or folder); an S3Writer writes "
                 "one object: give its full key, e.g. s3://bucket/checkpoints/epoch-1.pt."
