@@ -293,21 +293,26 @@ def safe_extract(
         destination.mkdir(parents=True, exist_ok=True)
         root = destination.resolve()
         created: list[Path] = []
+        ready = {root}  # folders known to exist inside root (checked once, not per file)
         try:
             total = 0
             for info in archive.infolist():
                 if _is_skipped(info.filename):
                     continue
                 target = root.joinpath(*_parts(info.filename))
-                if not target.resolve().is_relative_to(root):  # e.g. a symlinked folder
-                    _refuse(
-                        zip_path,
-                        [ArchiveProblem("path-traversal", info.filename, "resolves outside")],
-                        written=True,
-                    )
-                _make_folders(root, target if info.is_dir() else target.parent, created)
+                folder = target if info.is_dir() else target.parent
+                if folder not in ready:
+                    if not folder.resolve().is_relative_to(root):  # e.g. a symlinked folder
+                        _refuse(
+                            zip_path,
+                            [ArchiveProblem("path-traversal", info.filename, "resolves outside")],
+                            written=True,
+                        )
+                    _make_folders(root, folder, created)
+                    ready.add(folder)
                 if info.is_dir():
                     continue
+                # files are opened with O_EXCL: an existing file or symlink there is refused
                 total = _copy_member(archive, info, target, created, total, limits, zip_path)
                 if callback is not None:
                     callback(info.file_size)
