@@ -106,10 +106,14 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def write_catalog(path: Path, rows: list[dict]) -> Path:
-    from brainio.catalogs import COLUMNS  # prepare() runs on our side, where this exists
+# The format's fixed catalog header (brainio.catalogs.COLUMNS); spelled out because this module
+# also runs under BrainIO 1.1.0, which has no such constant.
+CATALOG_COLUMNS = "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_identifier"
 
-    lines = [",".join(COLUMNS)] + [",".join(str(row.get(c, "")) for c in COLUMNS) for row in rows]
+
+def write_catalog(path: Path, rows: list[dict]) -> Path:
+    columns = CATALOG_COLUMNS.split(",")
+    lines = [CATALOG_COLUMNS] + [",".join(str(row.get(c, "")) for c in columns) for row in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
