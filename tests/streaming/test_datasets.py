@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -29,9 +31,13 @@ def key_of(reader: S3Reader) -> str:
 
 
 @pytest.fixture(scope="module")
-def prefix(moto_endpoint: str) -> tuple[str, dict[str, bytes]]:
+def prefix(moto_endpoint: str) -> Iterator[tuple[str, dict[str, bytes]]]:
     """``s3://bucket/samples/`` with COUNT small objects (and one object outside the prefix)."""
     from concurrent.futures import ThreadPoolExecutor
+
+    server_log = logging.getLogger("werkzeug")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
 
     client = boto3.client(
         "s3",
@@ -51,7 +57,8 @@ def prefix(moto_endpoint: str) -> tuple[str, dict[str, bytes]]:
             )
         )
     client.put_object(Bucket=bucket, Key="other/outside.bin", Body=b"not a sample")
-    return f"s3://{bucket}/samples/", objects
+    server_log.setLevel(level)
+    yield f"s3://{bucket}/samples/", objects
 
 
 def test_map_dataset_is_a_sequence_of_the_prefix(prefix):
@@ -224,6 +231,7 @@ def test_other_modules_never_import_torch(subprocess_env):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:This DataLoader will create:UserWarning")
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_dataloader_workers_see_each_object_once(prefix, workers):
     torch_data = pytest.importorskip("torch.utils.data")

@@ -9,10 +9,10 @@ Two modes, as in s3torchconnector:
   ``read()`` of everything left is one read of the response, as fast as boto3's
   ``get_object()["Body"].read()``.
 * ``"range"``: every read is a ranged GET, with an adaptive buffer: small reads fill a buffer
-  that starts at 256 KiB and doubles (up to ``buffer_size``, by default ``part_size``) while
-  reads continue where the last one ended, and shrinks back when they jump; reads as large as
-  the buffer go straight to S3. Memory stays bounded and sparse reads of large objects (a few
-  chunks of a netCDF file) download only what they touch.
+  of 64 KiB that grows to a quarter of what the current run of contiguous reads has read (up
+  to ``buffer_size``, by default ``part_size``) and shrinks back when reads jump; reads as
+  large as the buffer go straight to S3. Memory stays bounded and sparse reads of large
+  objects (a few chunks of a netCDF file) download only what they touch.
 
 Both pin the object they started reading (``If-Match`` on its ETag, or its version id), so an
 object replaced mid-read raises an error instead of mixing two versions, and both resume after
@@ -25,6 +25,7 @@ import bisect
 import io
 import logging
 import threading
+from collections import OrderedDict
 from typing import Any, Literal
 
 import botocore.exceptions
@@ -42,7 +43,11 @@ Mode = Literal["sequential", "range"]
 _MODES = {"sequential": "sequential", "range": "range", "range_based": "range"}
 KiB = 1024
 #: First size of the range-based reader's buffer; it doubles while reads are sequential.
-MIN_BUFFER = 256 * KiB
+MIN_BUFFER = 64 * KiB
+#: Buffers the range-based reader keeps (most recently used), for reads that jump around,
+#: at most this many and at most ``KEPT_PARTS`` times ``buffer_size`` bytes.
+KEPT_BLOCKS = 32
+KEPT_PARTS = 4
 #: Parts a sequential reader streams ahead of the caller before it waits for the caller.
 AHEAD_PARTS = 4
 
@@ -556,23 +561,31 @@ class _Sequential:
     def _finish(self) -> None:
         body, self._body = self._body, None
         if body is not None:
-            body.read()  # b"": lets botocore verify the length and any full-object checksum
-            body.close()
+            # b"": lets botocore verify the length and any full-object checksum; a response
+            # read to its end goes back to the connection pool (closing it would drop the
+            # connection)
+            body.read()
         with self._changed:
             self._complete = True
             self._changed.notify_all()
 
 
 class _Ranged:
-    """Ranged GETs through an adaptive buffer (see the module docstring)."""
+    """Ranged GETs through an adaptive buffer (see the module docstring).
+
+    The last few buffers filled are kept (a few small blocks for scattered reads such as a
+    netCDF file's metadata, which jump back and forth), so alternating between nearby places
+    does not download the same bytes again.
+    """
 
     def __init__(self, target: _Object, buffer_size: int | None):
         self._object = target
         self._max_buffer = target.client.config.part_size if buffer_size is None else buffer_size
         self._window = min(MIN_BUFFER, self._max_buffer)
-        self._buffer = b""
-        self._buffer_start = 0
+        self._blocks: OrderedDict[int, bytes] = OrderedDict()  # start -> bytes, oldest first
         self._last_end = -1
+        self._run_start = 0  # where the current run of contiguous reads began
+        self._kept = 0  # bytes in self._blocks
 
     def size(self) -> int:
         return self._object.head().size
@@ -581,15 +594,15 @@ class _Ranged:
         self.size()
 
     def close(self) -> None:
-        self._buffer = b""
+        self._blocks.clear()
+        self._kept = 0
 
     def read(self, start: int, end: int | None) -> bytes:
         size = self.size()
         end = size if end is None else min(end, size)
         if start >= end:
             return b""
-        buffered_end = self._buffer_start + len(self._buffer)
-        if not self._buffer_start <= start < buffered_end and end - start >= self._window:
+        if self._block_at(start) is None and end - start >= self._window:
             self._adapt(start)
             self._last_end = end
             return self._fetch(start, end)  # large read: straight from S3, no copy
@@ -603,35 +616,52 @@ class _Ranged:
         if start >= end:
             return 0
         position = start
-        buffered_end = self._buffer_start + len(self._buffer)
-        if self._buffer_start <= position < buffered_end:  # reuse what the buffer holds
-            count = min(end, buffered_end) - position
-            offset = position - self._buffer_start
-            view[:count] = self._buffer[offset : offset + count]
-            position += count
-        if position < end:
-            self._adapt(start)
-            wanted = end - position
-            target = view[position - start : end - start]
-            if wanted >= self._window or self._max_buffer == 0:
-                target[:] = self._fetch(position, end)
+        while position < end:
+            found = self._block_at(position)
+            if found is not None:  # reuse what a buffer holds
+                block_start, block = found
+                offset = position - block_start
+                count = min(end - position, len(block) - offset)
+                view[position - start : position - start + count] = block[offset : offset + count]
+                position += count
+                continue
+            self._adapt(position)
+            if end - position >= self._window or self._max_buffer == 0:
+                view[position - start : end - start] = self._fetch(position, end)
+                position = end
             else:
-                fill_end = min(position + self._window, size)
-                self._buffer = self._fetch(position, fill_end)
-                self._buffer_start = position
-                target[:] = self._buffer[:wanted]
+                self._remember(position, self._fetch(position, min(position + self._window, size)))
         self._last_end = end
         return end - start
 
+    def _block_at(self, position: int) -> tuple[int, bytes] | None:
+        for block_start, block in reversed(self._blocks.items()):
+            if block_start <= position < block_start + len(block):
+                self._blocks.move_to_end(block_start)
+                return block_start, block
+        return None
+
+    def _remember(self, start: int, block: bytes) -> None:
+        self._blocks[start] = block
+        self._blocks.move_to_end(start)
+        self._kept += len(block)
+        budget = KEPT_PARTS * max(self._max_buffer, MIN_BUFFER)
+        while len(self._blocks) > 1 and (len(self._blocks) > KEPT_BLOCKS or self._kept > budget):
+            self._kept -= len(self._blocks.popitem(last=False)[1])
+
     def _adapt(self, start: int) -> None:
-        """Grow the buffer while reads continue where the last ended; shrink it on jumps."""
+        """Size the next buffer by the current run of contiguous reads: a quarter of what the
+        run has read so far (at least ``MIN_BUFFER``), so a long scan needs few requests while
+        reading past a run's end wastes at most a fifth of what the run read."""
         if self._max_buffer == 0:
             return
-        buffered_end = self._buffer_start + len(self._buffer)
-        if start == self._last_end or self._buffer_start <= start <= buffered_end:
-            self._window = min(self._window * 2, self._max_buffer)
-        else:
-            self._window = min(MIN_BUFFER, self._max_buffer)
+        continues = start == self._last_end or any(
+            block_start + len(block) == start for block_start, block in self._blocks.items()
+        )
+        if not continues:
+            self._run_start = start
+        run = start - self._run_start
+        self._window = max(min(MIN_BUFFER, self._max_buffer), min(run // 4, self._max_buffer))
 
     def _fetch(self, start: int, end: int) -> bytes:
         """Bytes ``[start, end)``, asking again for what is missing after a dropped connection."""
