@@ -22,13 +22,11 @@ This module only knows ``xarray.DataArray``; the assembly classes live in :mod:`
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import numbers
 import os
 import shutil
-import tempfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +37,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from brainio.atomic import atomic_path
 from brainio.errors import BrainIOError, FormatError, PackagingError
 from brainio.hashing import sha1_hash
 
@@ -261,13 +260,7 @@ def write_netcdf(
         )
     dataset = _to_dataset(assembly, where=f"'{path}'" + (f" group '{group}'" if group else ""))
     encoding = {name: _encoding(variable, compress) for name, variable in dataset.variables.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    os.close(descriptor)
-    temp = Path(temp_name)
-    try:
+    with atomic_path(path) as temp:
         mode = "w"
         if append and path.exists():
             shutil.copyfile(path, temp)
@@ -276,12 +269,6 @@ def write_netcdf(
             temp, mode=mode, group=group, engine=ENGINE, format="NETCDF4", encoding=encoding
         )
         sha1 = sha1_hash(temp)
-        temp.chmod(0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        raise
     logger.debug("Wrote %s (group %s, sha1 %s)", path, group, sha1)
     return sha1
 

@@ -27,7 +27,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ import attrs
 import pandas as pd
 import xarray as xr
 
+from brainio.atomic import atomic_path
 from brainio.catalog_append import append_rows, catalog_file, present_identifiers
 from brainio.errors import BrainIOError, PackagingError, PluginMissingError
 from brainio.hashing import sha1_hash
@@ -190,23 +191,6 @@ def _bucket_of(target: str) -> str:
 # --- files ------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _atomic_path(target: Path) -> Iterator[Path]:
-    """A temp path beside ``target`` that becomes ``target`` only if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    os.close(descriptor)
-    temp = Path(name)
-    try:
-        yield temp
-        temp.chmod(0o644)
-        os.replace(temp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-
 
 
 def _archive_names(proto: pd.DataFrame) -> list[str]:
@@ -239,7 +223,7 @@ def create_stimulus_zip(
     )
     target = Path(target_zip_path)
     logger.debug("zipping %d stimuli into %s", len(entries), target)
-    with _atomic_path(target) as temp:
+    with atomic_path(target) as temp:
         _write_zip(temp, entries)
     return sha1_hash(target), names
 
@@ -286,7 +270,7 @@ def create_stimulus_csv(proto_stimulus_set: pd.DataFrame, target_path: str | os.
     columns = ["stimulus_id", *[c for c in columns if c != "stimulus_id"]]
     table = pd.DataFrame(proto_stimulus_set)[columns]
     target = Path(target_path)
-    with _atomic_path(target) as temp:
+    with atomic_path(target) as temp:
         table.to_csv(temp, index=False, lineterminator="\n", encoding="utf-8")
     return sha1_hash(target)
 

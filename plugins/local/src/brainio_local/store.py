@@ -8,16 +8,14 @@ final name, so an interrupted upload never leaves a truncated file under a real 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import posixpath
 import shutil
-import tempfile
 from pathlib import Path
 
 import attrs
 
+from brainio.atomic import atomic_path
 from brainio.errors import PackagingError
 from brainio.records import StoredObject
 from brainio_local.fetcher import LOCATION_TYPE
@@ -68,35 +66,13 @@ class FolderStore:
                 f"Cannot store {local_path} under key '{key}': it is not an existing file. "
                 f"Write the file first, or fix its path."
             )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temp_name = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
-        os.close(descriptor)
-        temp_path = Path(temp_name)
         try:
-            shutil.copyfile(local_path, temp_path)
-            os.chmod(temp_path, 0o644)
-            if overwrite:
-                os.replace(temp_path, target)
-            else:
-                self._link_new(temp_path, target, key)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp_path.unlink()
+            with atomic_path(target, exclusive=not overwrite) as temp:
+                shutil.copyfile(local_path, temp)
+        except FileExistsError:  # another writer stored this key meanwhile
+            raise self._exists_error(key, target) from None
         logger.info("stored %s as %s", local_path, target)
         return StoredObject(location_type=LOCATION_TYPE, location=target.as_uri())
-
-    def _link_new(self, temp_path: Path, target: Path, key: str) -> None:
-        """Give the copy its final name only if no other writer created ``key`` meanwhile."""
-        try:
-            os.link(temp_path, target)  # atomic, and fails if the target exists
-        except FileExistsError:
-            raise self._exists_error(key, target) from None
-        except OSError:  # a file system without hard links: check, then rename
-            if target.exists():
-                raise self._exists_error(key, target) from None
-            os.replace(temp_path, target)
 
     def _exists_error(self, key: str, target: Path) -> PackagingError:
         return PackagingError(

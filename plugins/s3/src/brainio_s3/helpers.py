@@ -22,11 +22,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from brainio.atomic import atomic_path
 from brainio.cache import UnverifiedFileWarning, get_cache
 from brainio.hashing import normalize_sha1
 from brainio.hashing import sha1_hash as _sha1_hash
@@ -253,19 +253,9 @@ def _is_current(target: Path, source: Source) -> bool:
 
 def _place(cached: Path, target: Path) -> None:
     """Put ``cached`` at ``target`` atomically: a hard link, or a copy across file systems."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-    )
-    os.close(descriptor)
-    temp = Path(temp_name)
-    try:
+    with atomic_path(target, mode=None) as temp:
         temp.unlink()
         try:
             os.link(cached, temp)
         except OSError:
             shutil.copyfile(cached, temp)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
