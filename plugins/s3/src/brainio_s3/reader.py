@@ -34,8 +34,7 @@ import urllib3.exceptions
 from brainio.errors import FetchError
 from brainio_s3.config import S3ClientConfig
 from brainio_s3.errors import translate_error
-from brainio_s3.locations import parse_location
-from brainio_s3.s3client import ObjectInfo, S3Client
+from brainio_s3.s3client import ObjectInfo, S3Client, client_for_object
 
 logger = logging.getLogger(__name__)
 
@@ -109,16 +108,12 @@ class S3Reader(io.BufferedIOBase):
         **kwargs: Any,
     ) -> S3Reader:
         """A reader for an S3 URL (``s3://``, virtual-hosted or path-style ``https://``)."""
-        location = parse_location(uri)
-        if not location.key or uri.strip().endswith("/"):
-            raise FetchError(
-                f"'{uri}' names no object (it ends at a bucket or folder); an S3Reader reads "
-                "one object: give its full key, e.g. s3://bucket/folder/file.nc."
-            )
-        client = S3Client(
-            region=region or location.region,
-            endpoint=endpoint or location.endpoint_url,
+        client, location = client_for_object(
+            uri,
+            region=region,
+            endpoint=endpoint,
             s3client_config=s3client_config,
+            what="an S3Reader reads",
         )
         return cls(location.bucket, location.key, client=client, **kwargs)
 

@@ -255,6 +255,32 @@ class S3Client:
         return S3Writer(bucket, key, client=self)
 
 
+def client_for_object(
+    uri: str,
+    *,
+    region: str | None,
+    endpoint: str | None,
+    s3client_config: S3ClientConfig | None,
+    what: str,
+) -> tuple[S3Client, S3Location]:
+    """The client and location for one object's URL; ``what`` says who needs a full key."""
+    from brainio.errors import FetchError
+    from brainio_s3.locations import parse_location
+
+    location = parse_location(uri)
+    if not location.key or uri.strip().endswith("/"):
+        raise FetchError(
+            f"'{uri}' names no object (it ends at a bucket or folder); {what} one object: "
+            "give its full key, e.g. s3://bucket/folder/file.nc."
+        )
+    client = S3Client(
+        region=region or location.region,
+        endpoint=endpoint or location.endpoint_url,
+        s3client_config=s3client_config,
+    )
+    return client, location
+
+
 def _endpoint_from_environment() -> str | None:
     """The endpoint the environment names, in boto3's order (after the plugin's own setting)."""
     for name in ("BRAINIO_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):

@@ -19,8 +19,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from brainio_s3.locations import parse_location
-from brainio_s3.s3client import S3Client
+from brainio_s3.s3client import S3Client, client_for_object
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +61,12 @@ class S3Writer(io.BufferedIOBase):
         s3client_config: Any = None,
     ) -> S3Writer:
         """A writer for an S3 URL (``s3://bucket/key`` or an ``https://`` form)."""
-        from brainio.errors import FetchError
-
-        location = parse_location(uri)
-        if not location.key or uri.strip().endswith("/"):
-            raise FetchError(
-                f"'{uri}' names no object (it ends at a bucket or folder); an S3Writer writes "
-                "one object: give its full key, e.g. s3://bucket/checkpoints/epoch-1.pt."
-            )
-        client = S3Client(
-            region=region or location.region,
-            endpoint=endpoint or location.endpoint_url,
+        client, location = client_for_object(
+            uri,
+            region=region,
+            endpoint=endpoint,
             s3client_config=s3client_config,
+            what="an S3Writer writes",
         )
         return cls(location.bucket, location.key, client=client)
 
