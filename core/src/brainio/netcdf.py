@@ -137,6 +137,7 @@ def _read_file_object(
                 f"The netCDF file {where} has no group '{group}'; its groups are "
                 f"{groups or 'none'}. Check the group name."
             )
+    _close_file_object_files_at_exit()
     try:
         file.seek(0)
         dataset = xr.open_dataset(
@@ -147,6 +148,25 @@ def _read_file_object(
     except _READ_ERRORS as error:
         raise _unreadable(where, error) from error
     return _single_variable(dataset, where)
+
+
+@functools.cache
+def _close_file_object_files_at_exit() -> None:
+    """Close HDF5 files read through Python file objects before Python shuts down.
+
+    HDF5 closes files still open when the process exits, after the interpreter is gone; for a
+    file read through a Python object (h5py's file-object driver, e.g. an ``S3Reader``) that
+    close calls back into Python and crashes the process. An ``atexit`` handler runs first.
+    """
+
+    def close_all() -> None:
+        import h5py
+
+        for file_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE):
+            with contextlib.suppress(Exception):
+                h5py.File(file_id).close()
+
+    atexit.register(close_all)
 
 
 def _single_variable(dataset: xr.Dataset, where: str) -> xr.DataArray:
