@@ -22,6 +22,9 @@ This module only knows ``xarray.DataArray``; the assembly classes live in :mod:`
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import logging
 import math
 import numbers
