@@ -32,7 +32,7 @@ SIDES = ("brainio1", "ours")
 TARGETS = {"cold_seconds": 0.7, "warm_seconds": 0.3}
 BUCKET = "brainio-bench"
 
-_server = None  # the moto server, alive as long as the runner process
+_uploaded = False  # the package is on the runner's moto server
 
 
 def _catalog(work: Path) -> Path:
@@ -40,35 +40,15 @@ def _catalog(work: Path) -> Path:
 
 
 def prepare(work: Path) -> None:
-    """Start moto on a free loopback port, upload the package, point workers at it."""
-    global _server
-    import socket
-
-    import boto3
-    from moto.server import ThreadedMotoServer
-
+    """Upload the package to the runner's moto server (workers inherit where it is)."""
+    global _uploaded
     manifest = common.ensure_package(work)
-    if _server is None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        _server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        _server.start()
-        # workers (started by common.run_worker) inherit the runner's environment
-        os.environ.update(
-            {
-                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                "AWS_ACCESS_KEY_ID": "bench",
-                "AWS_SECRET_ACCESS_KEY": "bench",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_EC2_METADATA_DISABLED": "true",
-            }
-        )
-        os.environ.pop("AWS_PROFILE", None)
-        client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    if not _uploaded:
+        client = common.moto_s3_client()
         client.create_bucket(Bucket=BUCKET)
         for name in (common.CSV_NAME, common.ZIP_NAME, common.NC_NAME):
             client.upload_file(str(common.package_dir(work) / name), BUCKET, name)
+        _uploaded = True
     common.write_catalog(
         _catalog(work),
         common.catalog_rows(manifest, "S3", lambda name: f"{common.BUCKET_URL}/{name}"),

@@ -58,7 +58,7 @@ SMALL_COUNT = 5_000
 NEUROID_FRACTION = 8
 WORKERS = {"reference": 1, "streaming": 4}
 
-_server = None  # the moto server, alive as long as the runner process
+_uploaded = False  # the objects are on the runner's moto server
 
 
 def _rewritten_assembly(work: Path) -> Path:
@@ -75,38 +75,16 @@ def _rewritten_assembly(work: Path) -> Path:
 
 
 def prepare(work: Path) -> None:
-    """Start moto on a free loopback port and put the three data sets there."""
-    global _server
-    import socket
+    """Put the three data sets on the runner's moto server (workers inherit where it is)."""
+    global _uploaded
     from concurrent.futures import ThreadPoolExecutor
-
-    import boto3
-    from moto.server import ThreadedMotoServer
 
     common.ensure_package(work)
     nc_path = _rewritten_assembly(work)
-    if _server is not None:
+    if _uploaded:
         return
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    _server.start()
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "BRAINIO_PROGRESS": "0",
-        }
-    )
-    os.environ.pop("AWS_PROFILE", None)
-    client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    _uploaded = True
+    client = common.moto_s3_client()
     client.create_bucket(Bucket=BUCKET)
     print("   uploading a 256 MiB object, the assembly and 5,000 small objects ...", flush=True)
     client.put_object(Bucket=BUCKET, Key=BIG_KEY, Body=os.urandom(BIG_SIZE))

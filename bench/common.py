@@ -219,3 +219,39 @@ def worker_main(measure: Callable[[str, Path], dict]) -> None:
     args = parser.parse_args()
     result = measure(args.side, args.work)
     print(json.dumps(result))
+
+
+_moto_client = None
+
+
+def moto_s3_client():
+    """A client of moto's S3 server on loopback, started once per runner process.
+
+    The server lives as long as the runner; workers (started by :func:`run_worker`) inherit the
+    ``AWS_*`` variables that point boto3 at it, with fake credentials. Runs on our side only.
+    """
+    global _moto_client
+    if _moto_client is None:
+        import logging
+
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        from brainio_s3.testing import free_port
+
+        port = free_port()
+        ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "BRAINIO_PROGRESS": "0",
+            }
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        _moto_client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    return _moto_client
