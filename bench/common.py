@@ -30,6 +30,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -255,3 +256,24 @@ def moto_s3_client():
         os.environ.pop("AWS_PROFILE", None)
         _moto_client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
     return _moto_client
+
+
+def time_assembly_load(load: Callable[[], Any], imports: float) -> dict:
+    """Time ``load()`` (an assembly of the package) until it returns and until its values are
+    in memory, with the peak memory at both points."""
+    baseline = peak_rss_mib()
+    with Stopwatch() as watch:
+        assembly = load()
+        watch.lap("seconds_returned")
+        peak_returned = peak_rss_mib()
+        values = assembly.values
+        watch.lap("seconds")
+    assert values.shape == (148_480, 256, 1), values.shape
+    assert assembly["category_name"].shape == (148_480,)  # merged from the stimulus set
+    return {
+        **watch.laps,
+        "peak_mib_returned": peak_returned,
+        "peak_mib": peak_rss_mib(),
+        "baseline_mib": baseline,
+        "import_seconds": imports,
+    }

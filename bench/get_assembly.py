@@ -90,23 +90,9 @@ def measure(side: str, work: Path) -> dict:
         kwargs = {"chunks": {}} if side == "ours-lazy" else {}
     from brainio import get_assembly
 
-    baseline = common.peak_rss_mib()
-    with common.Stopwatch() as watch:
-        assembly = get_assembly(common.ASSEMBLY_ID, **kwargs)
-        watch.lap("seconds_returned")
-        peak_returned = common.peak_rss_mib()
-        values = assembly.values
-        watch.lap("seconds")
-    assert values.shape == (148_480, 256, 1), values.shape
-    assert assembly["category_name"].shape == (148_480,)  # merged from the stimulus set
-    return {
-        **watch.laps,
-        "peak_mib_returned": peak_returned,
-        "peak_mib": common.peak_rss_mib(),
-        "baseline_mib": baseline,
-        "import_seconds": imports,
-    }
-
+    return common.time_assembly_load(
+        lambda: get_assembly(common.ASSEMBLY_ID, **kwargs), imports
+    )
 
 if __name__ == "__main__":
     common.worker_main(measure)

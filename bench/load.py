@@ -40,29 +40,17 @@ def measure(side: str, work: Path) -> dict:
 
     kwargs = {"chunks": {}} if side == "ours-lazy" else {}
     package = common.package_dir(work)
-    baseline = common.peak_rss_mib()
-    with common.Stopwatch() as watch:
+
+    def load():
         stimulus_set = StimulusSet.from_files(package / common.CSV_NAME, work / "stimuli")
-        assembly = NeuronRecordingAssembly.from_files(
+        return NeuronRecordingAssembly.from_files(
             package / common.NC_NAME,
             stimulus_set=stimulus_set,
             stimulus_set_identifier=common.STIMULUS_SET_ID,
             **kwargs,
         )
-        watch.lap("seconds_returned")
-        peak_returned = common.peak_rss_mib()
-        values = assembly.values
-        watch.lap("seconds")
-    assert values.shape == (148_480, 256, 1), values.shape
-    assert assembly["category_name"].shape == (148_480,)  # merged from the stimulus set
-    return {
-        **watch.laps,
-        "peak_mib_returned": peak_returned,
-        "peak_mib": common.peak_rss_mib(),
-        "baseline_mib": baseline,
-        "import_seconds": imports,
-    }
 
+    return common.time_assembly_load(load, imports)
 
 if __name__ == "__main__":
     common.worker_main(measure)
