@@ -21,7 +21,7 @@ HEADER = "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_
 _CLI = (
     "import sys\n"
     "from brainio.cli import build_cli\n"
-    "from brainio.cli_package import new_catalog, package\n"
+    "from brainio.cli.package import new_catalog, package\n"
     "cli = build_cli()\n"
     "cli.commands.setdefault('package', package)\n"
     "cli.commands.setdefault('new-catalog', new_catalog)\n"

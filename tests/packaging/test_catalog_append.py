@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import brainio
-from brainio.catalog_append import append, append_rows, lock_for
+from brainio.packaging.catalog_append import append, append_rows, lock_for
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
 from brainio.records import LookupRow
@@ -19,7 +19,7 @@ SHA1 = "0123456789abcdef0123456789abcdef01234567"
 
 _APPENDER = """
 import sys
-from brainio.catalog_append import append_rows
+from brainio.packaging.catalog_append import append_rows
 from brainio.records import LookupRow
 path, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for index in range(count):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import brainio
-from brainio.catalog_template import render_catalog_project, template_dir
+from brainio.packaging.template import render_catalog_project, template_dir
 from brainio.catalogs import COLUMNS
 from brainio.errors import PackagingError
 
@@ -76,8 +76,8 @@ def test_wheel_ships_the_template(tmp_path):
     assert "brainio/template_project/cookiecutter.json" in names
     # installed from the wheel, the renderer finds the template inside the package
     run = subprocess.run(
-        [sys.executable, "-c", "from brainio.catalog_template import template_dir as t; "
-                               "from brainio.catalog_template import render_catalog_project as r;"
+        [sys.executable, "-c", "from brainio.packaging.template import template_dir as t; "
+                               "from brainio.packaging.template import render_catalog_project as r;"
                                f"print(t()); r('wheel_lab', {str(tmp_path / 'out')!r})"],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}, cwd=tmp_path,

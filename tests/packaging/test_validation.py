@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 
 from brainio.errors import PackagingError
-from brainio.package_checks import check_naming_convention, check_stimulus_numbers
+from brainio.packaging.checks import check_naming_convention, check_stimulus_numbers
 from brainio.packaging import package_data_assembly, package_stimulus_set
 from brainio.stimuli import StimulusSet
 

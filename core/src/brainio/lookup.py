@@ -232,7 +232,7 @@ def __getattr__(name: str) -> object:
     # ``append`` (1.x ``lookup.append``) lives with the rest of catalog writing; imported on
     # use because that module imports this one.
     if name == "append":
-        from brainio.catalog_append import append
+        from brainio.packaging.catalog_append import append
 
         return append
     raise AttributeError(f"module 'brainio.lookup' has no attribute '{name}'")

@@ -3,14 +3,14 @@
 :func:`package_stimulus_set` and :func:`package_data_assembly` keep BrainIO 1.x's names and
 arguments. Each one
 
-1. checks everything first (:mod:`brainio.package_checks`) and reports every problem at once
+1. checks everything first (:mod:`brainio.packaging.checks`) and reports every problem at once
    as one :class:`~brainio.errors.PackagingError`, before anything is written or uploaded;
 2. writes the files reproducibly (the same input gives the same bytes and sha1: ZIP entries
    sorted with fixed timestamps and permissions, CSV columns in a fixed order);
 3. uploads them to a storage target through the ``brainio_uploader`` hook (``file:///folder``
    with brainio-local, ``s3://bucket/prefix`` with brainio-s3; 1.x's ``bucket_name=`` means
    ``s3://<bucket_name>``);
-4. appends the catalog rows atomically (:mod:`brainio.catalog_append`), when a catalog is given,
+4. appends the catalog rows atomically (:mod:`brainio.packaging.catalog_append`), when a catalog is given,
 
 and returns a :class:`Packaged` holding the rows written (``result.rows``), which also answers
 1.x's result keys (``result["sha1"]``, ``result["csv_version_id"]``, ...).
@@ -36,11 +36,11 @@ import pandas as pd
 import xarray as xr
 
 from brainio.atomic import atomic_path
-from brainio.catalog_append import append_rows, catalog_file, present_identifiers
+from brainio.packaging.catalog_append import append_rows, catalog_file, present_identifiers
 from brainio.errors import BrainIOError, PackagingError, PluginMissingError
 from brainio.hashing import sha1_hash
 from brainio.netcdf import write_netcdf
-from brainio.package_checks import (
+from brainio.packaging.checks import (
     GENERAL_COLUMNS,
     archive_name,
     assembly_problems,
@@ -130,7 +130,7 @@ class Packaged:
 
     def to_dict(self) -> dict[str, Any]:
         """The 1.x result keys plus ``target``, ``catalog_path`` and the ``rows``."""
-        from brainio.catalog_append import as_mapping
+        from brainio.packaging.catalog_append import as_mapping
 
         return {
             **self.summary,

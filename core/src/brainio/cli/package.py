@@ -139,7 +139,7 @@ def assembly_command(identifier: str, netcdf_path: Path, stimulus_set_identifier
 @click.option("--author", help="Author written into pyproject.toml.")
 def new_catalog(name: str, output_dir: Path, storage: str, author: str | None) -> None:
     """Create a catalog project brainio-NAME (Python package NAME) from the template."""
-    from brainio.catalog_template import render_catalog_project
+    from brainio.packaging.template import render_catalog_project
 
     project = render_catalog_project(name, output_dir, storage=storage, author=author)
     click.echo(f"Created catalog project {project}")

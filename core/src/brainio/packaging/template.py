@@ -34,7 +34,7 @@ _TAKEN = {"brainio", "brainio_local", "brainio_s3", "brainio_vision", "brainio_l
 
 def template_dir() -> Path:
     """The folder of the cookiecutter template (in the wheel, or in the repository)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]
     for candidate in (here / "template_project", here.parents[2] / "template_project"):
         if (candidate / "cookiecutter.json").is_file():
             return candidate

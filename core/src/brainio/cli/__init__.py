@@ -195,8 +195,8 @@ def plugins(as_json: bool) -> None:
 
 def build_cli() -> click.Group:
     """The ``brainio`` group with the core's commands and every plugin's."""
-    from brainio.cli_cache import cache
-    from brainio.cli_package import new_catalog, package
+    from brainio.cli.cache import cache
+    from brainio.cli.package import new_catalog, package
     from brainio.plugins import get_plugin_manager
 
     for command in (cache, package, new_catalog):
@@ -214,6 +214,3 @@ def main() -> None:
         sys.exit(1)
     group(prog_name="brainio")
 
-
-if __name__ == "__main__":
-    main()
