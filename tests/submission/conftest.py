@@ -118,8 +118,8 @@ def website_verdict(zip_path: Path) -> str | None:
         plugins = sorted({n.split("/")[1].lower() for n in folders} & set(PLUGIN_FOLDERS))
         if not plugins:
             return f"Please make sure your {root} folder contains at least one of the following"
-        instances = {plugin: [n.split("/")[2] for n in names
-                              if n.endswith("/") and n.count("/") == 3 and n.split("/")[1] == plugin]
+        folders = [n.split("/") for n in names if n.endswith("/") and n.count("/") == 3]
+        instances = {plugin: [parts[2] for parts in folders if parts[1] == plugin]
                      for plugin in plugins}
         if not any(instances.values()):
             return f"Your {plugins[0]} folder is empty."

@@ -30,7 +30,8 @@ def plugin(root: Path, name: str = "my_net") -> Path:
     (folder / "__init__.py").write_text(INIT)
     (folder / "model.py").write_text("def get_model():\n    return None\n")
     (folder / "test.py").write_text(TEST)
-    (folder / "requirements.txt").write_text("numpy>=1.26\n# a comment\ntorch ; python_version >= '3.9'\n")
+    (folder / "requirements.txt").write_text(
+        "numpy>=1.26\n# a comment\ntorch ; python_version >= '3.9'\n")
     return folder
 
 

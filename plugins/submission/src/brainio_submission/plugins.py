@@ -179,7 +179,9 @@ def _check_registrations(
                 tree, init, registration.identifier, registration.line, names_seen, website=True)
 
 
-def _check_test_identifiers(tree: SubmissionTree, modules: Modules, plugin: Plugin) -> list[Problem]:
+def _check_test_identifiers(
+    tree: SubmissionTree, modules: Modules, plugin: Plugin
+) -> list[Problem]:
     """``test.py`` must load what ``__init__.py`` registers, not another identifier."""
     test = f"{plugin.folder}/test.py"
     module = modules.get(test)

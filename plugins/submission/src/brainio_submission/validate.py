@@ -14,8 +14,8 @@ from pathlib import Path
 from brainio.archive import ArchiveLimits, check_archive
 from brainio_submission.problems import Problem
 from brainio_submission.rules import check_tree
-from brainio_submission.website import MAX_SIZE_MB, SIZE_MESSAGE
 from brainio_submission.tree import SubmissionTree, read_folder, read_zip, top_level_entries
+from brainio_submission.website import MAX_SIZE_MB, SIZE_MESSAGE
 
 DEFAULT_MAX_SIZE_MB = float(MAX_SIZE_MB)
 # A zip of at most ~50 MB that declares more than 1 GiB, 10,000 files or a zip inside a zip
