@@ -8,6 +8,7 @@ back, the listener got no connection, no process is left, memory and time are ca
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from brainio_submission.sandbox import isolation
+from brainio_submission.run import run_submission
+from brainio_submission.sandbox import Limits, isolation
+from brainio_submission.stimuli import bundled_stimuli
 
 BASE = "models/base_models.py"
 MODELS = '''\
@@ -164,7 +167,10 @@ def test_escaped_grandchild_dies_with_the_run(new_project, sub):
     status, data = run(sub, project)
     assert (status, data["problems"]) == (0, []) and ran(data)
     time.sleep(0.5)
-    assert _processes_with(token) == []
+    survivors = _processes_with(token)
+    for pid in survivors:  # a failing test leaves nothing behind either
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
 
 
 @needs_sandbox
@@ -179,6 +185,32 @@ def test_unbounded_allocation_is_stopped(new_project, sub):
     assert time.monotonic() - start < 60
     problem = sub.only_problem(data, "get-model-failed")
     assert status == 1 and "MemoryError" in problem["message"]
+
+
+@needs_sandbox
+def test_process_count_and_file_size_are_limited(new_project):
+    project = hostile(new_project, """
+        import subprocess
+        children = []
+        try:
+            for _ in range(64):
+                children.append(subprocess.Popen(["sleep", "30"]))
+            processes = "no limit"
+        except OSError as error:
+            processes = f"processes stopped after {len(children)}: {error.strerror}"
+        try:
+            with open("big.bin", "wb") as file:
+                file.write(bytes(3 * 2**20))
+            size = "no limit"
+        except OSError as error:
+            size = f"file stopped: {error.strerror}"
+        raise RuntimeError(processes + " | " + size)
+        """)
+    limits = Limits(processes=16, file_size_mb=1, cpu_seconds=60)
+    outcome = run_submission(project, bundled_stimuli(), timeout=60, limits=limits)
+    [problem] = outcome.problems
+    assert "processes stopped after" in problem.message, problem.message
+    assert "file stopped: File too large" in problem.message
 
 
 @needs_sandbox

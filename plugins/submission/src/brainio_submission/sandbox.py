@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -148,17 +147,26 @@ def child_environment(scratch: Path) -> dict[str, str]:
     }
 
 
-def limiter(limits: Limits) -> Callable[[], None]:
-    """A ``preexec_fn`` that applies ``limits`` in the child before it runs anything."""
-    processes = limits.processes
+def limiter(limits: Limits) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that applies ``limits`` in the child before it runs anything.
+
+    None where there are no resource limits (Windows).
+    """
+    try:
+        import resource
+    except ImportError:
+        return None
+    processes: int | None = limits.processes
     if os.geteuid() != 0:  # the limit counts every process of the user, not only the child's
-        processes += _tasks_of(os.getuid())
+        running = _tasks_of(os.getuid())
+        processes = None if running is None else processes + running
 
     def apply() -> None:
         memory = limits.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+        if processes is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
         size = limits.file_size_mb * 2**20
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -166,7 +174,10 @@ def limiter(limits: Limits) -> Callable[[], None]:
     return apply
 
 
-def _tasks_of(uid: int) -> int:
+def _tasks_of(uid: int) -> int | None:
+    """Threads of all processes of ``uid`` (None where ``/proc`` cannot tell, e.g. macOS)."""
+    if not Path("/proc/self/task").is_dir():
+        return None
     count = 0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
