@@ -48,28 +48,17 @@ def test_a_clean_plugin_passes(tmp_path, sub):
     assert sub.validate(tmp_path / "sub") == (0, {"problems": []})
 
 
-def test_non_utf8_string_literal_does_not_compile(tmp_path, sub):
-    folder = plugin(tmp_path / "sub")
-    (folder / "model.py").write_bytes(b"NAME = 'caf\xe9'\n\ndef get_model():\n    return NAME\n")
+@pytest.mark.parametrize("source, line, reason", [
+    (b"NAME = 'caf\xe9'\n\ndef get_model():\n    return NAME\n", 1, "Save the file as UTF-8"),
+    (b"import os\nfrom __future__ import annotations\n\ndef get_model():\n    return None\n",
+     2, "from __future__ imports must occur at the beginning"),
+    (b"def get_model():\n    return None\n\x00\n", None, "null bytes"),
+], ids=["non-utf8-literal", "late-future-import", "null-bytes"])
+def test_module_that_does_not_compile(source, line, reason, tmp_path, sub):
+    (plugin(tmp_path / "sub") / "model.py").write_bytes(source)
     problem = the_problem(sub, tmp_path / "sub", "syntax-error")
-    assert (problem["file"], problem["line"]) == ("models/my_net/model.py", 1)
-    assert "utf-8" in problem["message"] and "Save the file as UTF-8" in problem["message"]
-
-
-def test_late_future_import_does_not_compile(tmp_path, sub):
-    folder = plugin(tmp_path / "sub")
-    (folder / "model.py").write_text(
-        "import os\nfrom __future__ import annotations\n\ndef get_model():\n    return None\n")
-    problem = the_problem(sub, tmp_path / "sub", "syntax-error")
-    assert (problem["file"], problem["line"]) == ("models/my_net/model.py", 2)
-    assert "from __future__ imports must occur at the beginning" in problem["message"]
-
-
-def test_null_bytes_do_not_compile(tmp_path, sub):
-    folder = plugin(tmp_path / "sub")
-    (folder / "model.py").write_bytes(b"def get_model():\n    return None\n\x00\n")
-    problem = the_problem(sub, tmp_path / "sub", "syntax-error")
-    assert problem["file"] == "models/my_net/model.py"
+    assert (problem["file"], problem["line"]) == ("models/my_net/model.py", line)
+    assert reason in problem["message"]
 
 
 def test_non_utf8_comment_in_init_is_named(tmp_path, sub):
