@@ -54,7 +54,10 @@ def new(directory: Path, kind: str, identifier: str | None) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created a {kind} submission in {directory} ({len(files)} files).")
     click.echo(f"Edit {plugin_folder(directory, kind, identifier)}, then run:")
-    click.echo(f"  brainio submission check {directory} --run")
+    if kind == "benchmark":  # the mock run runs models only
+        click.echo(f"  brainio submission validate {directory}")
+    else:
+        click.echo(f"  brainio submission check {directory} --run")
     if not kind.startswith("legacy"):
         click.echo(f"  brainio submission zip {directory}")
 

@@ -137,6 +137,7 @@ def find_targets(
             others.append(f"{plugin.folder}/ ({plugin.library})")
         elif plugin.identifiers:
             targets.append({"plugin": plugin.name, "library": plugin.library,
+                            "module": f"{plugin.library}.models.{plugin.name}",
                             "file": f"{plugin.folder}/__init__.py",
                             "names": plugin.identifiers})
     if targets:

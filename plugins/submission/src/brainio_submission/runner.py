@@ -46,7 +46,7 @@ def _import_target(root: Path, target: dict[str, Any]) -> types.ModuleType:
     plugins = importlib.import_module(f"{target['library']}.models")
     # the submission's plugin folder first, so it wins over an installed plugin of that name
     plugins.__path__ = [str(root / "models"), *plugins.__path__]
-    importlib.import_module(f"{target['library']}.models.{target['plugin']}")
+    importlib.import_module(target["module"])  # <library>.models.<plugin folder>
     return library
 
 
@@ -58,8 +58,6 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for target in request["targets"]:
         progress.target = target["file"]
-        if "plugin" in target:
-            target = {**target, "module": f"{target['library']}.models.{target['plugin']}"}
         progress(step=f"importing {target['module']}")
         try:
             module = _import_target(root, target)
