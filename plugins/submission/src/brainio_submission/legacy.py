@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from brainio_submission.identifiers import check_identifier
 from brainio_submission.problems import Problem
+from brainio_submission.sources import Modules
 from brainio_submission.tree import SubmissionTree
 
 BASE_MODULE = "models/base_models.py"
@@ -25,9 +26,6 @@ REQUIRED_FUNCTIONS = {
     BASE_MODULE: {"get_model_list": 0, "get_model": 1, "get_layers": 1, "get_bibtex": 1},
     BRAIN_MODULE: {"get_model_list": 0, "get_model": 1, "get_bibtex": 1},
 }
-
-Modules = dict[str, "ast.Module | Problem | None"]
-
 
 def is_legacy(tree: SubmissionTree) -> bool:
     return tree.exists(BASE_MODULE) or tree.exists(BRAIN_MODULE)

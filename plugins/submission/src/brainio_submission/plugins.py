@@ -20,6 +20,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from brainio_submission.identifiers import check_identifier
 from brainio_submission.problems import Problem
+from brainio_submission.sources import Modules
 from brainio_submission.tree import SubmissionTree
 
 # plugin folder -> the registry its __init__.py registers into
@@ -40,9 +41,6 @@ _LOADERS = {
     "data": ("load_dataset", "identifier"),
     "metrics": ("load_metric", "identifier"),
 }
-
-Modules = dict[str, "ast.Module | Problem | None"]
-
 
 @attrs.frozen
 class Registration:

@@ -23,15 +23,13 @@ from brainio_submission import website
 from brainio_submission.legacy import check_legacy, is_legacy
 from brainio_submission.plugins import check_plugins, find_plugins
 from brainio_submission.problems import Problem
+from brainio_submission.sources import Modules, parse_python
 from brainio_submission.tree import MAX_TEXT_BYTES, SubmissionTree
 
 LAYOUTS = {
     "plugin": "Brain-Score plugin layout",
     "legacy": "2021 layout (models/base_models.py); the Brain-Score website no longer accepts it",
 }
-
-Modules = dict[str, "ast.Module | Problem | None"]
-
 
 def detect_layout(tree: SubmissionTree) -> str:
     return "legacy" if is_legacy(tree) else "plugin"
@@ -54,32 +52,6 @@ def check_tree(tree: SubmissionTree) -> list[Problem]:
         problems += website.check_plugin_layout(tree, plugins)
         problems += check_plugins(tree, modules, plugins)
     return sorted(problems, key=lambda problem: (problem.file or "", problem.line or 0))
-
-
-def parse_python(tree: SubmissionTree) -> Modules:
-    """Each ``.py`` file compiled (nothing run) and parsed; a Problem where that fails."""
-    modules: Modules = {}
-    for relative in sorted(tree.files):
-        if not relative.endswith(".py"):
-            continue
-        source = tree.read_bytes(relative)
-        if source is None:
-            modules[relative] = None
-            continue
-        try:
-            compile(source, relative, "exec", dont_inherit=True)
-            modules[relative] = ast.parse(source, filename=relative)
-        except (SyntaxError, ValueError) as error:  # ValueError: null bytes
-            message = getattr(error, "msg", None) or str(error)
-            hint = (" Save the file as UTF-8." if "utf-8" in message.lower() or "null" in message
-                    else "")
-            modules[relative] = Problem(
-                "syntax-error",
-                f"Python cannot compile this file: {message}.{hint}",
-                tree.display(relative),
-                getattr(error, "lineno", None),
-            )
-    return modules
 
 
 def _check_links_and_sizes(tree: SubmissionTree) -> Iterator[Problem]:

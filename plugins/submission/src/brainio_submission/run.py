@@ -31,7 +31,7 @@ from brainio_submission import sandbox
 from brainio_submission.legacy import BASE_MODULE, BRAIN_MODULE
 from brainio_submission.plugins import find_plugins, requirement_names
 from brainio_submission.problems import Problem
-from brainio_submission.rules import parse_python
+from brainio_submission.sources import parse_python
 from brainio_submission.tree import SubmissionTree, read_folder
 from brainio_submission.validate import SUBMISSION_LIMITS
 
