@@ -214,6 +214,18 @@ def test_hyphen_in_double_quotes_is_refused_although_the_website_misses_it(tmp_p
     assert "'my_alexnet'" in problem["message"]  # what to use instead
 
 
+def test_a_space_in_a_folder_is_reported_once_even_without_folder_entries(tmp_path, sub):
+    root = tmp_path / "my_submission"
+    plugin = model_plugin(root)
+    (plugin / "my weights").mkdir()
+    for name in ("a.json", "b.json"):
+        (plugin / "my weights" / name).write_text("{}")
+    for archive in (sub.zip_folder(root, tmp_path / "entries.zip"),
+                    sub.zip_with_zip_tool(root, tmp_path / "files_only.zip", "-D")):
+        problem = sub.only_problem(sub.validate(archive)[1], "space-in-name")
+        assert problem["file"] == "my_submission/models/my_alexnet/my weights/"
+
+
 def test_two_identifiers_are_located_at_the_second(tmp_path, sub):
     root = tmp_path / "my_submission"
     model_plugin(root, "net_a", "net_a")

@@ -38,14 +38,22 @@ def check_names(tree: SubmissionTree) -> Iterator[Problem]:
             tree.prefix, website=True,
             website_message="File and folder names must not contain spaces.",
         )
-    for relative in sorted([*tree.files, *tree.folder_entries]):
-        if " " in PurePosixPath(relative).name:
-            yield Problem(
-                "space-in-name",
-                "Names must not contain spaces; rename it (e.g. use '_').",
-                tree.display(relative), website=True,
-                website_message="File and folder names must not contain spaces.",
-            )
+    spaced = set()  # each file or folder with a space in its own name, once
+    for relative in [*tree.files, *tree.folder_entries]:
+        parts = relative.rstrip("/").split("/")
+        for index, part in enumerate(parts):
+            if " " in part:
+                folder = index < len(parts) - 1 or relative.endswith("/")
+                spaced.add("/".join(parts[: index + 1]) + ("/" if folder else ""))
+                break
+    for relative in sorted(spaced):
+        yield Problem(
+            "space-in-name",
+            "Names must not contain spaces; rename it (e.g. use '_').",
+            tree.display(relative), website=True,
+            website_message="File and folder names must not contain spaces.",
+        )
+    for relative in sorted(tree.files):
         if PurePosixPath(relative).name.lower() in METADATA_FILES:
             yield Problem(
                 "metadata-file",
