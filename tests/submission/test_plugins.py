@@ -122,11 +122,11 @@ def test_requirement_pip_cannot_read(line, tmp_path, sub):
     assert repr(line) in problem["message"]
 
 
-def test_plugin_folder_that_is_not_a_package_name(tmp_path, sub):
-    folder = plugin(tmp_path / "sub", name="my-net")
-    assert folder.name == "my-net"
+@pytest.mark.parametrize("name", ["my-net", "_my_net"])
+def test_plugin_folder_brainscore_cannot_import(name, tmp_path, sub):
+    plugin(tmp_path / "sub", name=name)
     problem = the_problem(sub, tmp_path / "sub", "invalid-plugin-folder-name")
-    assert problem["file"] == "models/my-net/" and "'my_net'" in problem["message"]
+    assert problem["file"] == f"models/{name}/" and "'my_net'" in problem["message"]
 
 
 def test_huge_source_file_is_named_not_read(tmp_path, sub):

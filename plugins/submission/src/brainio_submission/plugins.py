@@ -130,6 +130,14 @@ def check_plugins(tree: SubmissionTree, modules: Modules, plugins: list[Plugin])
 
 
 def _check_folder_name(tree: SubmissionTree, plugin: Plugin) -> list[Problem]:
+    if plugin.name.startswith("_"):
+        return [Problem(
+            "invalid-plugin-folder-name",
+            f"Brain-Score skips plugin folders whose name starts with '_' (like __pycache__), "
+            f"so {plugin.name!r} would never be found; rename it to "
+            f"{plugin.name.lstrip('_') or 'my_plugin'!r}.",
+            tree.display(f"{plugin.folder}/"),
+        )]
     if _PACKAGE_NAME.match(plugin.name):
         return []
     suggestion = re.sub(r"\W", "_", plugin.name)
