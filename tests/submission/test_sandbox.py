@@ -214,9 +214,13 @@ def test_process_count_and_file_size_are_limited(new_project):
 
 
 @needs_sandbox
-def test_sleeping_forever_is_stopped_at_the_time_limit(new_project, sub):
-    project = hostile(new_project, """
+def test_sleeping_forever_is_stopped_at_the_time_limit_with_all_its_processes(new_project, sub):
+    token = f"brainio-sleeper-{uuid.uuid4().hex}"
+    project = hostile(new_project, f"""
+        import subprocess
         import time
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {token!r}],
+                         start_new_session=True)
         time.sleep(10**6)
         """)
     start = time.monotonic()
@@ -225,6 +229,11 @@ def test_sleeping_forever_is_stopped_at_the_time_limit(new_project, sub):
     problem = sub.only_problem(data, "timeout")
     assert (status, problem["model"]) == (1, "hostile")
     assert "'get_model()'" in problem["message"]
+    time.sleep(0.5)
+    survivors = _processes_with(token)
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
 
 
 def test_without_a_sandbox_the_run_is_refused_unless_asked(new_project, tmp_path, sub):
