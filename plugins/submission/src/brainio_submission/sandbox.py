@@ -161,15 +161,20 @@ def limiter(limits: Limits) -> Callable[[], None] | None:
         running = _tasks_of(os.getuid())
         processes = None if running is None else processes + running
 
+    memory, size = limits.memory_mb * 2**20, limits.file_size_mb * 2**20
+    wanted = [(resource.RLIMIT_AS, memory),
+              (resource.RLIMIT_CPU, limits.cpu_seconds),
+              (resource.RLIMIT_FSIZE, size),
+              (resource.RLIMIT_CORE, 0)]
+    if processes is not None:
+        wanted.append((resource.RLIMIT_NPROC, processes))
+
     def apply() -> None:
-        memory = limits.memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        if processes is not None:
-            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-        size = limits.file_size_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for which, value in wanted:
+            try:
+                resource.setrlimit(which, (value, value))
+            except (ValueError, OSError):  # e.g. a system that does not support this limit
+                continue
 
     return apply
 
