@@ -19,6 +19,7 @@ import click
 
 from brainio_submission.errors import SubmissionError
 from brainio_submission.problems import Problem
+from brainio_submission.tree import SubmissionTree
 from brainio_submission.validate import DEFAULT_MAX_SIZE_MB
 
 EXIT_NOT_RUN = 3
@@ -111,9 +112,10 @@ def validate(path: Path, as_json: bool, max_size_mb: float) -> None:
 @click.option("--memory-mb", type=click.IntRange(min=64), default=4096, show_default=True,
               help="Address-space limit of each process of the mock run, in MB.")
 @click.option("--no-sandbox", is_flag=True,
-              help="Run even where no sandbox is available: the submitted code then runs with "
-                   "your permissions (it can read and change your files and use the network); "
-                   "only the environment, the resource limits and the time limit still apply.")
+              help="Run without the sandbox (where none is available, the run is refused "
+                   "otherwise): the submitted code then runs with your permissions (it can read "
+                   "and change your files and use the network); only the environment, the "
+                   "resource limits and the time limit still apply.")
 @_JSON
 @_MAX_SIZE
 def check(path: Path, run_models: bool, timeout: float, memory_mb: int, no_sandbox: bool,
@@ -149,7 +151,7 @@ def check(path: Path, run_models: bool, timeout: float, memory_mb: int, no_sandb
         _report(path, _layout(tree), problems, run_report, not_run, as_json))
 
 
-def _layout(tree: Any) -> str | None:
+def _layout(tree: SubmissionTree | None) -> str | None:
     from brainio_submission.rules import detect_layout
 
     return None if tree is None else detect_layout(tree)
