@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from brainio_submission.sandbox import isolation
 from brainio_submission.template import write_template
 from brainio_submission.validate import validate
 
@@ -83,6 +84,11 @@ def zip_folder(folder: Path, zip_path: Path, arcroot: str | None = None) -> Path
             else:
                 archive.write(path, name)
     return zip_path
+
+
+# Tests of what a mock run finds use the sandbox where there is one and run without it
+# elsewhere (macOS, no bubblewrap); test_sandbox.py tests the sandbox itself.
+RUN = ("--run",) if isolation()[0] else ("--run", "--no-sandbox")
 
 
 def zip_with_zip_tool(folder: Path, zip_path: Path, *options: str) -> Path:
@@ -162,12 +168,12 @@ def isolated_env(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
     return env, work, temporary
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sub() -> SimpleNamespace:
     """The helpers above, for test modules (conftest modules are not importable by name)."""
     return SimpleNamespace(
         run_cli=run_cli, report=report, validate=validate_report, codes=codes,
         only_problem=only_problem,
         line_of=line_of, replace_in=replace_in, zip_folder=zip_folder,
-        zip_with_zip_tool=zip_with_zip_tool, website_verdict=website_verdict,
+        zip_with_zip_tool=zip_with_zip_tool, website_verdict=website_verdict, RUN=RUN,
     )

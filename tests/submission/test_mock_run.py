@@ -53,7 +53,7 @@ def write_models(project, bad_net: str, extra: str = "") -> None:
 
 
 def run_check(sub, project, timeout="30", **kwargs):
-    return sub.report("check", project, "--run", "--timeout", timeout, **kwargs)
+    return sub.report("check", project, *sub.RUN, "--timeout", timeout, **kwargs)
 
 
 def passed(data):
@@ -133,7 +133,7 @@ def get_model(name):
 
 
 @pytest.fixture(scope="module")
-def many_models(tmp_path_factory):
+def many_models(tmp_path_factory, sub):
     """(status, report, module path) of one `check --run` over MANY_MODELS."""
     project = tmp_path_factory.mktemp("many") / "many_models"
     write_template(project, "legacy-base")
@@ -141,7 +141,7 @@ def many_models(tmp_path_factory):
     # module scope: the autouse BRAINIO_HOME fixture does not apply, so give the CLI its own
     env = dict(os.environ, BRAINIO_HOME=str(tmp_path_factory.mktemp("brainio_home")))
     result = subprocess.run(
-        [sys.executable, "-m", "brainio", "submission", "check", str(project), "--run",
+        [sys.executable, "-m", "brainio", "submission", "check", str(project), *sub.RUN,
          "--timeout", "60", "--json"],
         capture_output=True, text=True, env=env, timeout=120, check=False)
     return result.returncode, json.loads(result.stdout), project / BASE
@@ -389,7 +389,7 @@ def test_plugin_whose_registry_entry_fails(tmp_path, stand_in, sub):
 def test_plugin_without_brainscore_vision_says_the_run_did_not_happen(tmp_path, sub):
     root = plugin_submission(tmp_path / "plugin_submission", "lambda: PixelModel()",
                              requirements="numpy\nbrainio-no-such-package-xyz>=1\n")
-    result = sub.run_cli("check", root, "--run")
+    result = sub.run_cli("check", root, *sub.RUN)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "Mock run did not happen: not installed in this environment: " \
            "brainio-no-such-package-xyz, brainscore_vision." in result.stdout

@@ -79,7 +79,7 @@ def test_new_legacy_template_passes_validate_and_mock_run(kind, tmp_path, sub):
     archive = sub.zip_with_zip_tool(project, tmp_path / "legacy.zip")
     assert sub.website_verdict(archive) == "Your models folder is empty."  # 2021 layout
 
-    status, data = sub.report("check", project, "--run", "--timeout", "60")
+    status, data = sub.report("check", project, *sub.RUN, "--timeout", "60")
     assert status == 0, data["problems"]
     assert data["run"]["stimulus_set"] == "demo.shapes"
     n_stimuli = data["run"]["stimuli"]
@@ -95,7 +95,7 @@ def test_zipped_template_passes_validate_and_mock_run(new_project, tmp_path, sub
     archive = sub.zip_folder(project, tmp_path / "submission.zip")
     status, data = sub.report("validate", archive)
     assert (status, data["problems"]) == (0, [])
-    status, data = sub.report("check", archive, "--run", "--timeout", "60")
+    status, data = sub.report("check", archive, *sub.RUN, "--timeout", "60")
     assert status == 0, data["problems"]
     assert len(data["run"]["passed"]) == 3
 
@@ -152,7 +152,7 @@ def test_bundled_stimuli_stand_in_when_the_demo_set_is_missing(new_project, sub)
     project = new_project()
     # only this plugin loads: no brainio-local, so no demo catalog
     env = dict(os.environ, BRAINIO_LOAD_PLUGINS="submission")
-    status, data = sub.report("check", project, "--run", "--timeout", "60", env=env)
+    status, data = sub.report("check", project, *sub.RUN, "--timeout", "60", env=env)
     assert status == 0, data["problems"]
     assert (data["run"]["stimulus_set"], data["run"]["stimuli"]) == ("bundled", 4)
     assert all(result["shape"][0] == 4 for result in data["run"]["passed"])
