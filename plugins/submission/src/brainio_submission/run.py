@@ -76,7 +76,8 @@ def run_submission(
         scratch = Path(scratch_name)
         project = _prepare(path, scratch)
         tree = read_folder(project)
-        problems, targets, not_run = find_targets(tree)
+        targets, not_run = find_targets(tree)
+        problems: list[Problem] = []
         results: list[dict[str, Any]] = []
         if not_run is None:
             missing = missing_packages(tree, targets)
@@ -117,10 +118,8 @@ def _prepare(path: Path, scratch: Path) -> Path:
     return roots[0]  # validation checked there is exactly one root folder
 
 
-def find_targets(
-    tree: SubmissionTree,
-) -> tuple[list[Problem], list[dict[str, Any]], str | None]:
-    """Problems, what the child loads, and why nothing can be run (None when something can).
+def find_targets(tree: SubmissionTree) -> tuple[list[dict[str, Any]], str | None]:
+    """What the child loads, and why nothing can be run (None when something can).
 
     2021 layout: the models modules. Plugin layout: each model plugin, loaded by identifier.
     """
@@ -130,7 +129,7 @@ def find_targets(
             module = relative.removesuffix(".py").replace("/", ".")
             targets.append({"kind": kind, "module": module, "file": relative})
     if targets:
-        return [], targets, None
+        return targets, None
     others = []
     for plugin in find_plugins(tree, parse_python(tree)):
         if plugin.kind != "models" or plugin.library != RUNNABLE_LIBRARY:
@@ -141,11 +140,11 @@ def find_targets(
                             "file": f"{plugin.folder}/__init__.py",
                             "names": plugin.identifiers})
     if targets:
-        return [], targets, None
+        return targets, None
     if others:
-        return [], [], (f"the mock run runs {RUNNABLE_LIBRARY} model plugins; "
+        return [], (f"the mock run runs {RUNNABLE_LIBRARY} model plugins; "
                         f"{', '.join(others)} is checked by validate only")
-    return [], [], "no registered model to run (see the validation problems)"
+    return [], "no registered model to run (see the validation problems)"
 
 
 def missing_packages(tree: SubmissionTree, targets: list[dict[str, Any]]) -> dict[str, Problem]:
