@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,10 +27,13 @@ from brainio.assemblies.indexes import (
     gather_indexes,
     walk_coords,
 )
+from brainio.assemblies.views import AssemblyCoordinates, legacy_indexes
 from brainio.errors import BrainIOError, FormatError
 
 if TYPE_CHECKING:
     from brainio.assemblies.loaders import AssemblyLoader
+
+logger = logging.getLogger(__name__)
 
 _FASTPATH_POSITION = 6  # DataArray.__init__(data, coords, dims, name, attrs, indexes, fastpath)
 
@@ -112,6 +116,18 @@ class DataAssembly(xr.DataArray):
     notnull = _keeps_class(xr.DataArray.notnull)
     dot = _keeps_class(xr.DataArray.dot)
     __array_ufunc__ = _keeps_class(xr.DataArray.__array_ufunc__)
+
+    # -- listing coordinates and indexes as 1.x did (see brainio.assemblies.views)
+
+    @property
+    def coords(self) -> AssemblyCoordinates:
+        """The coordinates; iterating them skips MultiIndex levels, as in BrainIO 1.x."""
+        return AssemblyCoordinates(self)
+
+    @property
+    def indexes(self) -> Any:
+        """One pandas index per dimension (no MultiIndex levels), as in BrainIO 1.x."""
+        return legacy_indexes(self, xr.DataArray.indexes.fget(self))
 
     # -- loading
 
@@ -474,8 +490,17 @@ class GroupbyBridge:
 
 
 def merge_data_arrays(data_arrays: Sequence[xr.DataArray]) -> xr.DataArray:
-    """Merge assemblies that cover different parts of the same coordinates into one."""
+    """Merge assemblies that cover different parts of the same coordinates into one.
+
+    A scalar coordinate whose value differs between the parts (``region`` after splitting
+    with ``sel(region="IT")`` and ``sel(region="V4")``) describes no part of the merged
+    whole, so it is dropped, as it never existed in BrainIO 1.x's selections.
+    """
     data_arrays = list(data_arrays)
+    differing = _differing_scalars(data_arrays)
+    if differing:
+        logger.debug("merge_data_arrays: dropping scalar coordinates %s", sorted(differing))
+        data_arrays = [array.drop_vars(differing, errors="ignore") for array in data_arrays]
     merged = xr.merge(
         [data_array.rename("z") for data_array in data_arrays],
         compat="no_conflicts",
@@ -483,6 +508,20 @@ def merge_data_arrays(data_arrays: Sequence[xr.DataArray]) -> xr.DataArray:
         combine_attrs="override",
     )["z"].rename(None)
     return type(data_arrays[0])(merged)
+
+
+def _differing_scalars(data_arrays: Sequence[xr.DataArray]) -> list[Hashable]:
+    """Names of scalar coordinates that do not hold one value in every array that has them."""
+    values: dict[Hashable, list[xr.Variable]] = {}
+    for array in data_arrays:
+        for name, variable in array.coords.variables.items():
+            if variable.ndim == 0:
+                values.setdefault(name, []).append(variable)
+    return [
+        name
+        for name, variables in values.items()
+        if not all(variables[0].equals(other) for other in variables[1:])
+    ]
 
 
 
