@@ -21,11 +21,18 @@ from xarray.indexes import PandasMultiIndex
 
 
 def _index_kind(name: Hashable, indexes: Mapping[Hashable, Any]) -> str:
-    """``coord``, ``index``, ``multi_index`` (the dimension coordinate) or ``level``."""
+    """``coord``, ``index``, ``multi_index`` (the dimension coordinate) or ``level``.
+
+    The lone coordinate of a dimension is a one-level MultiIndex here, so that it keeps its
+    name; 1.x made it the dimension's plain index. It is reported as 1.x reported it: as an
+    ``index`` (under its own name), and its dimension coordinate (``lone_dim``) not at all.
+    """
     index = indexes.get(name)
     if index is None:
         return "coord"
     if isinstance(index, PandasMultiIndex):
+        if index.index.nlevels == 1:
+            return "lone_dim" if name == index.dim else "index"
         return "multi_index" if name == index.dim else "level"
     return "index"
 
@@ -52,6 +59,7 @@ def get_metadata(
         "index": include_indexes,
         "multi_index": include_multi_indexes,
         "level": include_levels,
+        "lone_dim": False,
     }
     indexes = assembly.xindexes
     for name, variable in assembly.coords.variables.items():
@@ -77,7 +85,7 @@ def walk_coords(assembly: xr.DataArray) -> Iterator[tuple[Hashable, tuple, np.nd
 
 
 def get_levels(assembly: xr.DataArray) -> list[Hashable]:
-    """Names of all MultiIndex levels."""
+    """Names of all MultiIndex levels (a dimension's lone coordinate is its index, as in 1.x)."""
     return list(
         get_metadata(assembly, names_only=True, include_coords=False, include_indexes=False)
     )
