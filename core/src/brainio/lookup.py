@@ -211,17 +211,13 @@ def _unique(rows: list[LookupRow], what: str) -> LookupRow:
 
 
 def _content(row: LookupRow) -> tuple:
-    """What a row says about its file; rows that agree on it are mirrors of one another.
+    """Which file a row names; rows that agree on it are mirrors of one another.
 
-    The same sha1 means the same bytes, so the location may differ; without a sha1 nothing
-    says two locations hold the same bytes, so the location counts.
+    The same sha1 means the same bytes, so location, class and stimulus set (which catalogs
+    name differently, e.g. ``hvm-public`` and ``dicarlo.hvm-public``) may differ, and the
+    first catalog's row is used; without a sha1 only the same location is the same file.
     """
-    return (
-        row.lookup_type,
-        row.class_name,
-        row.sha1 or (row.location_type, row.location),
-        row.stimulus_set_identifier,
-    )
+    return (row.lookup_type, row.is_zip, row.sha1 or (row.location_type, row.location))
 
 
 def lookup_assembly(identifier: str) -> LookupRow:

@@ -75,6 +75,7 @@ __all__ = [
     "package_stimulus_set",
     "resolve_target",
     "stimulus_set_key",
+    "upload_to_s3",
     "write_netcdf",
 ]
 
@@ -334,6 +335,23 @@ def _work_dir(work_dir: str | os.PathLike | None):
         Path(work_dir).mkdir(parents=True, exist_ok=True)
         return contextlib.nullcontext(str(work_dir))
     return tempfile.TemporaryDirectory(prefix="brainio-package-")
+
+
+def upload_to_s3(
+    source_file_path: str | os.PathLike, bucket_name: str, target_s3_key: str
+) -> dict[str, Any]:
+    """Upload one file to ``s3://<bucket_name>/<target_s3_key>`` (1.x API; needs brainio-s3).
+
+    Returns what 1.x read from the object's properties: ``Location`` and, in a versioned
+    bucket, ``VersionId``.
+    """
+    stored = get_uploader(resolve_target(None, bucket_name))(
+        Path(source_file_path), target_s3_key, overwrite=True
+    )
+    properties = {"Location": stored.location}
+    if stored.version_id:
+        properties["VersionId"] = stored.version_id
+    return properties
 
 
 def get_user_info(sts_client: Any) -> tuple[str, str]:
