@@ -63,7 +63,8 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def brainio1_python() -> Path:
-    run(["bash", HERE / "make_brainio1_env.sh"], env={**os.environ, "BRAINIO1_VENV": str(BRAINIO1_VENV)})
+    env = {**os.environ, "BRAINIO1_VENV": str(BRAINIO1_VENV)}
+    run(["bash", HERE / "make_brainio1_env.sh"], env=env)
     python = BRAINIO1_VENV / "bin" / "python"
     probe = subprocess.run([python, "-c", "import pytest, moto, imageio"], capture_output=True)
     if probe.returncode != 0:  # the suite's own test requirements, pinned as 1.1.0 needs them
@@ -165,7 +166,11 @@ def main() -> int:
     for test in differing:
         outcome, message = ours.get(test, ("missing", ""))
         print(f"  differs: {test}: {outcome}: {message}")
-    gained = [t for t, (o, _) in ours.items() if o == "passed" and theirs.get(t, ("",))[0] != "passed"]
+    gained = [
+        test
+        for test, (outcome, _) in ours.items()
+        if outcome == "passed" and theirs.get(test, ("",))[0] != "passed"
+    ]
     for test in gained:
         print(f"  passes here only: {test}")
     rate = (len(passing) - len(differing)) / len(passing) if passing else 0.0

@@ -198,7 +198,12 @@ def _rows(identifier: str, lookup_type: str, error: type[IdentifierLookupError])
 
 
 def _unique(rows: list[LookupRow], what: str) -> LookupRow:
-    """One row from rows that may repeat across catalogs; contradictions are an error."""
+    """One row from rows that may repeat across catalogs; contradictions are an error.
+
+    Of mirrors, the row of the catalog whose name sorts first wins, whatever the order in
+    which plugins were installed.
+    """
+    rows = sorted(rows, key=_catalog_order)
     first = rows[0]
     for other in rows[1:]:
         if _content(other) != _content(first):
@@ -257,12 +262,16 @@ def __getattr__(name: str) -> object:
 def mirrors(row: LookupRow) -> list[LookupRow]:
     """``row`` first, then the rows of other locations for the same file, in catalog order."""
     found, seen = [row], {(row.location_type, row.location)}
-    for other in _index().get(row.identifier, []):
+    for other in sorted(_index().get(row.identifier, []), key=_catalog_order):
         where = (other.location_type, other.location)
         if where not in seen and _content(other) == _content(row):
             found.append(other)
             seen.add(where)
     return found
+
+
+def _catalog_order(row: LookupRow) -> tuple:
+    return (row.catalog or "", row.line or 0)
 
 
 def from_mirrors(row: LookupRow, action: Callable[[LookupRow], T]) -> T:

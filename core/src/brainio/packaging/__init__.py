@@ -607,3 +607,13 @@ def package_data_assembly(
         rows=tuple(rows),
         catalog_path=catalog,
     )
+
+
+def __getattr__(name: str) -> Any:
+    # 1.x imported boto3 here, and tests written for 1.x patch ``brainio.packaging.boto3.client``;
+    # importing it on first use keeps the core free of boto3 (brainio-s3 brings it).
+    if name == "boto3":
+        import boto3
+
+        return boto3
+    raise AttributeError(f"module 'brainio.packaging' has no attribute '{name}'")
