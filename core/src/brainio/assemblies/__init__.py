@@ -27,6 +27,8 @@ from brainio.assemblies.indexes import (
     gather_indexes,
     get_levels,
     get_metadata,
+    get_metadata_after_2022_06,
+    get_metadata_before_2022_06,
     walk_coords,
 )
 from brainio.assemblies.loaders import (
@@ -40,6 +42,7 @@ from brainio.assemblies.loaders import (
 from brainio.assemblies.model import (
     BehavioralAssembly,
     DataAssembly,
+    DataPoint,
     GroupbyBridge,
     GroupbyError,
     MetadataAssembly,
@@ -57,6 +60,7 @@ __all__ = [
     "AssemblyLoader",
     "BehavioralAssembly",
     "DataAssembly",
+    "DataPoint",
     "GroupAppendAssemblyLoader",
     "GroupbyBridge",
     "GroupbyError",
@@ -73,6 +77,8 @@ __all__ = [
     "gather_indexes",
     "get_levels",
     "get_metadata",
+    "get_metadata_after_2022_06",
+    "get_metadata_before_2022_06",
     "is_fastpath",
     "load_assembly",
     "merge_data_arrays",

@@ -73,6 +73,11 @@ def get_metadata(
         yield name if names_only else (name, variable.dims, variable.values)
 
 
+#: 1.x chose between two implementations by xarray version; only current xarray is supported.
+get_metadata_after_2022_06 = get_metadata
+get_metadata_before_2022_06 = get_metadata
+
+
 def coords_for_dim(assembly: xr.DataArray, dim: Hashable) -> OrderedDict:
     """Name -> values of the coordinates on ``dim`` alone that are neither index nor level."""
     metadata = get_metadata(assembly, dims=(dim,), include_indexes=False, include_levels=False)

@@ -75,6 +75,15 @@ def _keeps_class(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class DataPoint:
+    """One value with its neuroid and presentation (a 1.x record, kept for its importers)."""
+
+    def __init__(self, value: Any, neuroid: Any, presentation: Any) -> None:
+        self.value = value
+        self.neuroid = neuroid
+        self.presentation = presentation
+
+
 # --- the assembly classes ---------------------------------------------------------------------
 
 
