@@ -37,12 +37,9 @@ def get_stimulus_set(identifier: str) -> Any:
     """Load stimulus set ``identifier`` (a :class:`brainio.stimuli.StimulusSet`)."""
     csv_row, zip_row = lookup.lookup_stimulus_set(identifier)
     cache = get_cache()
-    csv_path = lookup.from_mirrors(csv_row, lambda row: cache.fetch(row.source))
-    stimuli_dir = (
-        cache.extract(lookup.from_mirrors(zip_row, lambda row: cache.fetch(row.source)))
-        if zip_row is not None
-        else None
-    )
+    fetch = functools.partial(lookup.from_mirrors, action=lambda row: cache.fetch(row.source))
+    csv_path = fetch(csv_row)
+    stimuli_dir = cache.extract(fetch(zip_row)) if zip_row is not None else None
     cls = classes.resolve(csv_row.class_name, where=csv_row.where())
     stimulus_set = _loader(csv_row)(csv_path, stimuli_dir, cls=cls, row=csv_row)
     stimulus_set.identifier = identifier
