@@ -129,6 +129,14 @@ def test_xarray_methods_that_iterate_coords_keep_every_level() -> None:
     assert {"stimulus_id", "region", "time_bin_end"} <= set(assembly.to_dict()["coords"])
 
 
+def test_brainio_get_summary_lists_every_level() -> None:
+    from brainio.cli import describe
+
+    summary = describe(recording())
+    assert "presentation: stimulus_id, repetition" in summary
+    assert "time_bin: time_bin_start, time_bin_end" in summary
+
+
 def test_rebuilding_from_coords_items_takes_the_new_time_bins() -> None:
     source = recording()
     kept = {name: coord for name, coord in source.coords.items() if name != "time_bin"}
