@@ -1,0 +1,176 @@
+"""``torch.distributed.checkpoint`` on the loopback S3 server: S3StorageWriter/Reader and
+S3FileSystem (upstream's dcp tests, in this project's words)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+dcp = pytest.importorskip("torch.distributed.checkpoint")
+
+from brainio_s3.config import MiB, S3ClientConfig  # noqa: E402
+from brainio_s3.dcp import S3FileSystem, S3StorageReader, S3StorageWriter  # noqa: E402
+from brainio_s3.errors import S3ObjectNotFoundError  # noqa: E402
+from brainio_s3.reader import S3ReaderConstructor  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::UserWarning:torch.distributed.checkpoint",  # "no process group": one process here
+    "ignore::FutureWarning:torch.distributed.checkpoint",
+)
+
+
+def small_model(seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
+
+
+def keys(s3_client, bucket: str, prefix: str) -> list[str]:
+    answer = s3_client.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return sorted(item["Key"] for item in answer.get("Contents", []))
+
+
+def assert_same_state(actual: dict, expected: dict) -> None:
+    assert actual.keys() == expected.keys()
+    for name, value in expected.items():
+        assert torch.equal(actual[name], value), name
+
+
+@pytest.mark.parametrize(
+    "reader_constructor",
+    [None, S3ReaderConstructor.sequential(), S3ReaderConstructor.range_based(0)],
+    ids=["default", "sequential", "range_based"],
+)
+def test_save_and_load_a_model(bucket, s3_client, reader_constructor):
+    uri = f"s3://{bucket}/run/step-1"
+    saved = small_model(0).state_dict()
+    dcp.save(saved, storage_writer=S3StorageWriter(None, uri))
+    assert ".metadata" in [key.rsplit("/", 1)[-1] for key in keys(s3_client, bucket, "run/")]
+
+    model = small_model(1)  # other values, to be overwritten
+    state = model.state_dict()
+    reader = S3StorageReader(None, uri, reader_constructor=reader_constructor)
+    dcp.load(state, storage_reader=reader)
+    model.load_state_dict(state)
+    assert_same_state(model.state_dict(), saved)
+
+
+def test_checkpoint_id_instead_of_a_path(bucket):
+    saved = small_model(2).state_dict()
+    uri = f"s3://{bucket}/by-id"
+    dcp.save(saved, checkpoint_id=uri, storage_writer=S3StorageWriter(None, f"s3://{bucket}/x"))
+    state = small_model(3).state_dict()
+    dcp.load(state, checkpoint_id=uri, storage_reader=S3StorageReader(None, f"s3://{bucket}/y"))
+    assert_same_state(state, saved)
+
+
+def test_several_files_and_threads(bucket, s3_client):
+    uri = f"s3://{bucket}/threads"
+    saved = {**small_model(4).state_dict(), "step": 7, "note": "plain objects too"}
+    writer = S3StorageWriter(None, uri, thread_count=3, single_file_per_rank=False)
+    dcp.save(saved, storage_writer=writer)
+    assert len([k for k in keys(s3_client, bucket, "threads/") if k.endswith(".distcp")]) > 3
+    state = {**small_model(5).state_dict(), "step": 0, "note": ""}
+    dcp.load(state, storage_reader=S3StorageReader(None, uri))
+    assert state["step"] == 7 and state["note"] == "plain objects too"
+    assert torch.equal(state["0.weight"], saved["0.weight"])
+
+
+class Unpicklable:
+    def __reduce__(self):
+        raise RuntimeError("this object refuses to be saved")
+
+
+def test_a_save_failing_mid_way_leaves_no_checkpoint(bucket, s3_client):
+    uri = f"s3://{bucket}/fails"
+    dcp.save(small_model(6).state_dict(), storage_writer=S3StorageWriter(None, uri))
+    # one file per item: the tensors before the bad object are written, then it fails
+    bad = {**small_model(7).state_dict(), "zzz": Unpicklable()}
+    with pytest.raises(Exception, match="refuses to be saved"):
+        dcp.save(bad, storage_writer=S3StorageWriter(None, uri, single_file_per_rank=False))
+    # the old checkpoint's metadata is gone (its data files were being replaced) and no new
+    # one was written: loading refuses instead of mixing old metadata with new data
+    assert not any(key.endswith(".metadata") for key in keys(s3_client, bucket, "fails/"))
+    with pytest.raises(Exception, match=r"\.metadata") as info:
+        dcp.load(small_model(8).state_dict(), storage_reader=S3StorageReader(None, uri))
+    assert _caused_by(info.value, S3ObjectNotFoundError)
+
+
+def test_a_connection_failing_mid_upload_leaves_no_object(proxy, bucket, s3_client):
+    uri = f"s3://{bucket}/broken"
+    config = S3ClientConfig(part_size=5 * MiB, max_attempts=1)
+    big = {"weight": torch.arange(3 * MiB, dtype=torch.float32)}  # 12 MiB: a multipart upload
+    # the server fails the first part upload (after the multipart upload began)
+    proxy.faults.before_first("PUT", lambda: proxy.faults.fail(1, 500, "InternalError"))
+    with pytest.raises(Exception, match="InternalError|500"):
+        dcp.save(big, storage_writer=S3StorageWriter(None, uri, s3client_config=config))
+    assert keys(s3_client, bucket, "broken/") == []  # no data file, no metadata
+    assert s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def _caused_by(error: BaseException | None, kind: type) -> bool:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, kind) or kind.__name__ in str(error):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+# --- S3FileSystem on its own ----------------------------------------------------------------
+
+
+def test_file_system_streams_exist_rename_and_remove(bucket):
+    fs = S3FileSystem()
+    path = fs.init_path(f"s3://{bucket}/fs/")
+    assert path == f"s3://{bucket}/fs/"
+    first = fs.concat_path(path, "a.bin")
+    assert first == f"s3://{bucket}/fs/a.bin"
+    with fs.create_stream(first, "wb") as stream:
+        stream.write(b"hello")
+    assert fs.exists(first)
+    second = fs.concat_path(path, "b.bin")
+    fs.rename(first, second)
+    assert not fs.exists(first) and fs.exists(second)
+    with fs.create_stream(second, "rb") as stream:
+        assert stream.read() == b"hello"
+    assert fs.ls(path) == [second]
+    fs.rm_file(second)
+    assert not fs.exists(second)
+
+
+def test_a_stream_failing_inside_its_block_creates_nothing(bucket):
+    fs = S3FileSystem()
+    target = f"s3://{bucket}/fs/never.bin"
+    with pytest.raises(RuntimeError, match="stop"), fs.create_stream(target, "wb") as stream:
+        stream.write(b"partial")
+        raise RuntimeError("stop")
+    assert not fs.exists(target)
+
+
+def test_file_system_refuses_what_it_cannot_do(bucket):
+    fs = S3FileSystem()
+    with pytest.raises(ValueError, match="'rb' or 'wb', not 'ab'"):
+        with fs.create_stream(f"s3://{bucket}/x", "ab"):
+            pass
+    with pytest.raises(ValueError, match="stays in one bucket"):
+        fs.rename(f"s3://{bucket}/a", "s3://another-bucket/a")
+    with pytest.raises(ValueError, match="is not an S3 URL"):
+        fs.exists("/tmp/checkpoint/.metadata")
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_id", "valid"),
+    [
+        ("s3://bucket/prefix", True),
+        ("s3://bucket/prefix/", True),
+        ("s3://bucket", True),
+        ("/local/folder", False),
+        ("relative/folder", False),
+        ("", False),
+    ],
+)
+def test_checkpoint_ids(checkpoint_id, valid):
+    assert S3FileSystem.validate_checkpoint_id(checkpoint_id) is valid
+    assert S3StorageWriter.validate_checkpoint_id(checkpoint_id) is valid
+    assert S3StorageReader.validate_checkpoint_id(checkpoint_id) is valid
