@@ -8,9 +8,10 @@ import pytest
 torch = pytest.importorskip("torch")
 dcp = pytest.importorskip("torch.distributed.checkpoint")
 
+from torch.distributed.checkpoint.api import CheckpointException  # noqa: E402
+
 from brainio_s3.config import MiB, S3ClientConfig  # noqa: E402
 from brainio_s3.dcp import S3FileSystem, S3StorageReader, S3StorageWriter  # noqa: E402
-from brainio_s3.errors import S3ObjectNotFoundError  # noqa: E402
 from brainio_s3.reader import S3ReaderConstructor  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -85,14 +86,13 @@ def test_a_save_failing_mid_way_leaves_no_checkpoint(bucket, s3_client):
     dcp.save(small_model(6).state_dict(), storage_writer=S3StorageWriter(None, uri))
     # one file per item: the tensors before the bad object are written, then it fails
     bad = {**small_model(7).state_dict(), "zzz": Unpicklable()}
-    with pytest.raises(Exception, match="refuses to be saved"):
+    with pytest.raises(CheckpointException, match="refuses to be saved"):
         dcp.save(bad, storage_writer=S3StorageWriter(None, uri, single_file_per_rank=False))
     # the old checkpoint's metadata is gone (its data files were being replaced) and no new
     # one was written: loading refuses instead of mixing old metadata with new data
     assert not any(key.endswith(".metadata") for key in keys(s3_client, bucket, "fails/"))
-    with pytest.raises(Exception, match=r"\.metadata") as info:
+    with pytest.raises(CheckpointException, match=r"fails/\.metadata does not exist"):
         dcp.load(small_model(8).state_dict(), storage_reader=S3StorageReader(None, uri))
-    assert _caused_by(info.value, S3ObjectNotFoundError)
 
 
 def test_a_connection_failing_mid_upload_leaves_no_object(proxy, bucket, s3_client):
@@ -101,20 +101,10 @@ def test_a_connection_failing_mid_upload_leaves_no_object(proxy, bucket, s3_clie
     big = {"weight": torch.arange(3 * MiB, dtype=torch.float32)}  # 12 MiB: a multipart upload
     # the server fails the first part upload (after the multipart upload began)
     proxy.faults.before_first("PUT", lambda: proxy.faults.fail(1, 500, "InternalError"))
-    with pytest.raises(Exception, match="InternalError|500"):
+    with pytest.raises(CheckpointException, match="InternalError"):
         dcp.save(big, storage_writer=S3StorageWriter(None, uri, s3client_config=config))
     assert keys(s3_client, bucket, "broken/") == []  # no data file, no metadata
     assert s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-
-
-def _caused_by(error: BaseException | None, kind: type) -> bool:
-    seen = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, kind) or kind.__name__ in str(error):
-            return True
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return False
 
 
 # --- S3FileSystem on its own ----------------------------------------------------------------

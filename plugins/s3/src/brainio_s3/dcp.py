@@ -47,8 +47,6 @@ __all__ = ["S3FileSystem", "S3StorageReader", "S3StorageWriter"]
 
 logger = logging.getLogger(__name__)
 
-METADATA = ".metadata"
-
 
 class S3FileSystem(HoldsClient, FileSystemBase):
     """The file system DCP's writer and reader use, over S3 URLs (``s3://bucket/prefix``).
@@ -152,14 +150,24 @@ class S3StorageWriter(FileSystemWriter):
         self.fs = S3FileSystem(region, s3client_config=s3client_config, endpoint=endpoint)
         self.path = self.fs.init_path(path)
 
-    def prepare_global_plan(self, plans: list[SavePlan]) -> list[SavePlan]:
-        """On the coordinator, before any rank writes: retire an existing checkpoint here."""
-        # (torch has refused already if overwrite=False): its data files are about to be
-        # replaced, so its metadata must not outlive them
-        if self.fs.exists(self.metadata_path):
+    def set_up_storage_writer(self, is_coordinator: bool, *args: Any, **kwargs: Any) -> None:
+        super().set_up_storage_writer(is_coordinator, *args, **kwargs)
+        self._is_coordinator = is_coordinator
+
+    def prepare_local_plan(self, plan: SavePlan) -> SavePlan:
+        """Before any rank writes data (torch has refused already if ``overwrite=False``):
+        retire the existing checkpoint's metadata, whose data files are about to change."""
+        plan = super().prepare_local_plan(plan)
+        if not self.use_collectives and self.rank is not None:
+            owned = self._get_metadata_path(self.rank)  # every rank writes its own
+        elif self._is_coordinator:
+            owned = self._get_metadata_path()
+        else:
+            return plan
+        if self.fs.exists(owned):
             logger.info("replacing the checkpoint at %s", self.path)
-            self.fs.rm_file(self.metadata_path)
-        return super().prepare_global_plan(plans)
+            self.fs.rm_file(owned)
+        return plan
 
     @classmethod
     def validate_checkpoint_id(cls, checkpoint_id: str | os.PathLike) -> bool:
