@@ -21,7 +21,7 @@ JOB = Path(__file__).with_name("spawned_ranks.py")
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("ranks", "workers", "start"), [(2, 2, "spawn"), (3, 0, "spawn"), (2, 1, "forkserver")]
+    ("ranks", "workers", "start"), [(2, 2, "spawn"), (3, 1, "forkserver")]
 )
 def test_each_object_is_read_once_across_ranks_and_workers(
     proxy, bucket, s3_client, tmp_path, ranks, workers, start
@@ -43,7 +43,7 @@ def test_each_object_is_read_once_across_ranks_and_workers(
 
     reports = [json.loads((tmp_path / f"rank-{rank}.json").read_text()) for rank in range(ranks)]
     items = [item for report in reports for item in report["items"]]
-    assert Counter(item["key"] for item in items) == Counter(objects)  # each exactly once
+    assert Counter(item["key"] for item in items) == Counter(list(objects))  # each exactly once
     for item in items:
         assert item["sha1"] == hashlib.sha1(objects[item["key"]]).hexdigest()
     for report in reports:  # round-robin over ranks, then over the workers of each rank
@@ -57,4 +57,4 @@ def test_each_object_is_read_once_across_ranks_and_workers(
         request.target.split("?")[0].split(f"/{bucket}/", 1)[-1]
         for request in proxy.requests
         if request.method == "GET" and "list-type" not in request.target
-    ) == Counter(objects)
+    ) == Counter(list(objects))
