@@ -113,11 +113,3 @@ def test_the_plugin_loads_assemblies_of_its_catalog_only():
     )
     assert hook(row=other) is not load_assembly
 
-
-def test_the_installed_package_needs_no_build_code():
-    # the generator (plugins/language/scripts, scripts/brainscore_catalog.py) ships in no wheel
-    package = Path(brainio_language.__file__).parent
-    build_imports = re.compile(r"^\s*(from|import)\s+(brainscore_catalog|make_\w+_catalog)\b", re.M)
-    for source in package.rglob("*.py"):
-        assert not build_imports.search(source.read_text()), source
-    assert not list(package.rglob("make_*catalog*.py"))

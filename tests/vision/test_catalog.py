@@ -169,11 +169,3 @@ def test_bad_access_level_is_refused():
     with pytest.raises(ValueError, match="access='secret' is not an access level"):
         brainio_vision.list_datasets(access="secret")
 
-
-def test_the_installed_package_needs_no_build_code():
-    # the generator (plugins/vision/scripts, scripts/brainscore_catalog.py) ships in no wheel
-    package = Path(brainio_vision.__file__).parent
-    build_imports = re.compile(r"^\s*(from|import)\s+(brainscore_catalog|make_\w+_catalog)\b", re.M)
-    for source in package.rglob("*.py"):
-        assert not build_imports.search(source.read_text()), source
-    assert not list(package.rglob("make_*catalog*.py"))

@@ -57,9 +57,7 @@ MAKER = CatalogMaker(
     inactive_plugins=INACTIVE_PLUGINS,
 )
 
-build_catalog = MAKER.build
-make_catalog = MAKER.make
-main = MAKER.main
+build_catalog, make_catalog, main = MAKER.build, MAKER.make, MAKER.main
 
 if __name__ == "__main__":
     sys.exit(main())
