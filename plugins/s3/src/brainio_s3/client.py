@@ -26,7 +26,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import attrs
 import boto3
@@ -379,7 +379,7 @@ class ObjectFile(io.BufferedIOBase):
         endpoint: str | None = None,
         s3client_config: S3ClientConfig | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> Self:
         """One for an S3 URL (``s3://bucket/key``, virtual-hosted or path-style ``https://``)."""
         client, location = client_for_object(
             uri,
