@@ -3,6 +3,12 @@ S3FileSystem (upstream's dcp tests, in this project's words)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -164,3 +170,32 @@ def test_checkpoint_ids(checkpoint_id, valid):
     assert S3FileSystem.validate_checkpoint_id(checkpoint_id) is valid
     assert S3StorageWriter.validate_checkpoint_id(checkpoint_id) is valid
     assert S3StorageReader.validate_checkpoint_id(checkpoint_id) is valid
+
+
+# --- several ranks ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ranks_save_and_load_one_sharded_checkpoint(bucket, s3_client, tmp_path):
+    uri = f"s3://{bucket}/ranks/step-1"
+    job = Path(__file__).with_name("spawned_checkpoint.py")
+    result = subprocess.run(
+        [sys.executable, str(job), uri, "2", str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for rank in range(2):
+        assert json.loads((tmp_path / f"rank-{rank}.json").read_text()) == {
+            "rank": rank,
+            "same": True,
+        }
+    names = [key.rsplit("/", 1)[-1] for key in keys(s3_client, bucket, "ranks/")]
+    assert ".metadata" in names and {"__0_0.distcp", "__1_0.distcp"} <= set(names)
+    # one process without a process group reads what both ranks wrote
+    state = {"shared": torch.zeros(1000), "rank0": torch.zeros(64), "rank1": torch.zeros(64)}
+    dcp.load(state, storage_reader=S3StorageReader(None, uri))
+    assert torch.equal(state["shared"], torch.arange(1000, dtype=torch.float32))
+    assert torch.equal(state["rank1"], torch.ones(64))
