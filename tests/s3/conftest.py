@@ -18,6 +18,9 @@ import attrs
 import pytest
 
 from brainio import hookimpl
+
+# the S3 server fixtures (brainio_s3.testing), for the tests of this folder only
+from brainio_s3.testing import *  # noqa: F403
 from brainio_s3.testing import free_port
 
 
@@ -78,8 +81,8 @@ def _package_example(
     import pandas as pd
 
     from brainio.assemblies import NeuroidAssembly
-    from brainio.packaging.catalog_append import append_rows
     from brainio.netcdf import write_netcdf
+    from brainio.packaging.catalog_append import append_rows
     from brainio.plugins import get_plugin_manager
     from brainio.records import LookupRow
 

@@ -138,7 +138,11 @@ def validate_plugin(manager: pluggy.PluginManager, plugin: object) -> None:
     pluggy's ``check_pending`` does this for all plugins at once; done per plugin, a typo
     disables only the plugin that has it.
     """
-    known = sorted(name for name in dir(manager.hook) if name.startswith("brainio_"))
+    known = sorted(
+        name
+        for name, caller in vars(manager.hook).items()
+        if isinstance(caller, pluggy.HookCaller) and caller.has_spec()
+    )
     for caller in manager.get_hookcallers(plugin) or []:
         if caller.has_spec():
             continue
