@@ -27,7 +27,7 @@ def get_stimulus_set(identifier: str) -> Any:
     cache = get_cache()
     csv_path = cache.fetch(csv_row.source)
     stimuli_dir = cache.extract(cache.fetch(zip_row.source)) if zip_row is not None else None
-    cls = classes.resolve(csv_row.class_name, where=csv_row.where())
+    cls = classes.resolve(str(csv_row.class_name), where=csv_row.where())
     load = plugins.find_stimulus_set_loader(csv_row)
     stimulus_set = load(csv_path, stimuli_dir, cls=cls, row=csv_row)
     stimulus_set.identifier = identifier
@@ -68,7 +68,7 @@ def get_assembly(
         The stimulus set is still fetched into the cache.
     """
     row = lookup.lookup_assembly(identifier)
-    cls = classes.resolve(row.class_name, where=row.where())
+    cls = classes.resolve(str(row.class_name), where=row.where())
     stimulus_set = None
     fetch = _open_in_place if lazy else (lambda row: get_cache().fetch(row.source))
     if load_stimulus_set and row.stimulus_set_identifier:

@@ -257,7 +257,7 @@ def find_uploader(target: str) -> Uploader | None:
 def _find_loader(hook_name: str, row: LookupRow) -> Any:
     """The installed plugins' loader for ``row``, else one from a plugin still implementing the
     deprecated ``brainio_loader``, else the core's; names what to install when none."""
-    ask = functools.partial(choose, what="a loader for class", key=row.class_name, row=row)
+    ask = functools.partial(choose, what="a loader for class", key=str(row.class_name), row=row)
     loader = ask(hook_name, include_builtin=False) or ask("brainio_loader") or ask(hook_name)
     if loader is None:
         raise PluginMissingError(

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from brainio.assemblies import DataAssembly
     from brainio.records import LookupRow, Source, StoredObject
     from brainio.stimuli import StimulusSet
 
-__all__ = ["AssemblyLoader", "Fetcher", "Opener", "StimulusSetLoader", "Uploader"]
+__all__ = [
+    "AssemblyLoader",
+    "Fetcher",
+    "Opener",
+    "ReadableFile",
+    "StimulusSetLoader",
+    "Uploader",
+]
 
 
 class Fetcher(Protocol):
@@ -32,6 +39,18 @@ class Fetcher(Protocol):
     def __call__(self, source: Source, destination: Path, /) -> None: ...
 
 
+class ReadableFile(Protocol):
+    """What an :class:`Opener` returns: a binary file object that reads and seeks."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class Opener(Protocol):
     """``open(source)``: the file at ``source`` as a readable, seekable binary file object.
 
@@ -41,7 +60,7 @@ class Opener(Protocol):
     (or a subclass) when the file cannot be opened.
     """
 
-    def __call__(self, source: Source, /) -> BinaryIO: ...
+    def __call__(self, source: Source, /) -> ReadableFile: ...
 
 
 class Uploader(Protocol):
