@@ -103,12 +103,19 @@ def test_missing_folder(tmp_path):
 
 
 def test_lock_is_held_while_writing(catalog_path):
-    import filelock
+    """append_rows waits for the catalog's lock: while another writer holds it, nothing lands."""
+    import threading
 
+    before = catalog_path.read_text()
     with lock_for(catalog_path):
-        other = filelock.FileLock(catalog_path.with_name(".lookup.csv.lock"), timeout=0.1)
-        with pytest.raises(filelock.Timeout):
-            other.acquire()
+        writer = threading.Thread(target=append_rows, args=(catalog_path, [row()]))
+        writer.start()
+        writer.join(timeout=1)
+        assert writer.is_alive(), "append_rows wrote without waiting for the lock"
+        assert catalog_path.read_text() == before
+    writer.join(timeout=60)
+    assert not writer.is_alive()
+    assert "lab.A2024" in catalog_path.read_text()
 
 
 def test_two_processes_appending_concurrently_both_land(catalog_path):

@@ -166,8 +166,10 @@ def test_a_process_killed_mid_download_leaves_nothing_trusted(
     while not proxy.gets("assy_big.nc"):
         assert time.monotonic() < deadline and process.poll() is None, process.communicate()
         time.sleep(0.05)
-    time.sleep(0.3)  # the bytes before the stall reach the temporary file
-    assert _leftovers(brainio_home), "the download should be in progress"
+    # wait until the bytes sent before the stall reach the temporary file
+    while not any(part.stat().st_size for part in _leftovers(brainio_home)):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
 
