@@ -61,24 +61,27 @@ def register_plugin() -> Iterator[Callable[..., object]]:
 
 
 class CatalogPlugin:
-    """The in-test plugin contributing catalogs; replace ``catalogs`` and call
-    ``brainio.lookup.refresh()`` to change them mid-test."""
+    """The in-test plugin contributing catalogs: ``Catalog`` objects, or ``(name, lookup_csv)``
+    pairs read each time catalogs are read (as an installed package's file would be).
 
-    def __init__(self, *catalogs: Catalog) -> None:
+    Replace ``catalogs`` and call ``brainio.lookup.refresh()`` to change them mid-test.
+    """
+
+    def __init__(self, *catalogs: Catalog | tuple[str, Path]) -> None:
         self.catalogs = list(catalogs)
 
     @brainio.hookimpl
     def brainio_catalogs(self, register: Callable[[Catalog], None]) -> None:
         for catalog in self.catalogs:
-            register(catalog)
+            register(catalog if isinstance(catalog, Catalog) else Catalog.from_files(*catalog))
 
 
 @pytest.fixture
 def register_catalogs(register_plugin: Callable[..., object]) -> Callable[..., CatalogPlugin]:
-    """``register_catalogs(*catalogs)``: make catalogs installed for one test; returns the
-    :class:`CatalogPlugin` holding them."""
+    """``register_catalogs(*catalogs)``: make catalogs (see :class:`CatalogPlugin`) installed
+    for one test; returns the plugin holding them."""
 
-    def register(*catalogs: Catalog) -> CatalogPlugin:
+    def register(*catalogs: Catalog | tuple[str, Path]) -> CatalogPlugin:
         plugin = CatalogPlugin(*catalogs)
         register_plugin(plugin)
         return plugin

@@ -167,12 +167,12 @@ class RegistryCatalogPlugin:
         register(self.catalog)
 
     @brainio.hookimpl
-    def brainio_loader(self, row):
-        if row.catalog != CATALOG:
-            return None
-        if row.lookup_type == TYPE_ASSEMBLY:
-            return load_assembly
-        return load_stimulus_set if row.is_csv else None
+    def brainio_assembly_loader(self, row):
+        return load_assembly if row.catalog == CATALOG else None
+
+    @brainio.hookimpl
+    def brainio_stimulus_set_loader(self, row):
+        return load_stimulus_set if row.catalog == CATALOG else None
 
 
 def load_assembly(path, *, cls, row, stimulus_set=None, chunks=None):

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import brainio
-from brainio.packaging.catalog_append import append, append_rows, lock_for
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
+from brainio.packaging.catalog_append import append, append_rows, lock_for
 from brainio.records import LookupRow
 
 SHA1 = "0123456789abcdef0123456789abcdef01234567"
@@ -133,17 +133,8 @@ def test_two_processes_appending_concurrently_both_land(catalog_path):
         f"{prefix}.Set{index}" for prefix in ("one", "two") for index in range(count))
 
 
-class _Installed:
-    def __init__(self, path):
-        self.path = path
-
-    @brainio.hookimpl
-    def brainio_catalogs(self, register):
-        register(Catalog.from_files("lab", self.path))
-
-
-def test_1x_append_allows_the_second_half_of_a_stimulus_set(catalog_path, register_plugin):
-    register_plugin(_Installed(catalog_path))
+def test_1x_append_allows_the_second_half_of_a_stimulus_set(catalog_path, register_catalogs):
+    register_catalogs(("lab", catalog_path))
     append("lab", "lab.S2024", "StimulusSet", "stimulus_set", "bucket", SHA1, "stimulus_s.csv")
     catalog = append("lab", "lab.S2024", None, "stimulus_set", "bucket", SHA1, "stimulus_s.zip")
     assert list(catalog["location"]) == ["https://bucket.s3.amazonaws.com/stimulus_s.csv",

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import brainio
-from brainio.packaging.template import render_catalog_project, template_dir
 from brainio.catalogs import COLUMNS
 from brainio.errors import PackagingError
+from brainio.packaging.template import render_catalog_project, template_dir
 
 REPO = Path(__file__).resolve().parents[2]
 _LOAD = """
