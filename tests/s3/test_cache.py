@@ -65,7 +65,8 @@ _CONCURRENT_LOADER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
 
-    from brainio import hookimpl, lookup
+    import brainio
+    from brainio import lookup
     from brainio.catalogs import Catalog
     from brainio.loading import get_assembly
     from brainio.plugins import get_plugin_manager
@@ -73,7 +74,7 @@ _CONCURRENT_LOADER = textwrap.dedent("""
     catalog, identifier, ready, go = sys.argv[1:5]
 
     class CatalogPlugin:
-        @hookimpl
+        @brainio.hookimpl
         def brainio_catalogs(self, register):
             register(Catalog.from_files("s3test", Path(catalog)))
 

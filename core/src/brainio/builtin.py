@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from brainio.hookspecs import hookimpl
+import brainio
 
 if TYPE_CHECKING:
     from brainio.protocols import AssemblyLoader, StimulusSetLoader
     from brainio.records import LookupRow
 
 
-@hookimpl
+@brainio.hookimpl
 def brainio_classes(register: Callable[[type], None]) -> None:
     from brainio import assemblies, stimuli
 
@@ -33,14 +33,14 @@ def brainio_classes(register: Callable[[type], None]) -> None:
         register(cls)
 
 
-@hookimpl(trylast=True)
+@brainio.hookimpl(trylast=True)
 def brainio_assembly_loader(row: LookupRow) -> AssemblyLoader:
     from brainio.assemblies import load_assembly
 
     return load_assembly
 
 
-@hookimpl(trylast=True)
+@brainio.hookimpl(trylast=True)
 def brainio_stimulus_set_loader(row: LookupRow) -> StimulusSetLoader:
     from brainio.stimuli import load_stimulus_set
 

@@ -106,8 +106,6 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
     for entry_point in reversed(_entry_points()):
         if allowed is not None and entry_point.name not in allowed:
             continue
-        if manager.has_plugin(entry_point.name):
-            continue
         try:
             plugin = entry_point.load()
             manager.register(plugin, name=entry_point.name)
