@@ -278,12 +278,15 @@ def test_broken_plugin_warns_and_the_rest_load(install_distribution, run_python)
     install_distribution("broken-plugin", {
         "broken_plugin": "raise ImportError('missing dependency xyz')\n"
     }, {"brainio": {"broken_plugin": "broken_plugin"}})
+    install_distribution("good-plugin", {"good_plugin": GOOD_PLUGIN}, {
+        "brainio": {"good_plugin": "good_plugin"}
+    })
     result = run_python(
         "from brainio.plugins import list_plugins; print([p['name'] for p in list_plugins()])"
     )
     assert result.returncode == 0, result.stderr
     assert "plugin 'broken_plugin'" in result.stderr and "missing dependency xyz" in result.stderr
-    assert "brainio.builtin" in result.stdout and "'local'" in result.stdout
+    assert "brainio.builtin" in result.stdout and "'good_plugin'" in result.stdout
 
 
 def test_strict_mode_reraises(install_distribution, run_python):

@@ -127,6 +127,32 @@ def test_no_import_cycle_in_core_or_plugins():
     assert not cycles, "import cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in cycles)
 
 
+PLUGIN_PACKAGES = {
+    "brainio_language", "brainio_local", "brainio_s3", "brainio_submission", "brainio_vision",
+    "laion_fmri",
+}
+
+
+@pytest.mark.parametrize("folder", ["", "core"], ids=["root-conftest", "core"])
+def test_core_tests_need_no_plugin(folder):
+    """The root conftest and tests/core import no plugin: they run with brainio-core alone."""
+    tests = ROOT / "tests" / folder
+    paths = [tests / "conftest.py"] if not folder else sorted(tests.glob("*.py"))
+    found = {}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            plugins = {name.split(".")[0] for name in names} & PLUGIN_PACKAGES
+            if plugins:
+                found[path.name] = sorted(plugins)
+    assert not found, f"tests that should need brainio-core only import plugins: {found}"
+
+
 def test_the_cycle_finder_finds_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [{"a", "b", "c"}]
