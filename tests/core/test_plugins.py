@@ -223,6 +223,26 @@ def test_two_catalogs_with_one_name_the_first_plugin_wins_with_a_warning(
         lookup.lookup_assembly("second.Assy")
 
 
+def test_two_plugins_registering_one_class_name_warn_and_the_first_wins(register_plugin):
+    from brainio import classes
+    from brainio.assemblies import NeuroidAssembly
+
+    def plugin_with(module: str) -> object:
+        cls = type("LabAssembly", (NeuroidAssembly,), {"__slots__": (), "__module__": module})
+
+        class Plugin:
+            @brainio.hookimpl
+            def brainio_classes(self, register):
+                register(cls)
+
+        return Plugin()
+
+    register_plugin(plugin_with("lab_two"))
+    register_plugin(plugin_with("lab_one"))  # registered later: asked first
+    with pytest.warns(PluginClashWarning, match="a class named 'LabAssembly'.*using lab_one"):
+        assert classes.resolve("LabAssembly").__module__ == "lab_one"
+
+
 def _row(catalog: str, lookup_type: str = "assembly", location: str = "x.nc") -> LookupRow:
     class_name = "DataAssembly" if lookup_type == "assembly" else "StimulusSet"
     return LookupRow("x", lookup_type, class_name, "local", location, "a" * 40, catalog=catalog)
