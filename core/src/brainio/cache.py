@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -73,8 +74,13 @@ class UnverifiedFileWarning(UserWarning):
 
 
 def home() -> Path:
-    """The cache root: ``$BRAINIO_HOME`` (read on every call), default ``~/.brainio``."""
-    return Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser()
+    """The cache root: ``$BRAINIO_HOME`` (read on every call), default ``~/.brainio``.
+
+    Tests written for BrainIO 1.x point the cache elsewhere by patching
+    ``brainio.fetch._local_data_path``; that value wins when set.
+    """
+    patched = getattr(sys.modules.get("brainio.fetch"), "_local_data_path", None)
+    return Path(patched or os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser()
 
 
 def get_cache() -> Cache:
