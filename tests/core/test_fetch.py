@@ -100,7 +100,8 @@ def test_unzip_returns_folder_with_contents(tmp_path: Path) -> None:
 def test_filename_from_link_and_fullname() -> None:
     link = "https://brainio.dicarlo.s3.amazonaws.com/assy_dicarlo_MajajHong2015_public.nc"
     assert fetch.filename_from_link(link) == "assy_dicarlo_MajajHong2015_public"
-    assert fetch.fullname(Path("x")) == f"{type(Path('x')).__module__}.{type(Path('x')).__name__}"
+    assert fetch.fullname(Path("x")) == "pathlib.PosixPath"
+    assert fetch.fullname(CopyPlugin()) == f"{__name__}.CopyPlugin"
 
 
 def test_resolve_classes_through_registry() -> None:

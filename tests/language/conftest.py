@@ -18,6 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# the S3 server fixtures (brainio_s3.testing), for the tests of this folder only
+from brainio_s3.testing import *  # noqa: F403
+
 FACTS = Path(__file__).parents[2] / "plugins" / "language" / "facts" / "language.csv"
 SENTENCES = [
     "Beekeeping encourages the conservation of local habitats.",

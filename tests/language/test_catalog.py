@@ -95,13 +95,12 @@ def test_brainio_list_shows_every_language_and_vision_data_set():
 
 
 def test_the_plugin_loads_assemblies_of_its_catalog_only():
-    from brainio.plugins import get_plugin_manager
+    from brainio.plugins import find_assembly_loader
     from brainio.records import LookupRow
     from brainio_language.loading import load_assembly
 
     row = get_catalog(CATALOG_NAME).rows().__next__()
-    hook = get_plugin_manager().hook.brainio_loader
-    assert hook(row=row) is load_assembly
+    assert find_assembly_loader(row) is load_assembly
     other = LookupRow(
         identifier="x",
         lookup_type="assembly",
@@ -111,5 +110,4 @@ def test_the_plugin_loads_assemblies_of_its_catalog_only():
         sha1="0" * 40,
         catalog="someone_else",
     )
-    assert hook(row=other) is not load_assembly
-
+    assert find_assembly_loader(other) is not load_assembly

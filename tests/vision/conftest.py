@@ -20,6 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# the S3 server fixtures (brainio_s3.testing), for the tests of this folder only
+from brainio_s3.testing import *  # noqa: F403
+
 FACTS = Path(__file__).parents[2] / "plugins" / "vision" / "facts" / "vision.csv"
 COLORS = {"car": (200, 30, 30), "dog": (30, 200, 30), "face": (30, 30, 200)}
 

@@ -19,10 +19,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from brainio.atomic import atomic_path
-from brainio.cache import HOME_ENV, find_fetcher, get_cache, home
+from brainio.cache import HOME_ENV, get_cache, home
 from brainio.errors import IntegrityError
 from brainio.hashing import normalize_sha1, sha1_hash
 from brainio.lookup import lookup_assembly, lookup_stimulus_set
+from brainio.plugins import find_fetcher
 from brainio.records import Source
 from brainio.stimuli import StimulusSetLoader
 

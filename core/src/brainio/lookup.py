@@ -30,7 +30,7 @@ from brainio.errors import (
     StimulusSetLookupError,
 )
 from brainio.hashing import sha1_hash
-from brainio.plugins import PluginLoadWarning, get_plugin_manager
+from brainio.plugins import PluginLoadWarning, get_plugin_manager, warn_clash
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET, LookupRow
 
 logger = logging.getLogger(__name__)
@@ -73,12 +73,9 @@ def get_catalogs() -> dict[str, Catalog]:
             )
         name = catalog.identifier
         if name in catalogs:
-            warnings.warn(
-                f"Two plugins provide a catalog named '{name}' ({catalogs[name].source_path} "
-                f"and {catalog.source_path}); using the first.",
-                PluginLoadWarning,
-                stacklevel=2,
-            )
+            warn_clash("a catalog named", name, str(catalogs[name].source_path), [
+                str(catalog.source_path)
+            ])
             return
         catalogs[name] = catalog
 
@@ -92,7 +89,7 @@ def get_catalogs() -> dict[str, Catalog]:
 def _legacy_catalogs() -> list[Catalog]:
     """Catalogs of the BrainIO 1.x entry-point group, each loaded in its own ``try``."""
     found = []
-    for entry_point in importlib.metadata.entry_points(group=ENTRYPOINT):
+    for entry_point in sorted(importlib.metadata.entry_points(group=ENTRYPOINT)):
         try:
             catalog = entry_point.load()()
             if not isinstance(catalog, Catalog):  # pre-2022 packages returned a DataFrame

@@ -164,7 +164,7 @@ class StimulusSetLoader:
 def load_stimulus_set(
     csv_path: Path, stimuli_dir: Path | None, *, cls: type[StimulusSet], row: Any = None
 ) -> StimulusSet:
-    """The built-in loader for the CSV row of a stimulus set (see ``brainio_loader``)."""
+    """The built-in loader for a stimulus set's CSV row (hook ``brainio_stimulus_set_loader``)."""
     identifier = getattr(row, "identifier", None)
     loader_class = cls.get_loader_class() if hasattr(cls, "get_loader_class") else StimulusSetLoader
     return loader_class(cls, csv_path, stimuli_dir, identifier=identifier).load()

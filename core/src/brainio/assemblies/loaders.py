@@ -178,7 +178,7 @@ def load_assembly(
     stimulus_set: pd.DataFrame | None = None,
     chunks: Mapping[str, int] | str | int | None = None,
 ) -> DataAssembly:
-    """The core's built-in assembly loader (see ``brainio_loader`` in :mod:`brainio.hookspecs`).
+    """The core's built-in assembly loader (hook ``brainio_assembly_loader``).
 
     Dispatches on ``cls.get_loader_class()``, as 1.x did, so a class with its own loader keeps it.
     """

@@ -166,17 +166,14 @@ def resolve_target(target: str | os.PathLike | None, bucket_name: str | None) ->
     return str(target)
 
 
-_PLUGIN_FOR_SCHEME = {"s3": "brainio-s3", "file": "brainio-local"}
-
-
 def get_uploader(target: str) -> Any:
     """The uploader a plugin provides for ``target`` (hook ``brainio_uploader``)."""
-    from brainio.plugins import get_plugin_manager
+    from brainio.plugins import PLUGIN_DISTRIBUTIONS, find_uploader
 
-    uploader = get_plugin_manager().hook.brainio_uploader(target=target)
+    uploader = find_uploader(target)
     if uploader is None:
         scheme = target.split("://", 1)[0].lower() if "://" in target else ""
-        plugin = _PLUGIN_FOR_SCHEME.get(scheme)
+        plugin = PLUGIN_DISTRIBUTIONS.get(scheme)
         advice = (
             f"Install the plugin for it: pip install {plugin}"
             if plugin

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from brainio.hookspecs import hookimpl
+import brainio
+
+if TYPE_CHECKING:
+    from brainio.catalogs import Catalog
+    from brainio.protocols import AssemblyLoader
+    from brainio.records import LookupRow
 
 CATALOG_NAME = "brainscore_language"
 CATALOG_PATH = Path(__file__).with_name("lookup.csv")
@@ -19,16 +24,16 @@ CATALOG_PATH = Path(__file__).with_name("lookup.csv")
 edited by hand."""
 
 
-@hookimpl
-def brainio_catalogs(register: Callable[[Any], None]) -> None:
+@brainio.hookimpl
+def brainio_catalogs(register: Callable[[Catalog], None]) -> None:
     from brainio.catalogs import Catalog
 
     register(Catalog.from_files(CATALOG_NAME, CATALOG_PATH))
 
 
-@hookimpl
-def brainio_loader(row: Any) -> Callable[..., Any] | None:
-    if row.catalog != CATALOG_NAME or row.lookup_type != "assembly":
+@brainio.hookimpl
+def brainio_assembly_loader(row: LookupRow) -> AssemblyLoader | None:
+    if row.catalog != CATALOG_NAME:
         return None
     from brainio_language.loading import load_assembly
 

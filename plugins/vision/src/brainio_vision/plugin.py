@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from brainio.hookspecs import hookimpl
+import brainio
+
+if TYPE_CHECKING:
+    from brainio.catalogs import Catalog
+    from brainio.protocols import AssemblyLoader, StimulusSetLoader
+    from brainio.records import LookupRow
 
 CATALOG_NAME = "brainscore_vision"
 CATALOG_PATH = Path(__file__).with_name("lookup.csv")
@@ -19,30 +24,33 @@ CATALOG_PATH = Path(__file__).with_name("lookup.csv")
 edited by hand."""
 
 
-@hookimpl
-def brainio_catalogs(register: Callable[[Any], None]) -> None:
+@brainio.hookimpl
+def brainio_catalogs(register: Callable[[Catalog], None]) -> None:
     from brainio.catalogs import Catalog
 
     register(Catalog.from_files(CATALOG_NAME, CATALOG_PATH))
 
 
-@hookimpl
+@brainio.hookimpl
 def brainio_classes(register: Callable[[type], None]) -> None:
     from brainio_vision.stimuli import ImageStimulusSet
 
     register(ImageStimulusSet)
 
 
-@hookimpl
-def brainio_loader(row: Any) -> Callable[..., Any] | None:
+@brainio.hookimpl
+def brainio_assembly_loader(row: LookupRow) -> AssemblyLoader | None:
     if row.catalog != CATALOG_NAME:
         return None
-    if row.lookup_type == "assembly":
-        from brainio_vision.loading import load_assembly
+    from brainio_vision.loading import load_assembly
 
-        return load_assembly
-    if row.is_csv:
-        from brainio_vision.loading import load_stimulus_set
+    return load_assembly
 
-        return load_stimulus_set
-    return None
+
+@brainio.hookimpl
+def brainio_stimulus_set_loader(row: LookupRow) -> StimulusSetLoader | None:
+    if row.catalog != CATALOG_NAME:
+        return None
+    from brainio_vision.loading import load_stimulus_set
+
+    return load_stimulus_set
