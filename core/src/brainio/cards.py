@@ -140,7 +140,7 @@ class Card:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from brainio.html import card_html
+        from brainio.notebook import card_html
 
         return card_html(self)
 

@@ -84,7 +84,7 @@ class Catalog(pd.DataFrame):
         return card(identifier, catalog=self.rows())
 
     def _repr_html_(self) -> str:
-        from brainio.html import catalog_html
+        from brainio.notebook import catalog_html
 
         return catalog_html(self)
 
