@@ -22,12 +22,13 @@ distribution exist only when that plugin is installed.
 
 def plugin_commands() -> dict[str, str]:
     """Top-level command name -> the distribution of the plugin that adds it."""
+    from importlib.metadata import entry_points
+
     from brainio.plugins import get_plugin_manager
 
     manager = get_plugin_manager()
     distributions = {
-        manager.get_name(plugin): dist.project_name
-        for plugin, dist in manager.list_plugin_distinfo()
+        entry.name: entry.dist.name for entry in entry_points(group="brainio") if entry.dist
     }
     owners = {}
     for implementation in manager.hook.brainio_register_commands.get_hookimpls():

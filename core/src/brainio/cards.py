@@ -148,9 +148,15 @@ class Card:
         return self.to_text()
 
 
-def card(identifier: str, catalog: Iterable[LookupRow] | None = None) -> Card:
+def card(
+    identifier: str, catalog: Iterable[LookupRow] | None = None, *, ask_storage: bool = False
+) -> Card:
     """The card of stimulus set or assembly ``identifier``, from the installed catalogs or
     from the rows of ``catalog`` (e.g. a :class:`brainio.catalogs.Catalog`'s ``rows()``).
+
+    Sizes come from the cache and the catalog's ``size`` column; ``ask_storage=True`` also asks
+    the storage for the size of files neither knows (hook ``brainio_file_size``: a HEAD
+    request for S3), as ``brainio get`` does before downloading.
 
     An identifier that names both an assembly and a stimulus set gives the assembly's card.
     Raises :class:`brainio.errors.IdentifierLookupError` for an unknown identifier.
@@ -173,7 +179,7 @@ def card(identifier: str, catalog: Iterable[LookupRow] | None = None) -> Card:
     )
     rows = _distinct([row for row in rows if row.lookup_type == kind])
     main = next((row for row in rows if row.class_name is not None), rows[0])
-    files = tuple(_file_status(row) for row in rows)
+    files = tuple(_file_status(row, ask_storage) for row in rows)
     known = _known(rows)
     return Card(
         identifier=identifier,
@@ -204,7 +210,7 @@ def _role(row: LookupRow) -> str:
     return "zip" if row.is_zip else "csv"
 
 
-def _file_status(row: LookupRow) -> FileStatus:
+def _file_status(row: LookupRow, ask_storage: bool) -> FileStatus:
     from brainio.cache import get_cache
 
     cache = get_cache()
@@ -213,6 +219,10 @@ def _file_status(row: LookupRow) -> FileStatus:
     size: int | None = path.stat().st_size if path is not None else None
     if size is None:
         size = _int(row.extra.get(SIZE_COLUMN))
+    if size is None and ask_storage:
+        from brainio.plugins import get_plugin_manager
+
+        size = get_plugin_manager().hook.brainio_file_size(source=row.source)
     return FileStatus(
         role=_role(row),
         location_type=row.location_type,

@@ -19,6 +19,7 @@ from brainio.errors import BrainIOError
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET
 
 KINDS = (TYPE_ASSEMBLY, TYPE_STIMULUS_SET)
+_PLURALS = {TYPE_ASSEMBLY: "assemblies", TYPE_STIMULUS_SET: "stimulus_sets"}
 
 
 _GLOBAL_FLAG = re.compile(r"^(-v+|--verbose)$")
@@ -108,7 +109,7 @@ def list_command(
     kinds = kinds or set(KINDS)
     entries = find(pattern, catalog=catalog_name, kinds=kinds)
     groups = {
-        f"{kind}s": [entry for entry in entries if entry.kind == kind]
+        _PLURALS[kind]: [entry for entry in entries if entry.kind == kind]
         for kind in KINDS
         if kind in kinds
     }
@@ -208,10 +209,10 @@ def get(identifier: str, as_json: bool, yes: bool) -> None:
     from brainio import loading
     from brainio.cards import card, format_size
 
-    found = card(identifier)
+    found = card(identifier, ask_storage=True)
     cards = [found]
     if found.kind == TYPE_ASSEMBLY and found.stimulus_set_identifier:
-        cards.append(card(found.stimulus_set_identifier))
+        cards.append(card(found.stimulus_set_identifier, ask_storage=True))
     missing = [file for each in cards for file in each.files if not file.cached]
     sizes = [file.size for file in missing if file.size is not None]
     total = sum(sizes)
