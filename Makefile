@@ -29,7 +29,7 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/brainio demo
 
 docs: install
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 test: install docs
 	$(BIN)/python -m pytest
