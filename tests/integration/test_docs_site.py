@@ -1,4 +1,4 @@
-"""The documentation site: ``mkdocs build --strict`` (run by ``make test``) fails on a broken link."""
+"""The docs site: ``mkdocs build --strict`` (run by ``make test``) fails on a broken link."""
 
 from __future__ import annotations
 

@@ -29,8 +29,9 @@ print(len(stimuli), dict(assembly.sizes), stimuli.get_stimulus("image_3").is_fil
 
 
 def _git(*args: str, cwd: Path) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+    who = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@x"}
+    env = {**os.environ, **who}
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
 
@@ -122,3 +123,25 @@ def test_cookiecutter_with_a_bad_name_is_one_line(tmp_path, name):
         "module name (e.g. 'mylab')."
     ]
     assert not any(tmp_path.iterdir())
+
+
+_PACKAGE = """
+import sys
+import numpy as np, xarray as xr
+from brainio.packaging import package_data_assembly
+assembly = xr.DataArray(np.zeros((4, 2)), dims=["presentation", "neuroid"], coords={
+    "stimulus_id": ("presentation", list("abcd")), "neuroid_id": ("neuroid", ["n0", "n1"])})
+package_data_assembly(None, assembly, "lab.Progress2026", target=sys.argv[1],
+                      assembly_class_name="NeuroidAssembly", stimulus_set_identifier=None)
+"""
+
+
+@pytest.mark.parametrize(("setting", "shown"), [("1", True), ("0", False)])
+def test_packaging_shows_what_it_is_doing_before_the_upload(tmp_path, setting, shown):
+    (tmp_path / "store").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", _PACKAGE, str(tmp_path / "store")], capture_output=True,
+        text=True, timeout=120, env={**os.environ, "BRAINIO_PROGRESS": setting})
+    assert result.returncode == 0, result.stderr
+    assert ("Writing and hashing assy_lab_Progress2026.nc: 00:0" in result.stderr) is shown
+    assert (tmp_path / "store" / "assy_lab_Progress2026.nc").is_file()

@@ -1,4 +1,4 @@
-"""Cards of the Brain-Score vision catalog: citations from the data plugins, regenerated the same."""
+"""Cards of the Brain-Score vision catalog: the data plugins' citations, regenerated the same."""
 
 from __future__ import annotations
 

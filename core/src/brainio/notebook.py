@@ -179,7 +179,8 @@ def thumbnail_uri(path: Path, size: int = THUMBNAIL_SIZE) -> str | None:
 def _raw_uri(path: Path) -> str | None:
     mime = mimetypes.guess_type(path.name)[0]
     try:
-        if mime is None or not mime.startswith("image/") or path.stat().st_size > MAX_RAW_IMAGE_BYTES:
+        too_large = path.stat().st_size > MAX_RAW_IMAGE_BYTES
+        if mime is None or not mime.startswith("image/") or too_large:
             return None
         return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
     except OSError:

@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -76,4 +77,31 @@ def progress_bar(total: int | None, description: str, unit: str = "B") -> tqdm:
     )
 
 
-__all__ = ["PROGRESS_ENV", "enabled", "in_notebook", "progress_bar", "progress_wanted"]
+@contextlib.contextmanager
+def stage(description: str) -> Iterator[None]:
+    """Show ``description`` and the time elapsed while the block runs (work that cannot count
+    its progress, e.g. writing a netCDF file): a person sees at once that something happens."""
+    bar = progress_bar(None, description, unit="step")
+    if bar.disable:
+        with bar:
+            yield
+        return
+    bar.bar_format = "{desc}: {elapsed}"
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.5):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, name="brainio-progress", daemon=True)
+    with bar:
+        bar.refresh()
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
+
+
+__all__ = ["PROGRESS_ENV", "enabled", "in_notebook", "progress_bar", "progress_wanted", "stage"]
