@@ -41,12 +41,13 @@ _STYLE = (
     ".brainio th,.brainio td{padding:2px 8px;text-align:left;border-bottom:1px solid #ddd}"
     ".brainio th{font-weight:600}"
     ".brainio .grid{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0}"
-    ".brainio figure{margin:0;width:%dpx;font-size:11px;overflow:hidden}"
-    ".brainio figure img{width:%dpx;height:%dpx;object-fit:contain;background:#f4f4f4}"
+    f".brainio figure{{margin:0;width:{THUMBNAIL_SIZE}px;font-size:11px;overflow:hidden}}"
+    f".brainio figure img{{width:{THUMBNAIL_SIZE}px;height:{THUMBNAIL_SIZE}px;"
+    "object-fit:contain;background:#f4f4f4}"
     ".brainio pre{font-size:11px;background:#f7f7f7;padding:6px;overflow-x:auto}"
     ".brainio .muted{color:#777}"
     "</style>"
-) % (THUMBNAIL_SIZE, THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+)
 
 
 def _e(value: object) -> str:
