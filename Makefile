@@ -14,7 +14,8 @@ $(BIN)/python:
 # The demo needs the core and the local plugin with its plotting extra, nothing else.
 $(VENV)/.demo-installed: $(BIN)/python core/pyproject.toml plugins/local/pyproject.toml
 	@echo "Installing only what the demo needs: brainio-core and brainio-local[demo] (matplotlib, pillow)."
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ./core -e './plugins/local[demo]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile \
+		-e ./core -e './plugins/local[demo]'
 	touch $@
 
 # Everything: every distribution with its extras and the development group (tests, docs).
