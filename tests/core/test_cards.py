@@ -116,6 +116,7 @@ def test_find_filters_by_kind_and_matches_registry_keys(install_catalog):
         ("storage.Name2020", "Name2020.IT", "private")
     ]
     assert find("Name2020", kinds=["stimulus_set"]) == []
+    assert card("Name2020.IT").identifier == "storage.Name2020"  # a registry key works too
     with pytest.raises(ValueError, match="Unknown kind"):
         find(kinds=["assemblies"])
 

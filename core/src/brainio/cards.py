@@ -164,7 +164,7 @@ def card(
     from brainio import lookup
 
     if catalog is None:
-        rows = lookup.rows_of(identifier)
+        rows = lookup.rows_of(identifier) or _rows_by_registry_key(identifier)
         where, hint = "the installed catalogs", lookup.suggest(identifier)
     else:
         rows = [row for row in catalog if row.identifier == identifier]
@@ -182,7 +182,7 @@ def card(
     files = tuple(_file_status(row, ask_storage) for row in rows)
     known = _known(rows)
     return Card(
-        identifier=identifier,
+        identifier=main.identifier,
         kind=kind,
         class_name=main.class_name,
         catalog=main.catalog,
@@ -194,6 +194,15 @@ def card(
         num_stimuli=_num_stimuli(files) if kind == TYPE_STIMULUS_SET else None,
         **{name: known.get(name) for name in CARD_FIELDS},
     )
+
+
+def _rows_by_registry_key(key: str) -> list[LookupRow]:
+    """The rows of the data set registered as ``key`` (e.g. ``MajajHong2015.public``)."""
+    from brainio import lookup
+    from brainio.search import find
+
+    found = [entry for entry in find(key) if entry.registry_key == key]
+    return lookup.rows_of(found[0].identifier) if found else []
 
 
 def _distinct(rows: list[LookupRow]) -> list[LookupRow]:

@@ -135,7 +135,10 @@ def list_command(
 @click.argument("identifier")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(identifier: str, as_json: bool) -> None:
-    """Show IDENTIFIER's card: files and sizes, description, citation, cache status."""
+    """Show IDENTIFIER's card: files and sizes, description, citation, cache status.
+
+    IDENTIFIER is a storage identifier or a registry name (MajajHong2015.public).
+    """
     from brainio.cards import card
 
     found = card(identifier)
@@ -225,6 +228,7 @@ def get(identifier: str, as_json: bool, yes: bool) -> None:
         click.echo(f"{identifier}: fetching {len(missing)} file(s), {amount}.", err=True)
         if total > _confirm_size() and not yes and _interactive():
             click.confirm(f"Download {format_size(total)}?", abort=True, err=True)
+    identifier = found.identifier  # a registry key names its storage identifier
     if found.kind == TYPE_ASSEMBLY:
         item = loading.get_assembly(identifier)
     else:
