@@ -125,7 +125,7 @@ class Card:
         if self.dims is not None:
             add("dims", " x ".join(f"{dim} {size}" for dim, size in self.dims.items()))
         add("stimuli", self.num_stimuli)
-        add("size", format_size(self.size) + ("" if self.size is not None else " (not all known)"))
+        add("size", format_size(self.size) if self.size is not None else "unknown until fetched")
         add("cached", "yes" if self.cached else "no")
         lines.append("  files:")
         for file in self.files:
