@@ -29,7 +29,7 @@ def test_every_language_data_set_cites_its_paper(identifier, key):
 
 
 def test_committed_card_file_is_what_the_generator_writes(tmp_path):
-    from brainio_s3.brainscore_cards import make_cards
+    from brainscore_cards import make_cards
 
     (tmp_path / "lookup.csv").write_bytes(CATALOG_PATH.read_bytes())
     make_cards(FACTS / "language.csv", FACTS / "citations.toml", tmp_path / "cards.toml",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from brainscore_cards import bibtex_field, build_cards, render
+
 from brainio import get_catalog
-from brainio_s3.brainscore_cards import bibtex_field, build_cards, render
 from brainio_vision.plugin import CATALOG_NAME, CATALOG_PATH
 
 FACTS = Path(__file__).parents[2] / "plugins" / "vision" / "facts"
@@ -46,7 +47,7 @@ def test_every_catalog_identifier_has_a_card():
 def test_committed_card_file_is_what_the_generator_writes(tmp_path):
     copy = tmp_path / "lookup.csv"
     copy.write_bytes(CATALOG_PATH.read_bytes())
-    from brainio_s3.brainscore_cards import make_cards
+    from brainscore_cards import make_cards
 
     make_cards(FACTS / "vision.csv", FACTS / "citations.toml", tmp_path / "cards.toml",
                "Brain-Score vision")

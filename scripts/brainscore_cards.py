@@ -4,11 +4,13 @@ Each Brain-Score data plugin publishes the BibTeX of its paper; ``facts/citation
 them by plugin. Every data set of a plugin gets a card with that citation, a link to the paper
 (its DOI, else its URL) and a description naming the paper and the plugin::
 
-    python -m brainio_s3.brainscore_cards plugins/vision/facts/vision.csv \\
+    python scripts/brainscore_cards.py plugins/vision/facts/vision.csv \\
         plugins/vision/facts/citations.toml plugins/vision/src/brainio_vision/cards.toml
 
 Only identifiers present in the catalog next to the output (``lookup.csv``) are carded. The
 file is written atomically and deterministically (sorted), so regenerating it changes nothing.
+Build-time code, like ``brainscore_catalog.py`` beside it: it ships in no distribution, the
+card files it writes do.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def make_cards(facts_csv: Path, citations_toml: Path, output: Path, title: str) 
     header = (
         f"Data-set cards of the {title} catalog (see docs/format.md, 'Card file').\n"
         f"Generated from {facts_csv.name} and {citations_toml.name} by "
-        "`python -m brainio_s3.brainscore_cards`; never edit by hand."
+        "`python scripts/brainscore_cards.py`; never edit by hand."
     )
     with atomic_path(output) as temp:
         temp.write_text(render(cards, header), encoding="utf-8")
