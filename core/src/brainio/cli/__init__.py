@@ -17,8 +17,8 @@ import click
 
 from brainio.errors import BrainIOError
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET
+from brainio.search import KINDS
 
-KINDS = (TYPE_ASSEMBLY, TYPE_STIMULUS_SET)
 _PLURALS = {TYPE_ASSEMBLY: "assemblies", TYPE_STIMULUS_SET: "stimulus_sets"}
 
 
@@ -114,7 +114,9 @@ def list_command(
         if kind in kinds
     }
     if as_json:
-        _echo_json({key: [entry.identifier for entry in found] for key, found in groups.items()})
+        _echo_json(  # identifiers once each, whichever catalogs (mirrors) list them
+            {key: list(dict.fromkeys(e.identifier for e in found)) for key, found in groups.items()}
+        )
         return
     for key, found in groups.items():
         click.echo(f"{key.replace('_', ' ')} ({len(found)}):")
