@@ -256,8 +256,8 @@ class CatalogMaker:
     ``script`` is the domain's script (``plugins/vision/scripts/make_vision_catalog.py``): its
     logger reports, and errors point at it. ``lookup_types`` are the kinds of data the domain
     has, ``lookup_types_note`` says why when a fact has another; ``class_hint`` helps when an
-    assembly has no class; ``inactive_plugins`` maps plugins whose rows are left out to the reason; ``check`` yields
-    the domain's own problems with a fact.
+    assembly has no class; ``inactive_plugins`` maps plugins whose rows are left out to the
+    reason; ``check`` yields the domain's own problems with a fact.
     """
 
     script: str

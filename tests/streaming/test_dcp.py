@@ -23,6 +23,7 @@ from brainio_s3.reader import S3ReaderConstructor  # noqa: E402
 pytestmark = pytest.mark.filterwarnings(
     "ignore::UserWarning:torch.distributed.checkpoint",  # "no process group": one process here
     "ignore::FutureWarning:torch.distributed.checkpoint",
+    "ignore:Detected an existing checkpoint:UserWarning",  # saving over one on purpose
 )
 
 
