@@ -45,3 +45,24 @@ def test_core_imports_every_dependency_it_declares():
         name = requirement.split(">")[0].split("=")[0].split("[")[0].strip()
         module = IMPORT_NAMES.get(name, name.replace("-", "_"))
         assert module in imported, f"brainio-core declares {name} but never imports it"
+
+
+def test_the_configuration_page_lists_every_environment_variable():
+    import re
+
+    import attrs
+
+    from brainio_s3.config import PREFIX, S3ClientConfig
+
+    page = (REPO / "docs" / "configuration.md").read_text()
+    read = set()
+    for folder in PACKAGES:
+        for path in (REPO / folder / "src").rglob("*.py"):
+            read |= set(re.findall(r"[\"']((?:BRAINIO|LAION_FMRI)_[A-Z0-9_]*[A-Z0-9])[\"']",
+                                   path.read_text(encoding="utf-8")))
+    for field in attrs.fields(S3ClientConfig):
+        if field.name not in ("unsigned", "force_path_style", "profile"):
+            read.add(PREFIX + ("ENDPOINT_URL" if field.name == "endpoint" else field.name.upper()))
+    read.discard("BRAINIO_S3")  # the prefix itself
+    missing = sorted(name for name in read if f"`{name}`" not in page)
+    assert not missing, f"docs/configuration.md does not list {missing}"
