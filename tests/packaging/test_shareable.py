@@ -145,3 +145,17 @@ def test_packaging_shows_what_it_is_doing_before_the_upload(tmp_path, setting, s
     assert result.returncode == 0, result.stderr
     assert ("Writing and hashing assy_lab_Progress2026.nc: 00:0" in result.stderr) is shown
     assert (tmp_path / "store" / "assy_lab_Progress2026.nc").is_file()
+
+
+def test_new_catalog_without_cookiecutter_names_the_extra(tmp_path):
+    code = (  # an environment without cookiecutter (brainio-core without its extra)
+        "import sys; sys.modules['cookiecutter'] = None\n"
+        "from brainio.cli import main\n"
+        f"sys.argv = ['brainio', 'new-catalog', 'x_lab', '--output-dir', {str(tmp_path)!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "pip install 'brainio-core[new-catalog]'" in result.stderr
+    assert not any(tmp_path.iterdir())
