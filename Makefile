@@ -2,27 +2,37 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 
-# Every distribution of this repository, installed editable into one environment.
+# Every distribution of this repository, installed editable into one environment by `make test`.
 DISTRIBUTIONS := core plugins/local plugins/s3 plugins/submission plugins/laion_fmri plugins/vision plugins/language
 
-.PHONY: demo test typecheck install bench clean
+.PHONY: demo test typecheck docs install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+# The demo needs the core and the local plugin with its plotting extra, nothing else.
+$(VENV)/.demo-installed: $(BIN)/python core/pyproject.toml plugins/local/pyproject.toml
+	@echo "Installing only what the demo needs: brainio-core and brainio-local[demo] (matplotlib, pillow)."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile \
+		-e ./core -e './plugins/local[demo]'
+	touch $@
+
+# Everything: every distribution with its extras and the development group (tests, docs).
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(foreach d,$(DISTRIBUTIONS),$(d)/pyproject.toml)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-
-$(STAMP): $(BIN)/python pyproject.toml $(foreach d,$(DISTRIBUTIONS),$(d)/pyproject.toml)
 	$(BIN)/python -m pip install --quiet $(foreach d,$(DISTRIBUTIONS),-e ./$(d)[all]) --group dev
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
+install: $(VENV)/.installed
 
-demo: install
+demo: $(VENV)/.demo-installed
 	$(BIN)/brainio demo
 
-test: install typecheck
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: install typecheck docs
 	$(BIN)/python -m pytest
 
 typecheck: install
@@ -32,4 +42,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache site

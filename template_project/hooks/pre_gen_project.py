@@ -4,7 +4,7 @@ import keyword
 import re
 import sys
 
-NAME = "{{ cookiecutter.catalog_name }}"
+NAME = {{ cookiecutter.catalog_name | tojson }}  # a valid literal whatever was typed
 
 if (
     not re.match(r"^[a-z][a-z0-9_]*$", NAME)

@@ -47,13 +47,13 @@ def test_list_with_no_catalog_installed():
 
 def test_info_then_get_then_info_shows_cached():
     before = json.loads(brainio("info", "demo.Shapes2026", "--json").stdout)
-    assert before[0]["class"] == "NeuronRecordingAssembly" and before[0]["cached"] is False
+    assert before["class_name"] == "NeuronRecordingAssembly" and before["cached"] is False
     got = brainio("get", "demo.Shapes2026")
     assert got.returncode == 0, got.stderr
     assert "NeuronRecordingAssembly 'demo.Shapes2026'" in got.stdout
     assert "presentation" in got.stdout and "neuroid" in got.stdout
     after = json.loads(brainio("info", "demo.Shapes2026", "--json").stdout)
-    assert after[0]["cached"] is True
+    assert after["cached"] is True
 
 
 def test_get_stimulus_set_summary():
@@ -67,7 +67,7 @@ def test_unknown_identifier_is_one_line_with_suggestion(command):
     result = brainio(command, "demo.Shapes2025")
     assert result.returncode == 1
     assert (
-        "AssemblyLookupError" in result.stderr and "did you mean 'demo.Shapes2026'" in result.stderr
+        "LookupError" in result.stderr and "did you mean 'demo.Shapes2026'" in result.stderr
     )
     assert "Traceback" not in result.stderr
 

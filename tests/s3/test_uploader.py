@@ -31,7 +31,7 @@ def test_upload_records_location_and_version(s3, make_bucket, tmp_path) -> None:
     path.write_bytes(b"netcdf bytes")
     stored = uploader(f"s3://{bucket}/brainio-test/")(path, "assy_lab_Test2024.nc")
     assert stored.location_type == "S3"
-    assert stored.location == f"https://{bucket}.s3.amazonaws.com/brainio-test/assy_lab_Test2024.nc"
+    assert stored.location == f"s3://{bucket}/brainio-test/assy_lab_Test2024.nc"
     head = s3.head_object(Bucket=bucket, Key="brainio-test/assy_lab_Test2024.nc")
     assert stored.version_id == head["VersionId"]
     body = s3.get_object(Bucket=bucket, Key="brainio-test/assy_lab_Test2024.nc")["Body"].read()

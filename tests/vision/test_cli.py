@@ -40,10 +40,10 @@ def test_list_by_catalog_and_info_show_registry_names():
     text = brainio("list", "--catalog", "brainscore_vision").stdout
     assert "assemblies (143):" in text and "stimulus sets (152):" in text
     info = json.loads(brainio("info", "dicarlo.MajajHong2015.public", "--json").stdout)
-    assert info[0]["registry_key"] == "MajajHong2015.public"
-    assert info[0]["access"] == "public"
-    assert info[0]["stimulus_set_identifier"] == "hvm-public"
-    assert info[0]["location"] == (
+    assert info["registry_key"] == "MajajHong2015.public"
+    assert info["access"] == "public"
+    assert info["stimulus_set_identifier"] == "hvm-public"
+    assert info["files"][0]["location"] == (
         "https://brainscore-storage.s3.amazonaws.com/brainio-brainscore/"
         "assy_dicarlo_MajajHong2015_public.nc"
     )

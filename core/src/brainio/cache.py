@@ -7,7 +7,9 @@ Layout under the cache root (``$BRAINIO_HOME``, default ``~/.brainio``)::
             <filename>                   the file, complete and verified
             .<filename>.verified.json    marker: size, mtime_ns and sha1 at verification
             <zip stem>/                  a zip's contents, renamed into place when complete
-            .<filename>.<random>.part    a download in progress (never trusted)
+            .<filename>.part             a download in progress or interrupted (never
+                                         trusted; a fetcher may resume it), with its
+                                         fetcher's note .<filename>.part.json
             .<stem>.<random>.extracting/ an extraction in progress (never trusted)
         <sha1>.lock                      per-object lock (held while downloading/extracting)
     unverified/
@@ -61,6 +63,7 @@ OBJECTS = "objects"
 UNVERIFIED = "unverified"
 MARKER_SUFFIX = ".verified.json"
 PART_SUFFIX = ".part"
+PARTIAL_INFO_SUFFIX = ".json"
 EXTRACTING_SUFFIX = ".extracting"
 LOCK_SUFFIX = ".lock"
 HASH_PROGRESS_MIN_SIZE = 256 * 2**20
@@ -291,7 +294,7 @@ class Cache:
             if self._is_marked(path, expected):  # another process finished meanwhile
                 return path
             path.parent.mkdir(parents=True, exist_ok=True)  # a failed fetch may have removed it
-            self._remove_leftovers(path.parent)
+            self._remove_leftovers(path.parent, keep=partial_path(path))
             if path.is_file():
                 if self._recheck(path, expected, source):
                     return path
@@ -307,11 +310,11 @@ class Cache:
     def _download(
         self, source: Source, path: Path, expected: str | None, fetcher: Fetcher, show: bool
     ) -> None:
-        descriptor, temp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=PART_SUFFIX
-        )
-        os.close(descriptor)
-        temp = Path(temp_name)
+        temp = partial_path(path)  # may hold an interrupted download: fetchers can resume it
+        if temp.exists():
+            logger.info("%s has %d bytes of an earlier download", temp, temp.stat().st_size)
+        else:
+            temp.touch()
         try:
             logger.info("downloading %s to %s", _describe(source), path)
             with progress.enabled(show):
@@ -334,9 +337,15 @@ class Cache:
                     f"catalog row is wrong: tell the catalog's maintainers."
                 )
             os.replace(temp, path)
-        except BaseException:
-            temp.unlink(missing_ok=True)
+        except (KeyboardInterrupt, FetchError) as error:
+            # keep received bytes for the next fetch to resume, never bytes that proved wrong
+            if isinstance(error, IntegrityError) or _size(temp) == 0:
+                _discard_partial(temp)
             raise
+        except BaseException:
+            _discard_partial(temp)
+            raise
+        partial_info_path(temp).unlink(missing_ok=True)
         self._write_marker(path, actual, source)
 
     def _recheck(self, path: Path, expected: str | None, source: Source) -> bool:
@@ -461,12 +470,15 @@ class Cache:
 
     # --- housekeeping ------------------------------------------------------------------------
 
-    def _remove_leftovers(self, folder: Path, only: str = ".") -> None:
-        """Delete temporary files and folders of interrupted runs (caller holds the lock)."""
+    def _remove_leftovers(self, folder: Path, only: str = ".", keep: Path | None = None) -> None:
+        """Delete temporary files and folders of interrupted runs (caller holds the lock),
+        except the partial download ``keep`` that is about to be resumed."""
         for child in folder.iterdir():
             name = child.name
             if not name.startswith(only):
                 continue
+            if keep is not None and child in (keep, partial_info_path(keep)):
+                continue  # an interrupted download, resumed by this fetch
             if name.endswith(PART_SUFFIX) or (name.endswith(EXTRACTING_SUFFIX) and child.is_dir()):
                 logger.info("removing leftover of an interrupted run: %s", child)
                 if child.is_dir():
@@ -677,6 +689,30 @@ def _extraction_mismatch(folder: Path, extracted: Path) -> str | None:
     return None
 
 
+def partial_path(path: Path) -> Path:
+    """Where the download of the cache file ``path`` is written until verified (the fetcher's
+    ``destination``); after an interruption it keeps the bytes received so far."""
+    return path.with_name(f".{path.name}{PART_SUFFIX}")
+
+
+def partial_info_path(partial: Path) -> Path:
+    """A resuming fetcher's note beside a partial download: what object the bytes belong to
+    (e.g. the S3 ETag and version id), checked before resuming. Removed with the download."""
+    return partial.with_name(partial.name + PARTIAL_INFO_SUFFIX)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _discard_partial(partial: Path) -> None:
+    partial.unlink(missing_ok=True)
+    partial_info_path(partial).unlink(missing_ok=True)
+
+
 __all__ = [
     "Cache",
     "CacheEntry",
@@ -689,4 +725,6 @@ __all__ = [
     "VerifyReport",
     "get_cache",
     "home",
+    "partial_info_path",
+    "partial_path",
 ]

@@ -13,11 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from brainio.errors import CatalogError
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET, LookupRow
+
+if TYPE_CHECKING:
+    from brainio.cards import Card
 
 SOURCE_CATALOG = "source_catalog"
 """Column added in memory to a combined catalog; never written to disk."""
@@ -72,6 +76,17 @@ class Catalog(pd.DataFrame):
     @property
     def source_path(self) -> Path | None:
         return self.attrs.get("source_path")
+
+    def card(self, identifier: str) -> Card:
+        """The data-set card of ``identifier`` (sizes, description, citation, cache status)."""
+        from brainio.cards import card
+
+        return card(identifier, catalog=self.rows())
+
+    def _repr_html_(self) -> str:
+        from brainio.notebook import catalog_html
+
+        return catalog_html(self)
 
     def validate(self) -> None:
         """Check the header and every row; raise one :class:`CatalogError` naming all problems."""

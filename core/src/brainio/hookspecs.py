@@ -113,6 +113,21 @@ def brainio_fetcher(location_type: str, location: str) -> Fetcher | None:
 
 
 @hookspec(firstresult=True)
+def brainio_file_size(source: Source) -> int | None:
+    """Return the size in bytes of the file at ``source`` without downloading it, or ``None``.
+
+    Used to say how much a download will be before it starts (``brainio get``, which asks
+    before large downloads). Stops at first non-None result.
+
+    :param source: where the file lives (``location_type``, ``location``, ``version_id``).
+    :returns: the size, or ``None`` when this plugin does not handle the location or cannot
+        tell (never raise for an unreachable file: the download reports that).
+
+    Implementing this hook: one cheap request at most (S3: a HEAD request), no retries.
+    """
+
+
+@hookspec(firstresult=True)
 def brainio_opener(location_type: str, location: str) -> Opener | None:
     """Return an opener that reads ``location`` in place, or ``None`` to decline.
 

@@ -56,7 +56,9 @@ __all__ = [
     "lookup_assembly",
     "lookup_stimulus_set",
     "refresh",
+    "rows_of",
     "sha1_hash",
+    "suggest",
 ]
 
 
@@ -170,6 +172,16 @@ def list_assemblies() -> list[str]:
 def list_stimulus_sets() -> list[str]:
     """Identifiers of every stimulus set in the installed catalogs, sorted (empty if none)."""
     return _identifiers(TYPE_STIMULUS_SET)
+
+
+def rows_of(identifier: str) -> list[LookupRow]:
+    """Every catalog row of ``identifier`` (assembly and stimulus set), from all catalogs."""
+    return list(_index().get(identifier, []))
+
+
+def suggest(identifier: str) -> str:
+    """`` (did you mean 'x'?)`` for an unknown identifier, or ``""``."""
+    return _suggest(identifier, _index())
 
 
 def _suggest(identifier: str, known: object) -> str:

@@ -1,8 +1,10 @@
-"""Progress bars for long transfers, shown only to a person watching a terminal.
+"""Progress bars for long transfers, shown wherever a person is watching.
 
-Bars go to stderr (stdout stays clean for ``--json`` output) and are disabled when stderr is
-not a terminal, when ``BRAINIO_PROGRESS=0``, or inside ``with progress.enabled(False):``
-(which ``Cache.fetch(..., progress=False)`` uses around a fetcher).
+Bars are on by default in a terminal (on stderr, so stdout stays clean for ``--json`` output)
+and in Jupyter (as notebook widgets, through ``tqdm.auto``), and off in logs and pipes.
+``BRAINIO_PROGRESS=0`` turns them off everywhere, ``BRAINIO_PROGRESS=1`` on everywhere (e.g.
+to see them in a CI log); ``with progress.enabled(False):`` turns them off for a block (which
+``Cache.fetch(..., progress=False)`` uses around a fetcher).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import contextvars
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -24,10 +27,23 @@ _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("brainio_progres
 
 def progress_wanted() -> bool:
     """Whether a progress bar would be shown right now."""
-    if os.environ.get(PROGRESS_ENV, "").strip() == "0" or not _enabled.get():
+    setting = os.environ.get(PROGRESS_ENV, "").strip()
+    if setting == "0" or not _enabled.get():
         return False
+    if setting == "1":
+        return True
     stream = sys.stderr
-    return stream is not None and hasattr(stream, "isatty") and stream.isatty()
+    in_terminal = stream is not None and hasattr(stream, "isatty") and stream.isatty()
+    return in_terminal or in_notebook()
+
+
+def in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (JupyterLab, VS Code, Colab, ...)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 @contextlib.contextmanager
@@ -45,7 +61,7 @@ def progress_bar(total: int | None, description: str, unit: str = "B") -> tqdm:
 
     Use as a context manager and call ``bar.update(n)``; a disabled bar accepts the same calls.
     """
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     byte_units = unit == "B"
     return tqdm(
@@ -61,4 +77,31 @@ def progress_bar(total: int | None, description: str, unit: str = "B") -> tqdm:
     )
 
 
-__all__ = ["PROGRESS_ENV", "enabled", "progress_bar", "progress_wanted"]
+@contextlib.contextmanager
+def stage(description: str) -> Iterator[None]:
+    """Show ``description`` and the time elapsed while the block runs (work that cannot count
+    its progress, e.g. writing a netCDF file): a person sees at once that something happens."""
+    bar = progress_bar(None, description, unit="step")
+    if bar.disable:
+        with bar:
+            yield
+        return
+    bar.bar_format = "{desc}: {elapsed}"
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.5):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, name="brainio-progress", daemon=True)
+    with bar:
+        bar.refresh()
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
+
+
+__all__ = ["PROGRESS_ENV", "enabled", "in_notebook", "progress_bar", "progress_wanted", "stage"]

@@ -34,6 +34,11 @@ class Fetcher(Protocol):
     ``destination`` is a temporary path inside the cache folder that the core owns: the core
     verifies the sha1 afterwards and renames the file into place, so a fetcher only transfers
     bytes. It raises :class:`brainio.errors.FetchError` (or a subclass) when it cannot.
+
+    ``destination`` may already hold the first bytes of an interrupted download of the same file
+    (the core keeps them after Ctrl-C or a failed transfer). A fetcher that can resume appends the
+    rest, after checking that the stored object did not change since (it may keep a note in
+    :func:`brainio.cache.partial_info_path`); any other fetcher simply overwrites it.
     """
 
     def __call__(self, source: Source, destination: Path, /) -> None: ...

@@ -44,6 +44,12 @@ class StimulusSet(pd.DataFrame):
             object.__setattr__(self, "identifier", identifier)
         return self
 
+    def _repr_html_(self) -> str:
+        """Notebook view: thumbnails with metadata, then the table (:mod:`brainio.notebook`)."""
+        from brainio.notebook import stimulus_set_html
+
+        return stimulus_set_html(self)
+
     def get_stimulus(self, stimulus_id: str) -> Path:
         """Local path of the file of ``stimulus_id``."""
         try:

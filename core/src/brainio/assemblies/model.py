@@ -96,6 +96,12 @@ class DataAssembly(xr.DataArray):
 
     __slots__ = ()
 
+    def _repr_html_(self) -> str:
+        """Notebook view: the data set's card, then xarray's view (:mod:`brainio.notebook`)."""
+        from brainio.notebook import assembly_html
+
+        return assembly_html(self)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if is_fastpath(*args, **kwargs):  # xarray rebuilding a result: indexes are already set
             super().__init__(*args, **kwargs)

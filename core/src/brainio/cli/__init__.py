@@ -8,16 +8,33 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from typing import Any
 
 import click
 
 from brainio.errors import BrainIOError
+from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET
+from brainio.search import KINDS
+
+_PLURALS = {TYPE_ASSEMBLY: "assemblies", TYPE_STIMULUS_SET: "stimulus_sets"}
+
+
+_GLOBAL_FLAG = re.compile(r"^(-v+|--verbose)$")
 
 
 class _BrainIOGroup(click.Group):
-    """Shows a BrainIO error as one line with exit status 1, not a traceback."""
+    """Shows a BrainIO error as one line with exit status 1, not a traceback, and accepts the
+    global flags (``-v``) anywhere before ``--``, also after the command (``brainio get X -v``).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        flags = [arg for arg in args[:end] if _GLOBAL_FLAG.match(arg)]
+        rest = [arg for arg in args[:end] if not _GLOBAL_FLAG.match(arg)]
+        return super().parse_args(ctx, flags + rest + args[end:])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -59,81 +76,78 @@ def catalogs(as_json: bool) -> None:
 
 
 @cli.command(name="list")
-@click.option("--assemblies", "kind", flag_value="assemblies", help="Only assemblies.")
-@click.option("--stimulus-sets", "kind", flag_value="stimulus_sets", help="Only stimulus sets.")
+@click.argument("pattern", required=False)
+@click.option("--assemblies", is_flag=True, help="Assemblies (with --stimulus-sets: both).")
+@click.option("--stimulus-sets", is_flag=True, help="Stimulus sets (with --assemblies: both).")
+@click.option(
+    "--type",
+    "types",
+    type=click.Choice(KINDS),
+    multiple=True,
+    help="Only this kind (repeatable); same as --assemblies/--stimulus-sets.",
+)
 @click.option("--catalog", "catalog_name", help="Only identifiers of this catalog.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_command(kind: str | None, catalog_name: str | None, as_json: bool) -> None:
-    """List the identifiers of every assembly and stimulus set."""
-    from brainio import lookup
+def list_command(
+    pattern: str | None,
+    assemblies: bool,
+    stimulus_sets: bool,
+    types: tuple[str, ...],
+    catalog_name: str | None,
+    as_json: bool,
+) -> None:
+    """List assemblies and stimulus sets, optionally those matching PATTERN.
 
-    found = {
-        "assemblies": lookup.list_assemblies() if kind in (None, "assemblies") else None,
-        "stimulus_sets": lookup.list_stimulus_sets() if kind in (None, "stimulus_sets") else None,
+    PATTERN matches identifiers and registry names, ignoring case: a substring (Majaj) or a
+    glob (*hvm*, dicarlo.?ajaj*).
+    """
+    from brainio.search import find
+
+    kinds = set(types)
+    kinds |= {TYPE_ASSEMBLY} if assemblies else set()
+    kinds |= {TYPE_STIMULUS_SET} if stimulus_sets else set()
+    kinds = kinds or set(KINDS)
+    entries = find(pattern, catalog=catalog_name, kinds=kinds)
+    groups = {
+        _PLURALS[kind]: [entry for entry in entries if entry.kind == kind]
+        for kind in KINDS
+        if kind in kinds
     }
-    if catalog_name is not None:
-        in_catalog = set(lookup.get_catalog(catalog_name)["identifier"])
-        found = {
-            k: [i for i in v if i in in_catalog] if v is not None else None
-            for k, v in found.items()
-        }
-    found = {key: value for key, value in found.items() if value is not None}
     if as_json:
-        _echo_json(found)
+        _echo_json(  # identifiers once each, whichever catalogs (mirrors) list them
+            {key: list(dict.fromkeys(e.identifier for e in found)) for key, found in groups.items()}
+        )
         return
-    for key, identifiers in found.items():
-        click.echo(f"{key.replace('_', ' ')} ({len(identifiers)}):")
-        for identifier in identifiers:
-            click.echo(f"  {identifier}")
-
-
-def _rows_of(identifier: str) -> list:
-    from brainio import lookup
-
-    rows = []
-    if identifier in lookup.list_assemblies():
-        rows.append(lookup.lookup_assembly(identifier))
-    if identifier in lookup.list_stimulus_sets():
-        rows.extend(row for row in lookup.lookup_stimulus_set(identifier) if row is not None)
-    if not rows:
-        lookup.lookup_assembly(identifier)  # raises with close matches
-    return rows
+    for key, found in groups.items():
+        click.echo(f"{key.replace('_', ' ')} ({len(found)}):")
+        width = max((len(entry.identifier) for entry in found), default=0)
+        for entry in found:
+            names = []
+            if entry.registry_key and entry.registry_key != entry.identifier:
+                names.append(entry.registry_key)
+            if entry.access == "private":
+                names.append("private")
+            names.append(f"[{entry.catalog}]")
+            click.echo(f"  {entry.identifier:<{width}}  {'  '.join(names)}")
+    if pattern is not None and not entries:
+        click.echo(f"Nothing matches '{pattern}'; try a shorter pattern or `brainio list`.")
 
 
 @cli.command()
 @click.argument("identifier")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(identifier: str, as_json: bool) -> None:
-    """Show where IDENTIFIER's files live and whether they are cached."""
-    from brainio.cache import get_cache
+    """Show IDENTIFIER's card: files and sizes, description, citation, cache status.
 
-    cache = get_cache()
-    entries = []
-    for row in _rows_of(identifier):
-        entries.append(
-            {
-                "identifier": row.identifier,
-                "lookup_type": row.lookup_type,
-                "class": row.class_name,
-                "location_type": row.location_type,
-                "location": row.location,
-                "sha1": row.sha1,
-                "stimulus_set_identifier": row.stimulus_set_identifier,
-                "catalog": row.catalog,
-                **dict(row.extra),
-                "cached": cache.is_cached(row.source),
-            }
-        )
+    IDENTIFIER is a storage identifier or a registry name (MajajHong2015.public).
+    """
+    from brainio.cards import card
+
+    found = card(identifier)
     if as_json:
-        _echo_json(entries)
-        return
-    for entry in entries:
-        click.echo(
-            "\n".join(
-                f"{key:>24}: {value}" for key, value in entry.items() if value not in (None, "")
-            )
-        )
-        click.echo()
+        _echo_json(found.to_dict())
+    else:
+        click.echo(found.to_text())
 
 
 def describe(item: Any) -> str:
@@ -166,17 +180,66 @@ def describe(item: Any) -> str:
     return "\n".join(lines)
 
 
+CONFIRM_SIZE_ENV = "BRAINIO_CONFIRM_SIZE"
+DEFAULT_CONFIRM_SIZE = 1_000_000_000
+"""``brainio get`` asks before downloading more bytes than this, when a person is at the
+terminal (``BRAINIO_CONFIRM_SIZE`` in bytes; ``--yes`` never asks)."""
+
+
+def _confirm_size() -> int:
+    text = os.environ.get(CONFIRM_SIZE_ENV, "").strip()
+    if not text:
+        return DEFAULT_CONFIRM_SIZE
+    try:
+        return int(text)
+    except ValueError:
+        raise click.UsageError(
+            f"{CONFIRM_SIZE_ENV}={text!r} is not a number of bytes; set it to e.g. 5000000000."
+        ) from None
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()
+
+
 @cli.command()
 @click.argument("identifier")
-def get(identifier: str) -> None:
-    """Fetch IDENTIFIER into the cache, verify it, load it and print a summary."""
-    from brainio import loading
+@click.option("--json", "as_json", is_flag=True, help="Print the card of what was fetched as JSON.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before a large download.")
+def get(identifier: str, as_json: bool, yes: bool) -> None:
+    """Fetch IDENTIFIER (and its stimulus set) into the cache, verify it, load it and print a
+    summary.
 
-    for lookup_type in {row.lookup_type for row in _rows_of(identifier)}:
-        if lookup_type == "assembly":
-            item = loading.get_assembly(identifier)
-        else:
-            item = loading.get_stimulus_set(identifier)
+    Says how much it will download first, and asks when that is more than
+    $BRAINIO_CONFIRM_SIZE bytes (default 1 GB) and a person is at the terminal.
+    """
+    from brainio import loading
+    from brainio.cards import card, format_size
+
+    found = card(identifier, ask_storage=True)
+    cards = [found]
+    if found.kind == TYPE_ASSEMBLY and found.stimulus_set_identifier:
+        cards.append(card(found.stimulus_set_identifier, ask_storage=True))
+    missing = [file for each in cards for file in each.files if not file.cached]
+    sizes = [file.size for file in missing if file.size is not None]
+    total = sum(sizes)
+    if not missing:
+        click.echo(f"{identifier}: every file is in the cache.", err=True)
+    else:
+        unknown = len(missing) - len(sizes)
+        note = f" (and {unknown} file(s) of unknown size)" if unknown and sizes else ""
+        amount = format_size(total) + note if sizes else "size unknown"
+        click.echo(f"{identifier}: fetching {len(missing)} file(s), {amount}.", err=True)
+        if total > _confirm_size() and not yes and _interactive():
+            click.confirm(f"Download {format_size(total)}?", abort=True, err=True)
+    identifier = found.identifier  # a registry key names its storage identifier
+    if found.kind == TYPE_ASSEMBLY:
+        item = loading.get_assembly(identifier)
+    else:
+        item = loading.get_stimulus_set(identifier)
+    if as_json:
+        _echo_json(card(identifier).to_dict())
+    else:
         click.echo(describe(item))
 
 

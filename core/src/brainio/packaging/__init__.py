@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from brainio import progress
 from brainio.atomic import atomic_path
 from brainio.packaging.catalog_append import append_rows, catalog_file, present_identifiers
 from brainio.errors import BrainIOError, PackagingError, PluginMissingError
@@ -422,7 +423,8 @@ def package_stimulus_set(
     csv_key, zip_key = stimulus_set_key(identifier, "csv"), stimulus_set_key(identifier, "zip")
     with _work_dir(work_dir) as folder:
         zip_path, csv_path = Path(folder) / zip_key, Path(folder) / csv_key
-        zip_sha1, names = create_stimulus_zip(proto, zip_path)
+        with progress.stage(f"Zipping and hashing {len(proto)} stimuli into {zip_key}"):
+            zip_sha1, names = create_stimulus_zip(proto, zip_path)
         table = proto.copy()
         table["filename"] = names
         csv_sha1 = create_stimulus_csv(table, csv_path)
@@ -584,9 +586,10 @@ def package_data_assembly(
     key = assembly_key(identifier)
     with _work_dir(work_dir) as folder:
         path = Path(folder) / key
-        sha1 = write_netcdf(assembly, path)
-        for group, extra in (extras or {}).items():
-            sha1 = write_netcdf(extra, path, append=True, group=group)
+        with progress.stage(f"Writing and hashing {key}"):
+            sha1 = write_netcdf(assembly, path)
+            for group, extra in (extras or {}).items():
+                sha1 = write_netcdf(extra, path, append=True, group=group)
         stored = uploader(path, key, overwrite=replace)
     rows = [_row(identifier, TYPE_ASSEMBLY, class_name, stored, sha1, stimulus_set_identifier)]
     if catalog is not None:

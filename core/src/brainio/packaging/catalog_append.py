@@ -26,6 +26,7 @@ import pandas as pd
 
 from brainio.catalogs import COLUMNS, SOURCE_CATALOG, Catalog
 from brainio.errors import CatalogError
+from brainio.packaging.portable import portable_row
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET, LookupRow
 
 logger = logging.getLogger(__name__)
@@ -124,8 +125,9 @@ def append_rows(
             f"Cannot write catalog '{name}' to {catalog_path}: the folder "
             f"{catalog_path.parent} does not exist. Create it or fix the catalog path."
         )
+    rows = [portable_row(row, catalog_path) for row in rows]
     with lock_for(catalog_path):
-        written = _append_locked(catalog_path, list(rows), name, replace=replace)
+        written = _append_locked(catalog_path, rows, name, replace=replace)
     _forget_loaded_catalogs()
     return written
 

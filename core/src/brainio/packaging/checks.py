@@ -30,6 +30,7 @@ from brainio.errors import BrainIOError, PackagingError
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "COLUMN_PATTERN",
     "IDENTIFIER_PATTERN",
     "assembly_problems",
     "check_experiment_stimulus_set",
@@ -49,6 +50,8 @@ __all__ = [
 IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_\-]|\.(?!\.))*(?<![.\-])$")
 #: The recommended convention ``<lab>.<AuthorYYYY>[.<suffix>]`` (1.x ``check_naming_convention``).
 CONVENTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[A-Z][a-zA-Z0-9]+")
+#: What a stimulus-set column may be called (docs/format.md, "Stimulus set").
+COLUMN_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Columns of a proto stimulus set that describe where files are, not the stimuli (not in CSV).
 GENERAL_COLUMNS = ("stimulus_current_local_file_path", "stimulus_path_within_store")
 _SHOWN = 5  # examples shown per problem
@@ -130,6 +133,14 @@ def stimulus_set_problems(proto: pd.DataFrame, identifier: Any) -> list[str]:
     non_string_columns = [c for c in proto.columns if not isinstance(c, str)]
     if non_string_columns:
         problems.append(f"column names must be strings: {_examples(non_string_columns)}")
+    badly_named = [
+        c for c in proto.columns if isinstance(c, str) and not COLUMN_PATTERN.match(c)
+    ]
+    if badly_named:
+        problems.append(
+            f"column names must use lowercase letters, digits and underscores, starting with a "
+            f"letter (docs/format.md): rename {_examples(badly_named)}"
+        )
     if "filename" in proto.columns:
         problems.append(
             "the stimulus set already has a 'filename' column; BrainIO writes it (the names "

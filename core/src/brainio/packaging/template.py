@@ -83,8 +83,14 @@ def render_catalog_project(
     :param storage: ``"local"`` (a folder store) or ``"s3"``: which plugin the project needs.
     :raises PackagingError: the name cannot be a Python package, or the folder exists.
     """
-    from cookiecutter.exceptions import CookiecutterException, OutputDirExistsException
-    from cookiecutter.main import cookiecutter
+    try:
+        from cookiecutter.exceptions import CookiecutterException, OutputDirExistsException
+        from cookiecutter.main import cookiecutter
+    except ImportError:
+        raise PackagingError(
+            "Creating a catalog project needs cookiecutter, which is not installed. Install it "
+            "with: pip install 'brainio-core[new-catalog]'"
+        ) from None
 
     problem = catalog_name_problem(name)
     if problem:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import brainio
+from brainio.errors import BrainIOError
 from brainio_local.fetcher import LOCATION_TYPE, fetch_local, file_url_to_path, is_file_url
 
 if TYPE_CHECKING:
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
     from brainio.catalogs import Catalog
     from brainio.protocols import Fetcher, Uploader
+    from brainio.records import Source
 
 
 @brainio.hookimpl
@@ -22,6 +24,19 @@ def brainio_fetcher(location_type: str, location: str) -> Fetcher | None:
     if location_type.strip().lower() == LOCATION_TYPE or location.lower().startswith("file://"):
         return fetch_local
     return None
+
+
+@brainio.hookimpl
+def brainio_file_size(source: Source) -> int | None:
+    """The size of a local file (``None`` if it is missing: fetching reports that)."""
+    if source.location_type.strip().lower() != LOCATION_TYPE and not is_file_url(source.location):
+        return None
+    from brainio_local.fetcher import resolve_location
+
+    try:
+        return resolve_location(source).stat().st_size
+    except (OSError, BrainIOError):
+        return None
 
 
 @brainio.hookimpl

@@ -9,7 +9,11 @@ this module only moves bytes.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import os
+import threading
 from pathlib import Path
 
 import botocore.exceptions
@@ -17,6 +21,8 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore import UNSIGNED
 from s3transfer.subscribers import BaseSubscriber
 
+from brainio.cache import partial_info_path
+from brainio.errors import BrainIOError
 from brainio.records import Source
 from brainio_s3.client import S3Client
 from brainio_s3.config import S3ClientConfig
@@ -54,29 +60,31 @@ def download(
     config: S3ClientConfig | None = None,
     progress: bool = True,
 ) -> dict:
-    """Download one object to ``destination``; returns its HeadObject answer."""
+    """Download one object to ``destination``; returns its HeadObject answer.
+
+    Bytes already in ``destination`` (an interrupted download the cache kept) are resumed with
+    a ranged GET when the object is still the one they came from (same ETag, version and
+    size, as noted beside them); otherwise the download starts over.
+    """
     s3 = S3Client.for_location(location, config)
     extra = {"VersionId": version_id} if version_id else {}
-    # one HEAD finds the object, its size, and which access (signed or not) works
-    answer = s3.call(
-        location.bucket,
-        location.key,
-        lambda client: client.head_object(Bucket=location.bucket, Key=location.key, **extra),
-        version_id=version_id,
-    )
+    answer = _head(s3, location, version_id)
     client = s3.boto3_client_for(location.bucket)
     size = int(answer["ContentLength"])
+    offset = _resumable_offset(location, destination, answer, version_id)
     logger.debug("downloading %s (%d bytes) to %s", location.url, size, destination)
     with _progress(size, location, progress) as bar:
-        subscribers = [_KnownObject(size, answer.get("ETag")), ProgressSubscriber(bar)]
-        manager = create_transfer_manager(client, transfer_config(s3.config, size))
+        bar.update(offset)
         try:
-            # into the open file, so the only temporary file is the one the cache owns
-            with open(destination, "wb") as file:
-                future = manager.download(
-                    location.bucket, location.key, file, extra_args=extra, subscribers=subscribers
-                )
-                future.result()
+            try:
+                if offset:
+                    logger.info("resuming %s at byte %d of %d", location.url, offset, size)
+                    _download_rest(client, location, destination, offset, answer, extra, bar)
+                else:
+                    _download_whole(client, s3.config, location, destination, answer, extra, bar)
+            except BaseException:
+                _note_complete(destination)
+                raise
         except (
             botocore.exceptions.ClientError,
             botocore.exceptions.BotoCoreError,
@@ -88,9 +96,159 @@ def download(
             raise translate_error(
                 error, location, client=client, version_id=version_id, credentials=signed
             ) from error
-        finally:
-            manager.shutdown()
     return answer
+
+
+def _head(s3: S3Client, location: S3Location, version_id: str | None) -> dict:
+    """One HEAD finds the object, its size and ETag, and which access (signed or not) works."""
+    extra = {"VersionId": version_id} if version_id else {}
+    return s3.call(
+        location.bucket,
+        location.key,
+        lambda client: client.head_object(Bucket=location.bucket, Key=location.key, **extra),
+        version_id=version_id,
+    )
+
+
+def object_size(source: Source) -> int | None:
+    """The size of the object ``source`` names (one HEAD request); ``None`` if unknown."""
+    try:
+        location = parse_location(source.location)
+        answer = _head(S3Client.for_location(location), location, source.version_id)
+    except (BrainIOError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return None
+    return int(answer["ContentLength"])
+
+
+def _identity(location: S3Location, answer: dict, version_id: str | None) -> dict:
+    """What a partial download must have come from to be continued."""
+    return {
+        "location": location.url,
+        "etag": answer.get("ETag"),
+        "version_id": answer.get("VersionId") or version_id,
+        "size": int(answer["ContentLength"]),
+    }
+
+
+def _resumable_offset(
+    location: S3Location, destination: Path, answer: dict, version_id: str | None
+) -> int:
+    """How many bytes of ``destination`` continue this object (0: start over); notes the
+    object's identity beside ``destination`` for a later resume."""
+    identity = _identity(location, answer, version_id)
+    note = partial_info_path(destination)
+    kept = destination.stat().st_size if destination.exists() else 0
+    offset = 0
+    if kept:
+        try:
+            noted = json.loads(note.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            noted = None
+        complete = noted.pop("complete", None) if isinstance(noted, dict) else None
+        if noted == identity and identity["etag"] and isinstance(complete, int):
+            offset = min(complete, kept, identity["size"])
+        else:
+            logger.info(
+                "%s changed since the interrupted download (or its note is missing): "
+                "starting over", location.url,
+            )
+    note.write_text(json.dumps(identity), encoding="utf-8")
+    return offset
+
+
+def _note_complete(destination: Path) -> None:
+    """After an interruption: record how many bytes of ``destination`` are complete (a
+    process killed outright records nothing, and its download starts over)."""
+    note = partial_info_path(destination)
+    try:
+        noted = json.loads(note.read_text(encoding="utf-8"))
+        noted["complete"] = destination.stat().st_size
+        note.write_text(json.dumps(noted), encoding="utf-8")
+    except (OSError, ValueError, TypeError) as error:
+        logger.debug("no resume note for %s: %s", destination, error)
+
+
+def _download_whole(client, config, location, destination, answer, extra, bar) -> None:
+    """The whole object through the transfer manager (parts in parallel). If it is interrupted,
+    the file is cut back to the bytes known to be complete from its start, for a resume."""
+    size = int(answer["ContentLength"])
+    subscribers = [_KnownObject(size, answer.get("ETag")), ProgressSubscriber(bar)]
+    # into the open file, so the only temporary file is the one the cache owns
+    with open(destination, "wb") as file:
+        tracked = _Tracked(file)
+        manager = create_transfer_manager(client, transfer_config(config, size))
+        try:
+            manager.download(
+                location.bucket, location.key, tracked, extra_args=extra, subscribers=subscribers
+            ).result()
+        except BaseException:
+            manager.shutdown(cancel=True)  # Ctrl-C stops at once; what was written stays
+            file.truncate(tracked.complete_prefix())
+            raise
+        manager.shutdown()
+
+
+class _Tracked:
+    """The download's file as the transfer manager writes it (parts out of order, ``seek``
+    then ``write``), remembering which byte ranges were written, so an interruption keeps
+    exactly the complete first bytes. Writes are positioned, so safe from any thread."""
+
+    def __init__(self, file):
+        self._file = file
+        self._fd = file.fileno()
+        self._position = threading.local()
+        self._lock = threading.Lock()
+        self._written: list[tuple[int, int]] = []
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence != 0:
+            raise io.UnsupportedOperation("only absolute seeks")
+        self._position.offset = offset
+        return offset
+
+    def tell(self) -> int:
+        return getattr(self._position, "offset", 0)
+
+    def write(self, data: bytes) -> int:
+        start = self.tell()
+        view = memoryview(data)
+        while view:  # pwrite may write less than asked
+            done = os.pwrite(self._fd, view, start + len(data) - len(view))
+            view = view[done:]
+        self._position.offset = start + len(data)
+        with self._lock:
+            self._written.append((start, start + len(data)))
+        return len(data)
+
+    def complete_prefix(self) -> int:
+        """How many bytes from the start were all written."""
+        end = 0
+        with self._lock:
+            for start, stop in sorted(self._written):
+                if start > end:
+                    break
+                end = max(end, stop)
+        return end
+
+
+def _download_rest(client, location, destination, offset, answer, extra, bar) -> None:
+    """The bytes after ``offset``, appended; refused by S3 if the object changed meanwhile."""
+    if offset >= int(answer["ContentLength"]):
+        return
+    response = client.get_object(
+        Bucket=location.bucket,
+        Key=location.key,
+        Range=f"bytes={offset}-",
+        IfMatch=answer["ETag"],
+        **extra,
+    )
+    with open(destination, "ab") as file:
+        for chunk in response["Body"].iter_chunks(chunk_size=1024 * 1024):
+            file.write(chunk)
+            bar.update(len(chunk))
 
 
 def _progress(size: int, location: S3Location, enabled: bool):

@@ -35,3 +35,12 @@ def brainio_opener(location_type: str, location: str) -> Opener | None:
     from brainio_s3.remote import open_object
 
     return open_object
+
+
+@hookimpl
+def brainio_file_size(source: Any) -> int | None:
+    if source.location_type.strip().upper() != "S3":
+        return None
+    from brainio_s3.fetcher import object_size
+
+    return object_size(source)

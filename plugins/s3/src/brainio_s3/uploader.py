@@ -30,8 +30,15 @@ _CONDITIONAL_OPERATIONS = ("PutObject", "CompleteMultipartUpload")
 
 
 def catalog_location(location: S3Location) -> str:
-    """How a catalog row names an uploaded object: the virtual-hosted URL BrainIO 1.x reads."""
-    return f"https://{location.bucket}.s3.amazonaws.com/{location.key}"
+    """How a catalog row names an uploaded object: ``s3://bucket/key``, which names no server,
+    so each reader fetches it from the endpoint of their own configuration (AWS by default,
+    ``BRAINIO_S3_ENDPOINT_URL`` for another S3-compatible store)."""
+    return f"s3://{location.bucket}/{location.key}"
+
+
+SHA1_METADATA = "sha1"
+"""User metadata (``x-amz-meta-sha1``) every upload carries, so ``overwrite=True`` can tell
+that the stored object already holds the same bytes and skip the upload."""
 
 
 class S3Uploader:
@@ -57,7 +64,14 @@ class S3Uploader:
                 "configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)."
             )
         client = s3.boto3_client(signed=True, cached=False)  # it gets event handlers
-        if not overwrite:
+        sha1 = _sha1(local_path, progress)
+        if overwrite:
+            unchanged = _unchanged(client, location, sha1, local_path.stat().st_size)
+            if unchanged is not None:
+                logger.info("%s already holds these bytes (sha1 %s): not uploaded", location.url,
+                            sha1)
+                return unchanged
+        else:
             self._refuse_existing(client, location)
             for operation in _CONDITIONAL_OPERATIONS:
                 client.meta.events.register(
@@ -76,6 +90,7 @@ class S3Uploader:
                     str(local_path),
                     location.bucket,
                     location.key,
+                    extra_args={"Metadata": {SHA1_METADATA: sha1}},
                     subscribers=[ProgressSubscriber(bar)],
                 ).result()
             answer = client.head_object(Bucket=location.bucket, Key=location.key)
@@ -106,6 +121,30 @@ class S3Uploader:
         except botocore.exceptions.BotoCoreError as error:
             raise _translate(error, client, location) from error
         raise _exists(location)
+
+
+def _sha1(path: Path, progress: bool) -> str:
+    from brainio import progress as progress_module
+    from brainio.hashing import sha1_hash
+
+    with progress_module.enabled(progress), progress_module.progress_bar(
+        path.stat().st_size, f"hash {path.name}"
+    ) as bar:
+        return sha1_hash(path, callback=bar.update)
+
+
+def _unchanged(client: Any, location: S3Location, sha1: str, size: int) -> StoredObject | None:
+    """The stored object, if it already holds bytes with this sha1 and size (else ``None``)."""
+    try:
+        answer = client.head_object(Bucket=location.bucket, Key=location.key)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
+        return None  # absent or unreadable: upload (and report errors) as usual
+    same = answer.get("Metadata", {}).get(SHA1_METADATA) == sha1
+    if not same or int(answer["ContentLength"]) != size:
+        return None
+    return StoredObject(
+        location_type="S3", location=catalog_location(location), version_id=answer.get("VersionId")
+    )
 
 
 def _translate(error: Exception, client: Any, location: S3Location) -> Exception:

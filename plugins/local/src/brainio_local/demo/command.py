@@ -41,6 +41,7 @@ def demo(output: Path) -> None:
             "brainio demo draws its plot with matplotlib, which is not installed. "
             "Install it with: pip install 'brainio-local[demo]'"
         ) from None
+    _check_format(output)
     from brainio import loading, lookup
     from brainio.cli import describe
 
@@ -75,6 +76,20 @@ def demo(output: Path) -> None:
     plot(assembly, stimuli, output)
     click.echo()
     click.echo(f"Plot written to {output}")
+
+
+def _check_format(output: Path) -> None:
+    """Refuse an output file matplotlib cannot write, before the slow part."""
+    from matplotlib.figure import Figure
+
+    formats = Figure().canvas.get_supported_filetypes()
+    suffix = output.suffix.lstrip(".").lower()
+    if suffix not in formats:
+        raise click.BadParameter(
+            f"cannot write a plot to '{output}': use one of the file types "
+            f"{', '.join('.' + name for name in sorted(formats))} (e.g. brainio-demo.png).",
+            param_hint="'--output'",
+        )
 
 
 def _categories(assembly: Any, stimuli: Any) -> Any:
