@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import click
 
     from brainio.catalogs import Catalog
-    from brainio.records import LookupRow
+    from brainio.records import LookupRow, Source
 
 PROJECT_NAME = "brainio"
 

@@ -32,7 +32,7 @@ class BrainIOBackendEntrypoint(BackendEntrypoint):
     url = "https://github.com/brain-score/brainio"
     open_dataset_parameters = ("filename_or_obj", "drop_variables", "group")
 
-    def open_dataset(  # type: ignore[override]
+    def open_dataset(
         self,
         filename_or_obj: str | os.PathLike[Any] | Any,
         *,

@@ -297,13 +297,11 @@ class S3Client:
         token: str | None = None
         while True:
             extra = {"ContinuationToken": token} if token else {}
-            page = self.call(
-                bucket,
-                prefix,
-                lambda client, extra=extra: client.list_objects_v2(
-                    Bucket=bucket, Prefix=prefix, **extra
-                ),
-            )
+
+            def list_page(client: Any, extra: dict[str, str] = extra) -> Any:
+                return client.list_objects_v2(Bucket=bucket, Prefix=prefix, **extra)
+
+            page = self.call(bucket, prefix, list_page)
             for item in page.get("Contents", []):
                 if item["Key"].endswith("/") and int(item["Size"]) == 0:
                     continue  # a "folder" placeholder, not data

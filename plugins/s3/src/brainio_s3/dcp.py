@@ -147,7 +147,10 @@ class S3StorageWriter(FileSystemWriter):
     ) -> None:
         # sync_files: S3 has no fsync; an object is durable once its writer closed
         super().__init__(path=path, sync_files=False, thread_count=thread_count, **kwargs)
-        self.fs = S3FileSystem(region, s3client_config=s3client_config, endpoint=endpoint)
+        # torch annotates ``fs`` as its local FileSystem; ours implements the same base class
+        self.fs = S3FileSystem(  # type: ignore[assignment]
+            region, s3client_config=s3client_config, endpoint=endpoint
+        )
         self.path = self.fs.init_path(path)
 
     def set_up_storage_writer(self, is_coordinator: bool, *args: Any, **kwargs: Any) -> None:
@@ -187,7 +190,8 @@ class S3StorageReader(FileSystemReader):
         endpoint: str | None = None,
     ) -> None:
         super().__init__(path)
-        self.fs = S3FileSystem(
+        # torch annotates ``fs`` as its local FileSystem; ours implements the same base class
+        self.fs = S3FileSystem(  # type: ignore[assignment]
             region,
             s3client_config=s3client_config,
             reader_constructor=reader_constructor,

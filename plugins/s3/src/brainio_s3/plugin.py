@@ -8,6 +8,7 @@ import brainio
 
 if TYPE_CHECKING:
     from brainio.protocols import Fetcher, Opener, Uploader
+    from brainio.records import Source
 
 
 @brainio.hookimpl
@@ -37,8 +38,8 @@ def brainio_opener(location_type: str, location: str) -> Opener | None:
     return open_object
 
 
-@hookimpl
-def brainio_file_size(source: Any) -> int | None:
+@brainio.hookimpl
+def brainio_file_size(source: Source) -> int | None:
     if source.location_type.strip().upper() != "S3":
         return None
     from brainio_s3.fetcher import object_size
