@@ -63,7 +63,7 @@ def find(
     if unknown:
         raise ValueError(f"Unknown kind(s) {sorted(unknown)}; use {' or '.join(KINDS)}.")
     catalogs = {catalog: lookup.get_catalog(catalog)} if catalog else lookup.get_catalogs()
-    found: dict[tuple[str, str, str], Entry] = {}
+    found: dict[tuple[str, str, str | None], Entry] = {}
     for catalog_object in catalogs.values():
         for row in catalog_object.rows():
             if row.lookup_type not in kinds or row.class_name is None:  # one row per data set
