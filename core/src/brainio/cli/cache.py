@@ -31,6 +31,8 @@ def _when(timestamp: float) -> str:
 def _describe(entry: CacheEntry) -> str:
     names = ", ".join(entry.files + tuple(f"{name}/" for name in entry.extracted)) or "(empty)"
     kind = "" if entry.verified else " [unverified]"
+    if entry.decoded_size:
+        names += f" (+ decoded copy, {_size(entry.decoded_size)})"
     return f"{entry.key}{kind}  {_size(entry.size):>10}  {_when(entry.last_used)}  {names}"
 
 
@@ -55,6 +57,12 @@ def info(as_json: bool) -> None:
     for entry in report.entries:
         click.echo(_describe(entry))
     click.echo(f"{len(report.entries)} object(s), {_size(report.total_size)} in total")
+    decoded = sum(entry.decoded_size for entry in report.entries)
+    if decoded:
+        click.echo(
+            f"{_size(decoded)} of it are decoded copies that make warm loads fast "
+            "(BRAINIO_DECODED_COPIES=0 turns them off; `brainio cache clean` removes them)"
+        )
 
 
 @cache.command()
