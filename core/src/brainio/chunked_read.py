@@ -40,8 +40,9 @@ BLOCK_BYTES = 16 * 2**20
 
 try:  # python-isal: zlib-compatible, inflates about twice as fast, releases the GIL
     from isal.isal_zlib import decompress as _inflate
+    from isal.isal_zlib import error as _InflateError
 except ImportError:  # pragma: no cover - isal is an optional speed-up
-    _inflate = zlib.decompress
+    _inflate, _InflateError = zlib.decompress, zlib.error
 
 
 @attrs.frozen
@@ -106,7 +107,9 @@ def _layout(path: str, dataset) -> Layout | None:
     index = {}
 
     def add(info) -> None:
-        position = tuple(start // size for start, size in zip(info.chunk_offset, chunks))
+        position = tuple(
+            start // size for start, size in zip(info.chunk_offset, chunks, strict=True)
+        )
         index[position] = (info.byte_offset, info.size, info.filter_mask)
 
     try:
@@ -156,7 +159,7 @@ def read_all(layout: Layout) -> np.ndarray:
 def _read_contiguous(layout: Layout) -> np.ndarray:
     out = np.empty(layout.shape, dtype=layout.dtype)
     target = memoryview(out.reshape(-1).view(np.uint8))
-    (offset, size, _), = layout.index.values()
+    ((offset, size, _),) = layout.index.values()
     if size != out.nbytes:
         raise _corrupt(layout, f"{size} bytes stored for {out.nbytes} bytes of values")
     starts = list(range(0, size, BLOCK_BYTES))
@@ -173,10 +176,12 @@ def _read_contiguous(layout: Layout) -> np.ndarray:
 
 def read_box(layout: Layout, starts: tuple[int, ...], stops: tuple[int, ...]) -> np.ndarray:
     """The values in ``[starts, stops)`` (per dimension), reading only the chunks they touch."""
-    out = np.empty([stop - start for start, stop in zip(starts, stops)], dtype=layout.dtype)
+    out = np.empty(
+        [stop - start for start, stop in zip(starts, stops, strict=True)], dtype=layout.dtype
+    )
     grid = [
         range(start // size, math.ceil(stop / size))
-        for start, stop, size in zip(starts, stops, layout.chunks)
+        for start, stop, size in zip(starts, stops, layout.chunks, strict=True)
     ]
     with _opened(layout) as descriptor:
 
@@ -189,14 +194,14 @@ def read_box(layout: Layout, starts: tuple[int, ...], stops: tuple[int, ...]) ->
 
 def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -> None:
     """Inflate one chunk and copy the part of it inside the box into ``out``."""
-    origins = [index * size for index, size in zip(position, layout.chunks)]
+    origins = [index * size for index, size in zip(position, layout.chunks, strict=True)]
     inner = tuple(  # the part of the chunk inside the box, in chunk coordinates
         slice(max(start, origin) - origin, min(stop, origin + size) - origin)
-        for start, stop, origin, size in zip(starts, stops, origins, layout.chunks)
+        for start, stop, origin, size in zip(starts, stops, origins, layout.chunks, strict=True)
     )
     target = tuple(
         slice(part.start + origin - start, part.stop + origin - start)
-        for part, origin, start in zip(inner, origins, starts)
+        for part, origin, start in zip(inner, origins, starts, strict=True)
     )
     entry = layout.index.get(position)
     if entry is None:  # never written: HDF5's fill value
@@ -215,7 +220,7 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
         if code == DEFLATE:
             try:
                 raw = _inflate(raw, bufsize=nbytes)
-            except zlib.error as error:
+            except (zlib.error, _InflateError) as error:
                 raise _corrupt(layout, f"a chunk does not inflate ({error})") from error
         elif code == SHUFFLE:
             shuffled = True

@@ -204,38 +204,33 @@ class _ValuesArray(BackendArray):
         )
 
     def _getitem(self, key: tuple):
+        if all(isinstance(part, slice) and part == slice(None) for part in key):
+            return self._read_all()
         box = _bounding_box(key, self.shape)
         if box is None or self.layout is None:
-            return self._read_all()[key] if self._is_everything(key) else self.stored[key]
+            return self.stored[indexing.OuterIndexer(key)]
         starts, stops, relative = box
         if list(starts) == [0] * len(self.shape) and list(stops) == list(self.shape):
             return self._read_all()[relative]
-        if math.prod(stop - start for start, stop in zip(starts, stops)) > 4 * _result_size(
-            key, self.shape
-        ):  # a few scattered elements: let HDF5 pick them
-            return self.stored[key]
         return chunked_read.read_box(self.layout, starts, stops)[relative]
-
-    def _is_everything(self, key: tuple) -> bool:
-        return all(part == slice(None) for part in key) or key == ()
 
     def _read_all(self) -> np.ndarray:
         values = decoded.load(self.path, self.group, self.name)
         if values is not None:
             return values
         if self.layout is None:
-            values = np.asarray(self.stored[(slice(None),) * len(self.shape)])
-        else:
-            values = chunked_read.read_all(self.layout)
-        if self.layout is not None and self.layout.filtered:
+            return self.stored[indexing.BasicIndexer((slice(None),) * len(self.shape))]
+        values = chunked_read.read_all(self.layout)
+        if self.layout.filtered:
             decoded.store(self.path, self.group, self.name, values)
         return values
 
 
 def _bounding_box(key: tuple, shape: tuple[int, ...]):
-    """``(starts, stops, key relative to the box)`` of an outer key, or ``None`` if odd."""
+    """``(starts, stops, key relative to the box)`` of an outer key; ``None`` for keys better
+    left to HDF5 (a few elements scattered across a dimension, reversed or empty slices)."""
     starts, stops, relative = [], [], []
-    for part, size in zip(key, shape):
+    for part, size in zip(key, shape, strict=True):
         if isinstance(part, slice):
             start, stop, step = part.indices(size)
             if step < 0 or stop <= start:
@@ -244,8 +239,10 @@ def _bounding_box(key: tuple, shape: tuple[int, ...]):
             relative.append(slice(0, stop - start, step))
         elif isinstance(part, np.ndarray) and part.ndim == 1 and part.size:
             positions = np.where(part < 0, part + size, part)
-            low = int(positions.min())
-            starts.append(low), stops.append(int(positions.max()) + 1)
+            low, high = int(positions.min()), int(positions.max()) + 1
+            if high - low > 4 * part.size:
+                return None
+            starts.append(low), stops.append(high)
             relative.append(positions - low)
         elif isinstance(part, numbers.Integral):
             index = int(part) + size if part < 0 else int(part)
@@ -254,16 +251,6 @@ def _bounding_box(key: tuple, shape: tuple[int, ...]):
         else:
             return None
     return tuple(starts), tuple(stops), tuple(relative)
-
-
-def _result_size(key: tuple, shape: tuple[int, ...]) -> int:
-    size = 1
-    for part, length in zip(key, shape):
-        if isinstance(part, slice):
-            size *= len(range(*part.indices(length)))
-        elif isinstance(part, np.ndarray):
-            size *= part.size
-    return size
 
 
 def _is_file_object(path: object) -> bool:
