@@ -92,7 +92,9 @@ def test_thread_count_does_not_change_values(assembly_file, monkeypatch, threads
     chunked_read._pool.cache_clear()
     try:
         assert chunked_read.threads() == int(threads)
-        np.testing.assert_array_equal(chunked_read.read_all(chunked_read.inspect(path, "data")), values)
+        np.testing.assert_array_equal(
+            chunked_read.read_all(chunked_read.inspect(path, "data")), values
+        )
     finally:
         chunked_read._pool.cache_clear()
 
