@@ -168,8 +168,7 @@ class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
             stored = _stored_array(variable)
             if stored is None:  # decoded by xarray (scaled, masked, times): netCDF4 reads it
                 continue
-            layout = chunked_read.inspect(filename_or_obj, str(name), group)
-            values = _ValuesArray(str(filename_or_obj), group, str(name), layout, stored)
+            values = _ValuesArray(str(filename_or_obj), group, str(name), stored)
             variable.data = indexing.LazilyIndexedArray(values)
         return dataset
 
@@ -191,12 +190,16 @@ class _ValuesArray(BackendArray):
     """The values of one variable: a full read comes from the decoded copy or from all chunks
     inflated in parallel; a selection inflates only the chunks it touches."""
 
-    def __init__(self, path, group, name, layout, stored: NetCDF4ArrayWrapper) -> None:
+    def __init__(self, path, group, name, stored: NetCDF4ArrayWrapper) -> None:
         self.path, self.group, self.name = path, group, name
-        self.layout = layout
         self.stored = stored
         self.shape = stored.shape
         self.dtype = stored.dtype
+
+    @functools.cached_property
+    def layout(self) -> chunked_read.Layout | None:
+        """Where the chunks are; looked up on first read (a decoded copy does not need it)."""
+        return chunked_read.inspect(self.path, self.name, self.group)
 
     def __getitem__(self, key):
         return indexing.explicit_indexing_adapter(
