@@ -35,6 +35,7 @@ import common  # noqa: E402
 
 NAME = "laion"
 TITLE = "LAION-fMRI: face-ROI betas from one 143^3 session file"
+STANDALONE = True  # compares against nibabel, not BrainIO 1.1.0: its own runner and table
 SIDES = ("nibabel", "ours-streaming", "ours-full")
 TARGETS = {"seconds": 1.0, "traced_peak_mib": None, "rss_growth_mib": None}
 GRID = (143, 143, 143)

@@ -206,3 +206,23 @@ def test_truncated_file_raises_format_error(assembly_file) -> None:
     os.truncate(path, last - 10)
     with pytest.raises(FormatError, match="assy.nc"):
         chunked_read.read_all(layout)
+
+
+@pytest.mark.slow
+def test_dask_cluster_of_processes_reads_chunks_in_parallel(assembly_file) -> None:
+    """The values array travels to worker processes (pickled) and reads there."""
+    distributed = pytest.importorskip("dask.distributed")
+    path, values = assembly_file
+    lazy = read_dataarray(path, chunks={"presentation": 50})
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        total = lazy.sum("presentation").compute()
+    np.testing.assert_allclose(total.values, values.sum(axis=0), rtol=1e-6)
