@@ -226,3 +226,19 @@ def test_dask_cluster_of_processes_reads_chunks_in_parallel(assembly_file) -> No
     ):
         total = lazy.sum("presentation").compute()
     np.testing.assert_allclose(total.values, values.sum(axis=0), rtol=1e-6)
+
+
+def test_forked_child_reads_after_the_parent_did(assembly_file) -> None:
+    """A child forked after the parent used the thread pool gets a pool of its own."""
+    import multiprocessing
+
+    path, values = assembly_file
+    np.testing.assert_array_equal(read_dataarray(path).values, values)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        total = pool.apply_async(_sum_of_values, (str(path),)).get(timeout=60)
+    assert total == pytest.approx(float(values.sum(dtype=np.float64)))
+
+
+def _sum_of_values(path: str) -> float:
+    return float(read_dataarray(path).values.sum(dtype=np.float64))

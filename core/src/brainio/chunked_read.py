@@ -128,6 +128,10 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
     return concurrent.futures.ThreadPoolExecutor(threads(), thread_name_prefix="brainio-decode")
 
 
+# a forked child (multiprocessing, DataLoader workers) has no pool threads: it starts its own
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
 def threads() -> int:
     """Threads that inflate chunks: ``$BRAINIO_DECODE_THREADS``, else the usable CPUs."""
     configured = os.environ.get(THREADS_ENV, "").strip()
