@@ -38,12 +38,14 @@ PROJECT_NAME = "brainio"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
-Fetcher = Callable[["Source", "Path"], None]
+Fetcher = Callable[["Source", "Path"], "str | None"]
 """``fetch(source, destination)``: write the whole file at ``source`` to ``destination``.
 
 ``destination`` is a temporary path inside the cache folder that the core owns: the core
 verifies the sha1 afterwards and renames the file into place, so a fetcher only transfers
-bytes. It raises :class:`brainio.errors.FetchError` (or a subclass) when it cannot.
+bytes. It raises :class:`brainio.errors.FetchError` (or a subclass) when it cannot. It may
+return the sha1 of what it wrote, computed while writing (:class:`brainio.hashing.HashingWriter`),
+which spares the core a second pass over the file; otherwise it returns ``None``.
 """
 
 Opener = Callable[["Source"], "BinaryIO"]

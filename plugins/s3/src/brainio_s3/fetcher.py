@@ -18,6 +18,7 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore import UNSIGNED
 from s3transfer.subscribers import BaseSubscriber
 
+from brainio.hashing import HashingWriter
 from brainio.records import Source
 from brainio_s3.client import call_with_fallback
 from brainio_s3.errors import translate_error
@@ -27,6 +28,8 @@ from brainio_s3.settings import S3Settings
 logger = logging.getLogger(__name__)
 
 LOCATION_TYPE = "S3"
+#: Where :func:`download`'s answer carries the sha1 computed while downloading (or None).
+SHA1_KEY = "BrainIOSha1"
 
 
 def transfer_config(settings: S3Settings, size: int | None = None) -> TransferConfig:
@@ -52,13 +55,17 @@ def head(
     )
 
 
-def fetch(source: Source, destination: Path) -> None:
+def fetch(source: Source, destination: Path) -> str | None:
     """Download the S3 object ``source`` names (at ``source.version_id``) to ``destination``.
 
-    Implements the core's ``Fetcher`` contract; raises a :class:`brainio.errors.FetchError`
-    subclass when the object cannot be downloaded.
+    Implements the core's ``Fetcher`` contract: returns the sha1 of the file, computed while
+    downloading (``None`` if that was not possible); raises a
+    :class:`brainio.errors.FetchError` subclass when the object cannot be downloaded.
     """
-    download(parse_location(source.location), Path(destination), version_id=source.version_id)
+    answer = download(
+        parse_location(source.location), Path(destination), version_id=source.version_id
+    )
+    return answer.get(SHA1_KEY)
 
 
 def download(
@@ -78,12 +85,14 @@ def download(
         subscribers = [_KnownObject(size, answer.get("ETag")), ProgressSubscriber(bar)]
         manager = create_transfer_manager(client, transfer_config(settings, size))
         try:
-            # into the open file, so the only temporary file is the one the cache owns
-            with open(destination, "wb") as file:
+            # into the open file, so the only temporary file is the one the cache owns; hashed
+            # as the parts arrive, so the cache need not read the file again
+            with HashingWriter(destination) as file:
                 future = manager.download(
                     location.bucket, location.key, file, extra_args=extra, subscribers=subscribers
                 )
                 future.result()
+                answer = {**answer, SHA1_KEY: file.hexdigest()}
         except (
             botocore.exceptions.ClientError,
             botocore.exceptions.BotoCoreError,
