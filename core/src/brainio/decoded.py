@@ -159,30 +159,33 @@ def store(path: str | os.PathLike, group: str | None, variable: str, values: np.
     key = _key(group, variable)
     copy = path.with_name(_copy_name(path, key))
     values = np.ascontiguousarray(values)
+    record = {
+        "file": copy.name,
+        "dtype": values.dtype.str,
+        "shape": list(values.shape),
+        "block_bytes": BLOCK_BYTES,
+        "crc32": _checksums(values),
+    }
+
+    def put_in_place(marker: dict) -> dict:  # under the entry's lock: copy and record together
+        os.replace(temp, copy)
+        return _with_record(marker, key, record)
+
+    temp = None
     try:
         descriptor, temp = tempfile.mkstemp(
             dir=path.parent, prefix=copy.name + ".", suffix=cache_module.PART_SUFFIX
         )
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                np.lib.format.write_array(file, values, allow_pickle=False)
-            record = {
-                "file": copy.name,
-                "dtype": values.dtype.str,
-                "shape": list(values.shape),
-                "block_bytes": BLOCK_BYTES,
-                "crc32": _checksums(values),
-            }
-            os.replace(temp, copy)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        if not cache_module.update_marker(path, lambda marker: _with_record(marker, key, record)):
-            copy.unlink(missing_ok=True)  # the entry is busy or changed: try next time
-            return
+        with os.fdopen(descriptor, "wb") as file:
+            np.lib.format.write_array(file, values, allow_pickle=False)
+        if not cache_module.update_marker(path, put_in_place):
+            return  # the entry is busy or its file changed: next time
     except OSError as error:
         logger.info("not keeping a decoded copy of %s: %s", path, error)
         return
+    finally:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
     logger.debug("kept a decoded copy of %s (%s) in %s", path, key, copy)
 
 
