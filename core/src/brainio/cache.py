@@ -6,6 +6,8 @@ Layout under the cache root (``$BRAINIO_HOME``, default ``~/.brainio``)::
         <sha1>/                          one object, named by the sha1 its catalog promises
             <filename>                   the file, complete and verified
             .<filename>.verified.json    marker: size, mtime_ns and sha1 at verification
+            .<filename>.decoded-<key>.npy  a decoded copy of a netCDF file's values, recorded in
+                                         the marker (see brainio.decoded; never trusted)
             <zip stem>/                  a zip's contents, renamed into place when complete
             .<filename>.<random>.part    a download in progress (never trusted)
             .<stem>.<random>.extracting/ an extraction in progress (never trusted)
