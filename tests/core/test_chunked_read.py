@@ -213,7 +213,7 @@ def test_dask_cluster_of_processes_reads_chunks_in_parallel(assembly_file) -> No
     """The values array travels to worker processes (pickled) and reads there."""
     distributed = pytest.importorskip("dask.distributed")
     path, values = assembly_file
-    lazy = read_dataarray(path, chunks={"presentation": 50})
+    lazy = read_dataarray(path, chunks={"presentation": 74})  # 2 stored chunks
     with (
         distributed.LocalCluster(
             n_workers=2,
