@@ -170,8 +170,20 @@ def run_worker(module: Path, side: str, work: Path = WORK, env: dict | None = No
 
 
 def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far, in MiB.
+
+    Linux's ``VmHWM`` (reset by ``exec``); not ``ru_maxrss``, which a process started by
+    ``exec`` inherits from its parent: a worker of a runner holding the moto server's objects
+    or a freshly written file in memory would report the runner's peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def warm_imports(*modules: str) -> float:
