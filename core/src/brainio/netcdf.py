@@ -307,8 +307,10 @@ def _close_file_object_files_at_exit() -> None:
 def _single_variable(dataset: xr.Dataset, where: str) -> xr.DataArray:
     try:
         name = _data_variable_name(dataset, where)
-        # lazy data, but coordinates (metadata, and what indexes are built from) in memory
-        coords = {key: coord.variable.compute() for key, coord in dataset.coords.items()}
+        # lazy data, but coordinates (metadata, and what indexes are built from) in memory,
+        # computed together (with chunks=, one round trip to a dask cluster, not one each)
+        loaded = dataset.drop_vars(list(dataset.data_vars)).compute()
+        coords = {key: loaded.variables[key] for key in dataset.coords}
         array = dataset[name].assign_coords(coords)
     except _READ_ERRORS as error:
         dataset.close()
