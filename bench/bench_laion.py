@@ -154,16 +154,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
     args = parser.parse_args()
     prepare(args.work)
-    path = Path(__file__)
     env = {"LAION_BENCH_TRIALS": str(TRIALS)}
-    for side in SIDES:
-        common.run_worker(path, side, args.work, env)  # warm-up (page cache), untimed
-    runs: dict[str, list[dict]] = {side: [] for side in SIDES}
-    for number in range(args.rounds):
-        order = SIDES if number % 2 == 0 else tuple(reversed(SIDES))
-        for side in order:
-            runs[side].append(common.run_worker(path, side, args.work, env))
-        print(f"   round {number + 1}/{args.rounds} done", flush=True)
+    runs = common.run_rounds(Path(__file__), SIDES, args.rounds, args.work, env)
     med = {side: {m: statistics.median(r[m] for r in rs) for m in
                   ("seconds", "traced_peak_mib", "rss_growth_mib", "budget_mib")}
            for side, rs in runs.items()}

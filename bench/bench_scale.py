@@ -116,15 +116,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
     args = parser.parse_args()
     prepare(args.work)
-    path = Path(__file__)
     sides = [f"{mode}:{size}" for size in SIZES for mode in MODES]
-    for side in sides:
-        common.run_worker(path, side, args.work)  # warm-up (page cache), untimed
-    runs: dict[str, list[dict]] = {side: [] for side in sides}
-    for number in range(args.rounds):
-        for side in sides if number % 2 == 0 else reversed(sides):
-            runs[side].append(common.run_worker(path, side, args.work))
-        print(f"   round {number + 1}/{args.rounds} done", flush=True)
+    runs = common.run_rounds(Path(__file__), sides, args.rounds, args.work)
     print(f"\n== {TITLE}")
     print(
         f"{'size':<6}{'values MiB':>11}{'mode':>13}{'values in memory / reduced (s)':>32}"

@@ -69,15 +69,7 @@ def run_benchmark(module, rounds: int, work: Path) -> dict:
     path = Path(module.__file__)
     print(f"\n== {module.NAME}: {module.TITLE}", flush=True)
     module.prepare(work)
-    for side in module.SIDES:
-        common.run_worker(path, side, work)  # warm-up, untimed
-    results: dict[str, list[dict]] = {side: [] for side in module.SIDES}
-    for number in range(rounds):
-        order = module.SIDES if number % 2 == 0 else tuple(reversed(module.SIDES))
-        for side in order:
-            results[side].append(common.run_worker(path, side, work))
-        print(f"   round {number + 1}/{rounds} done", flush=True)
-    return results
+    return common.run_rounds(path, module.SIDES, rounds, work)
 
 
 def summarize(module, results: dict) -> list[dict]:

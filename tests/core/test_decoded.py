@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import xarray as xr
 
 sys.path.insert(0, str(Path(__file__).parent))
 import cache_helpers as helpers  # noqa: E402
+from test_cache_cli import brainio_cache  # noqa: E402  (`brainio cache` as a subprocess)
 
 from brainio import chunked_read, decoded  # noqa: E402
 from brainio.assemblies import NeuronRecordingAssembly  # noqa: E402
@@ -180,17 +180,6 @@ def test_a_refetched_original_does_not_use_the_old_copy(cached: Path) -> None:
     read_dataarray(cached).load()
     write_recording(cached, VALUES * 2)  # someone rewrote the cached file
     assert decoded.load(cached, None, "data") is None
-
-
-def brainio_cache(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BRAINIO_LOAD_PLUGINS": "", "BRAINIO_PROGRESS": "0"}
-    return subprocess.run(
-        [sys.executable, "-m", "brainio", "cache", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_cache_info_shows_the_space_copies_take(cached: Path) -> None:
