@@ -50,6 +50,7 @@ SELECTIONS = [
     {"presentation": 17},
     {"presentation": -1, "neuroid": -2},
     {"presentation": [150, 3, 77], "neuroid": slice(1, 2)},
+    {"presentation": [5, 3, 4, 7], "neuroid": [0, 2, 1], "time_bin": 1},  # outer, not zipped
 ]
 
 

@@ -214,8 +214,8 @@ class _ValuesArray(BackendArray):
             return self.stored[indexing.OuterIndexer(key)]
         starts, stops, relative = box
         if list(starts) == [0] * len(self.shape) and list(stops) == list(self.shape):
-            return self._read_all()[relative]
-        return chunked_read.read_box(self.layout, starts, stops)[relative]
+            return _outer_index(self._read_all(), relative)
+        return _outer_index(chunked_read.read_box(self.layout, starts, stops), relative)
 
     def _read_all(self) -> np.ndarray:
         values = decoded.load(self.path, self.group, self.name)
@@ -227,6 +227,21 @@ class _ValuesArray(BackendArray):
         if self.layout.filtered:
             decoded.store(self.path, self.group, self.name, values)
         return values
+
+
+def _outer_index(values: np.ndarray, key: tuple) -> np.ndarray:
+    """``values[key]`` with each array indexing its own axis (numpy would broadcast arrays)."""
+    basic = tuple(
+        part if isinstance(part, slice) else slice(None) if isinstance(part, np.ndarray)
+        else slice(part, part + 1)
+        for part in key
+    )  # fmt: skip
+    values = values[basic]
+    for axis, part in enumerate(key):
+        if isinstance(part, np.ndarray):
+            values = values.take(part, axis=axis)
+    integers = tuple(axis for axis, part in enumerate(key) if isinstance(part, numbers.Integral))
+    return values.squeeze(axis=integers) if integers else values
 
 
 def _bounding_box(key: tuple, shape: tuple[int, ...]):
