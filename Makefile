@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Every distribution of this repository, installed editable into one environment.
 DISTRIBUTIONS := core plugins/local plugins/s3 plugins/submission plugins/laion_fmri plugins/vision plugins/language
 
-.PHONY: demo test install bench clean
+.PHONY: demo test typecheck install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/brainio demo
 
-test: install
+test: install typecheck
 	$(BIN)/python -m pytest
+
+typecheck: install
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -19,6 +19,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+# the S3 server fixtures (brainio_s3.testing), for the tests of this folder only
+from brainio_s3.testing import *  # noqa: F403
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 FIXTURES = HERE / "fixtures"
@@ -75,7 +78,7 @@ def expected(stem: str) -> tuple[dict, dict]:
 
 def coordinate_names(assembly: xr.DataArray) -> set[str]:
     """Coordinates and MultiIndex levels, without the MultiIndex (tuple) coordinates."""
-    return {name for name in assembly.coords if not _is_multiindex(assembly, name)}
+    return {name for name in assembly.coords.variables if not _is_multiindex(assembly, name)}
 
 
 def _is_multiindex(assembly: xr.DataArray, name: str) -> bool:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-import brainio
 from brainio.catalogs import COLUMNS, Catalog
 
 HEADER = ",".join(COLUMNS)
@@ -23,27 +22,15 @@ def write_catalog():
     return _write_catalog
 
 
-class CatalogPlugin:
-    """An in-test plugin contributing catalogs."""
-
-    def __init__(self, *catalogs: Catalog) -> None:
-        self.catalogs = catalogs
-
-    @brainio.hookimpl
-    def brainio_catalogs(self, register) -> None:
-        for catalog in self.catalogs:
-            register(catalog)
-
-
 @pytest.fixture
-def install_catalog(register_plugin, tmp_path):
+def install_catalog(register_catalogs, tmp_path):
     """``install_catalog(name, rows)`` writes a lookup.csv and registers it as a catalog."""
 
     def install(name: str, rows: list[str], header: str = HEADER) -> Catalog:
         folder = tmp_path / name
         folder.mkdir(exist_ok=True)
         catalog = Catalog.from_files(name, _write_catalog(folder / "lookup.csv", rows, header))
-        register_plugin(CatalogPlugin(catalog))
+        register_catalogs(catalog)
         return catalog
 
     return install

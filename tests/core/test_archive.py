@@ -200,20 +200,32 @@ def test_destination_symlink_pointing_outside_is_refused(tmp_path: Path) -> None
     assert list(outside.iterdir()) == []
 
 
-def test_entry_larger_than_declared_is_refused_and_removed(tmp_path: Path) -> None:
-    zip_path = helpers.write_zip(tmp_path / "a.zip", {"first.txt": b"ok", "liar.bin": b"z" * 5000})
+def _lie_about_size(zip_path: Path, declared: int) -> None:
+    """Make the second entry of ``zip_path`` declare ``declared`` bytes (both its headers)."""
     data = bytearray(zip_path.read_bytes())
-    # patch the second entry: find its headers after the first ones
     second_local = data.index(b"PK\x03\x04", 1)
-    struct.pack_into("<I", data, second_local + 22, 100)
+    struct.pack_into("<I", data, second_local + 22, declared)
     second_central = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02") + 1)
-    struct.pack_into("<I", data, second_central + 24, 100)
+    struct.pack_into("<I", data, second_central + 24, declared)
     zip_path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("declared", "code"),
+    [(100, "bad-data"), (50_000, "size-mismatch")],
+    ids=["declares-less", "declares-more"],
+)
+def test_entry_lying_about_its_size_is_refused_and_removed(
+    tmp_path: Path, declared: int, code: str
+) -> None:
+    zip_path = helpers.write_zip(tmp_path / "a.zip", {"first.txt": b"ok", "liar.bin": b"z" * 5000})
+    _lie_about_size(zip_path, declared)
     assert check_archive(zip_path) == []  # the declared sizes look harmless
 
     destination = tmp_path / "out"
-    with pytest.raises(UnsafeArchiveError, match=r"(?s)'liar.bin'.*has been removed"):
+    with pytest.raises(UnsafeArchiveError, match=r"(?s)'liar.bin'.*has been removed") as caught:
         safe_extract(zip_path, destination)
+    assert [problem.code for problem in caught.value.problems] == [code]
     assert list(destination.iterdir()) == []  # first.txt was written, then removed
 
 

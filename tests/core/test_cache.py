@@ -513,6 +513,25 @@ def test_clean_all_and_older_than(tmp_path: Path) -> None:
     assert get_cache().info().entries == ()
 
 
+def test_a_warm_fetch_records_its_use(tmp_path: Path) -> None:
+    """``clean --older-than`` must spare an entry last fetched long ago but used since."""
+    source = _source(tmp_path, "used.nc", b"u")
+    path = get_cache().fetch(source, fetcher=helpers.copy_fetcher)
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(path, (ten_days_ago, ten_days_ago))
+    marker_path = path.parent / ".used.nc.verified.json"
+    marker = json.loads(marker_path.read_text())
+    marker["mtime_ns"] = path.stat().st_mtime_ns  # still a verified entry, fetched long ago
+    marker_path.write_text(json.dumps(marker))
+    os.utime(marker_path, (ten_days_ago, ten_days_ago))
+    assert get_cache().fetch(source, fetcher=helpers.copy_fetcher) == path  # warm: no download
+    assert helpers.downloads(source) == 1
+
+    report = get_cache().clean(older_than=7)
+    assert not report.removed
+    assert path.read_bytes() == b"u"
+
+
 def test_clean_leaves_objects_in_use(brainio_home: Path, source: Source) -> None:
     path = get_cache().fetch(source, fetcher=helpers.copy_fetcher)
     holder_ready, release = threading.Event(), threading.Event()

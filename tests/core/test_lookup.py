@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
 from brainio import lookup
@@ -101,21 +97,8 @@ def test_combined_catalog_is_a_copy_with_source(install_catalog):
     assert lookup.SOURCE_CATALOG not in catalog.columns
 
 
-def _run(code: str, **env_extra) -> subprocess.CompletedProcess:
-    import os
-
-    env = {**os.environ, **env_extra}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def test_no_catalog_installed_gives_empty_lists():
-    result = _run(
+def test_no_catalog_installed_gives_empty_lists(run_python):
+    result = run_python(
         """
         import brainio
         print(brainio.list_catalogs(), brainio.list_assemblies(), brainio.list_stimulus_sets())
@@ -131,51 +114,38 @@ def test_no_catalog_installed_gives_empty_lists():
     assert "AssemblyLookupError" in result.stdout and "No catalog is installed" in result.stdout
 
 
-def test_legacy_brainio_lookups_entry_point_loads(tmp_path):
+def test_legacy_brainio_lookups_entry_point_loads(install_distribution, run_python):
     """A catalog package written for BrainIO 1.x (entry-point group brainio_lookups) loads."""
-    package = tmp_path / "old_lab_catalog"
-    package.mkdir()
-    (package / "lookup.csv").write_text(
-        "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_identifier,lookup_source\n"
-        + ASSY
-        + ",brainio_brainscore\n"
-    )
-    (package / "__init__.py").write_text(
-        textwrap.dedent("""
+    folder = install_distribution("old-lab-catalog", {"old_lab_catalog": """
         from pathlib import Path
         from brainio.catalogs import Catalog
 
         def brainio_old_lab():
             return Catalog.from_files("old_lab", Path(__file__).parent / "lookup.csv")
-    """)
+    """}, {"brainio_lookups": {"old_lab": "old_lab_catalog:brainio_old_lab"}})
+    (folder / "lookup.csv").write_text(
+        "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_identifier,lookup_source\n"
+        + ASSY
+        + ",brainio_brainscore\n"
     )
-    dist = tmp_path / "old_lab_catalog-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: old-lab-catalog\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[brainio_lookups]\nold_lab = old_lab_catalog:brainio_old_lab\n"
-    )
-    result = _run(
+    result = run_python(
         """
         import brainio
         from brainio.lookup import lookup_assembly
         print(brainio.list_catalogs())
         print(lookup_assembly("lab.Assy2020").location)
-        """,
-        PYTHONPATH=str(tmp_path),
+        """
     )
     assert result.returncode == 0, result.stderr
     assert "old_lab" in result.stdout
     assert "https://b.s3.amazonaws.com/assy.nc" in result.stdout
 
 
-def test_broken_legacy_catalog_warns_and_others_still_load(tmp_path):
-    (tmp_path / "broken_catalog.py").write_text("def make():\n    raise RuntimeError('boom')\n")
-    dist = tmp_path / "broken_catalog-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-catalog\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[brainio_lookups]\nbroken = broken_catalog:make\n")
-    result = _run("import brainio; print(brainio.list_catalogs())", PYTHONPATH=str(tmp_path))
+def test_broken_legacy_catalog_warns_and_others_still_load(install_distribution, run_python):
+    install_distribution("broken-catalog", {
+        "broken_catalog": "def make():\n    raise RuntimeError('boom')\n"
+    }, {"brainio_lookups": {"broken": "broken_catalog:make"}})
+    result = run_python("import brainio; print(brainio.list_catalogs())")
     assert result.returncode == 0, result.stderr
     assert "Catalog 'broken'" in result.stderr and "RuntimeError: boom" in result.stderr
     assert "broken" not in result.stdout

@@ -2,14 +2,15 @@
 ``registry_key`` and ``access`` columns.
 
 The catalog is written to ``tmp_path`` and registered by an in-test plugin; its files load
-through the local plugin (location type ``local``). Held-out rows use the location type
-``vault``, whose fetcher (a second in-test plugin) refuses every download, as a storage service
-refuses private data.
+through a second in-test plugin (location type ``labstore``, files beside the catalog), so these
+tests need brainio-core only. Held-out rows use the location type ``vault``, whose fetcher
+refuses every download, as a storage service refuses private data.
 """
 
 from __future__ import annotations
 
 import csv
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def catalog_rows(files: dict[str, Path]) -> list[dict[str, str]]:
             stimuli,
             "stimulus_set",
             "StimulusSet",
-            "local",
+            "labstore",
             files["csv"].name,
             sha["csv"],
             "",
@@ -94,7 +95,7 @@ def catalog_rows(files: dict[str, Path]) -> list[dict[str, str]]:
             stimuli,
             "stimulus_set",
             "",
-            "local",
+            "labstore",
             files["zip"].name,
             sha["zip"],
             "",
@@ -105,7 +106,7 @@ def catalog_rows(files: dict[str, Path]) -> list[dict[str, str]]:
             "lab.Lab2026.public",
             "assembly",
             "NeuronRecordingAssembly",
-            "local",
+            "labstore",
             files["nc"].name,
             sha["nc"],
             stimuli,
@@ -167,12 +168,12 @@ class RegistryCatalogPlugin:
         register(self.catalog)
 
     @brainio.hookimpl
-    def brainio_loader(self, row):
-        if row.catalog != CATALOG:
-            return None
-        if row.lookup_type == TYPE_ASSEMBLY:
-            return load_assembly
-        return load_stimulus_set if row.is_csv else None
+    def brainio_assembly_loader(self, row):
+        return load_assembly if row.catalog == CATALOG else None
+
+    @brainio.hookimpl
+    def brainio_stimulus_set_loader(self, row):
+        return load_stimulus_set if row.catalog == CATALOG else None
 
 
 def load_assembly(path, *, cls, row, stimulus_set=None, chunks=None):
@@ -188,11 +189,18 @@ def load_stimulus_set(csv_path, stimuli_dir, *, cls, row):
     return record(load_csv(csv_path, stimuli_dir, cls=cls, row=row), row)
 
 
-class VaultPlugin:
-    """A storage service that refuses every download (location type ``vault``)."""
+def copy_from_store(source, destination):
+    """The lab's store: files beside the catalog (location type ``labstore``)."""
+    shutil.copyfile(source.base_dir / source.location, destination)
+
+
+class LabStoragePlugin:
+    """The lab's storage services: its store, and a vault that refuses every download."""
 
     @brainio.hookimpl
     def brainio_fetcher(self, location_type, location):
+        if location_type == "labstore":
+            return copy_from_store
         if location_type != "vault":
             return None
 
@@ -206,7 +214,7 @@ class VaultPlugin:
 def catalog_plugin(tmp_path: Path, register_plugin) -> RegistryCatalogPlugin:
     files = write_files(tmp_path / "store")
     catalog = write_catalog(catalog_rows(files), files["csv"].parent / "lookup.csv")
-    register_plugin(VaultPlugin())
+    register_plugin(LabStoragePlugin())
     return register_plugin(RegistryCatalogPlugin(catalog))
 
 

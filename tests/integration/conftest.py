@@ -16,15 +16,6 @@ from brainio.hashing import sha1_hash
 N_STIMULI = 12
 
 
-class CatalogPlugin:
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    @brainio.hookimpl
-    def brainio_catalogs(self, register) -> None:
-        register(self.catalog)
-
-
 def write_package(folder: Path) -> dict[str, Path]:
     """Stimulus CSV + ZIP (with a subfolder and an extra file) and an assembly netCDF file."""
     from brainio.assemblies import NeuronRecordingAssembly
@@ -83,24 +74,21 @@ def catalog_rows(files: dict[str, Path], location_type: str = "local") -> list[s
 
 
 @pytest.fixture
-def local_package(tmp_path, register_plugin):
+def local_package(tmp_path, register_catalogs):
     """Files plus a registered catalog ``test_local`` pointing at them by relative path.
 
     Returns ``(files, install, rows)``: ``install(rows)`` replaces the catalog's rows and
     ``rows()`` gives the rows matching the files as they are now (sha1s recomputed).
     """
     files = write_package(tmp_path / "store")
-    plugin_holder = {}
+    plugin = register_catalogs()
 
     def install(rows: list[str]) -> Catalog:
         path = files["csv"].parent / "lookup.csv"
         path.write_text("\n".join([",".join(COLUMNS), *rows]) + "\n")
         catalog = Catalog.from_files("test_local", path)
-        if "plugin" in plugin_holder:
-            plugin_holder["plugin"].catalog = catalog
-            brainio.lookup.refresh()
-        else:
-            plugin_holder["plugin"] = register_plugin(CatalogPlugin(catalog))
+        plugin.catalogs = [catalog]
+        brainio.lookup.refresh()
         return catalog
 
     install(catalog_rows(files))

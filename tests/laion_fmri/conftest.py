@@ -27,6 +27,8 @@ import nibabel as nib
 import numpy as np
 import pytest
 
+# the S3 server fixtures (brainio_s3.testing), for the tests of this folder only
+from brainio_s3.testing import *  # noqa: F403
 from brainio_s3.testing import aws_environment, public_read_policy
 
 BUCKET = "laion-fmri"

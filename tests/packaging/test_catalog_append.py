@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import brainio
-from brainio.packaging.catalog_append import append, append_rows, lock_for
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
+from brainio.packaging.catalog_append import append, append_rows, lock_for
 from brainio.records import LookupRow
 
 SHA1 = "0123456789abcdef0123456789abcdef01234567"
@@ -103,12 +103,19 @@ def test_missing_folder(tmp_path):
 
 
 def test_lock_is_held_while_writing(catalog_path):
-    import filelock
+    """append_rows waits for the catalog's lock: while another writer holds it, nothing lands."""
+    import threading
 
+    before = catalog_path.read_text()
     with lock_for(catalog_path):
-        other = filelock.FileLock(catalog_path.with_name(".lookup.csv.lock"), timeout=0.1)
-        with pytest.raises(filelock.Timeout):
-            other.acquire()
+        writer = threading.Thread(target=append_rows, args=(catalog_path, [row()]))
+        writer.start()
+        writer.join(timeout=1)
+        assert writer.is_alive(), "append_rows wrote without waiting for the lock"
+        assert catalog_path.read_text() == before
+    writer.join(timeout=60)
+    assert not writer.is_alive()
+    assert "lab.A2024" in catalog_path.read_text()
 
 
 def test_two_processes_appending_concurrently_both_land(catalog_path):
@@ -126,17 +133,8 @@ def test_two_processes_appending_concurrently_both_land(catalog_path):
         f"{prefix}.Set{index}" for prefix in ("one", "two") for index in range(count))
 
 
-class _Installed:
-    def __init__(self, path):
-        self.path = path
-
-    @brainio.hookimpl
-    def brainio_catalogs(self, register):
-        register(Catalog.from_files("lab", self.path))
-
-
-def test_1x_append_allows_the_second_half_of_a_stimulus_set(catalog_path, register_plugin):
-    register_plugin(_Installed(catalog_path))
+def test_1x_append_allows_the_second_half_of_a_stimulus_set(catalog_path, register_catalogs):
+    register_catalogs(("lab", catalog_path))
     append("lab", "lab.S2024", "StimulusSet", "stimulus_set", "bucket", SHA1, "stimulus_s.csv")
     catalog = append("lab", "lab.S2024", None, "stimulus_set", "bucket", SHA1, "stimulus_s.zip")
     assert list(catalog["location"]) == ["https://bucket.s3.amazonaws.com/stimulus_s.csv",

@@ -24,18 +24,7 @@ from brainio.packaging import (
 from brainio.records import StoredObject
 
 
-class CatalogPlugin:
-    """Registers one catalog file, as an installed catalog package would."""
-
-    def __init__(self, name: str, path: Path) -> None:
-        self.name, self.path = name, path
-
-    @brainio.hookimpl
-    def brainio_catalogs(self, register):
-        register(Catalog.from_files(self.name, self.path))
-
-
-def test_stimulus_set_round_trip(stimuli, catalog_path, store, register_plugin):
+def test_stimulus_set_round_trip(stimuli, catalog_path, store, register_catalogs):
     result = package_stimulus_set("lab", stimuli, "lab.Test2024", target=store,
                                   catalog_path=catalog_path)
     assert isinstance(result, Packaged)
@@ -50,7 +39,7 @@ def test_stimulus_set_round_trip(stimuli, catalog_path, store, register_plugin):
                                   "csv_version_id", "zip_version_id"}
     assert "filename" not in stimuli.columns  # the proto is not modified
 
-    register_plugin(CatalogPlugin("lab", catalog_path))
+    register_catalogs(("lab", catalog_path))
     loaded = brainio.get_stimulus_set("lab.Test2024")
     assert list(loaded["stimulus_id"]) == list(stimuli["stimulus_id"])
     assert list(loaded["filename"]) == [f"{sid}.png" for sid in stimuli["stimulus_id"]]
@@ -81,7 +70,7 @@ def test_legacy_image_id_and_local_path_column(tmp_path, store, make_stimuli):
     assert result.rows[0].catalog is None  # no catalog: nothing appended
 
 
-def test_assembly_round_trip(stimuli, catalog_path, store, register_plugin, make_assembly):
+def test_assembly_round_trip(stimuli, catalog_path, store, register_catalogs, make_assembly):
     package_stimulus_set("lab", stimuli, "lab.Test2024", target=store, catalog_path=catalog_path)
     proto = make_assembly(list(stimuli["stimulus_id"]))
     proto.attrs["lab_note"] = "recorded in 2024"
@@ -100,7 +89,7 @@ def test_assembly_round_trip(stimuli, catalog_path, store, register_plugin, make
     assert raw.attrs["stimulus_set_identifier"] == "lab.Test2024"
     assert "identifier" not in proto.attrs  # the proto is not modified
 
-    register_plugin(CatalogPlugin("lab", catalog_path))
+    register_catalogs(("lab", catalog_path))
     assembly = brainio.get_assembly("lab.Test2024")
     assert type(assembly).__name__ == "NeuronRecordingAssembly"
     assert assembly.attrs["lab_note"] == "recorded in 2024"
@@ -191,8 +180,8 @@ def test_missing_plugin_is_named(stimuli, monkeypatch, target, plugin):
         refresh_plugins()
 
 
-def test_installed_catalog_by_name(stimuli, catalog_path, store, register_plugin):
-    register_plugin(CatalogPlugin("lab", catalog_path))
+def test_installed_catalog_by_name(stimuli, catalog_path, store, register_catalogs):
+    register_catalogs(("lab", catalog_path))
     result = package_stimulus_set("lab", stimuli, "lab.Test2024", target=store)
     assert result.catalog_path == catalog_path
     assert "lab.Test2024" in brainio.list_stimulus_sets()  # this process sees the new rows

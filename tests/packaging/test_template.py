@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import brainio
-from brainio.packaging.template import render_catalog_project, template_dir
 from brainio.catalogs import COLUMNS
 from brainio.errors import PackagingError
+from brainio.packaging.template import render_catalog_project, template_dir
 
 REPO = Path(__file__).resolve().parents[2]
 _LOAD = """
@@ -35,10 +35,10 @@ def test_render(tmp_path, run_cli):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == "brainio-vision-lab"
     assert pyproject["project"]["dependencies"] == ["brainio-core", "brainio-s3"]
-    assert pyproject["project"]["entry-points"]["brainio"] == {"vision_lab": "vision_lab.catalog"}
+    assert pyproject["project"]["entry-points"]["brainio"] == {"vision_lab": "vision_lab.plugin"}
     package = project / "src" / "vision_lab"
     assert (package / "lookup.csv").read_text() == ",".join(COLUMNS) + "\n"
-    assert 'CATALOG_NAME = "vision_lab"' in (package / "catalog.py").read_text()
+    assert 'CATALOG_NAME = "vision_lab"' in (package / "plugin.py").read_text()
     assert 's3://my-bucket/' in (project / "scripts" / "package_example.py").read_text()
     for path in project.rglob("*"):
         if path.is_file():

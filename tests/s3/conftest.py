@@ -17,7 +17,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-from brainio import hookimpl
+# the S3 server fixtures (brainio_s3.testing), for the tests of this folder only
+from brainio_s3.testing import *  # noqa: F403
 from brainio_s3.testing import free_port
 
 
@@ -78,8 +79,8 @@ def _package_example(
     import pandas as pd
 
     from brainio.assemblies import NeuroidAssembly
-    from brainio.packaging.catalog_append import append_rows
     from brainio.netcdf import write_netcdf
+    from brainio.packaging.catalog_append import append_rows
     from brainio.plugins import get_plugin_manager
     from brainio.records import LookupRow
 
@@ -171,24 +172,11 @@ def package_example() -> Callable[..., Packaged]:
     return _package_example
 
 
-class CatalogPlugin:
-    """An in-test plugin contributing one catalog file."""
-
-    def __init__(self, name: str, path: Path):
-        self.name, self.path = name, path
-
-    @hookimpl
-    def brainio_catalogs(self, register) -> None:
-        from brainio.catalogs import Catalog
-
-        register(Catalog.from_files(self.name, self.path))
-
-
 @pytest.fixture
-def register_catalog(register_plugin) -> Callable[[Path], None]:
+def register_catalog(register_catalogs) -> Callable[[Path], None]:
     """``register_catalog(lookup_csv)``: make a catalog file visible to ``get_assembly``."""
 
     def register(path: Path, name: str = "s3test") -> None:
-        register_plugin(CatalogPlugin(name, path))
+        register_catalogs((name, path))
 
     return register

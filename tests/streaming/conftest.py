@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+# the S3 server fixtures (brainio_s3.testing), for the tests of this folder only
+from brainio_s3.testing import *  # noqa: F403
+
 
 def _load_fault_proxy() -> type:
     try:

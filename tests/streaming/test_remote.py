@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from brainio import hookimpl
 from brainio.assemblies import NeuroidAssembly
 from brainio.errors import FormatError, PluginMissingError
 from brainio.netcdf import write_netcdf
@@ -110,17 +109,6 @@ def test_object_that_is_not_netcdf(bucket, put):
 # --- get_assembly(identifier, lazy=True) ----------------------------------------------------------
 
 
-class CatalogPlugin:
-    def __init__(self, path: Path):
-        self.path = path
-
-    @hookimpl
-    def brainio_catalogs(self, register) -> None:
-        from brainio.catalogs import Catalog
-
-        register(Catalog.from_files("streaming", self.path))
-
-
 def write_catalog(folder: Path, rows: list[tuple[str, str, str, str]]) -> Path:
     header = "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_identifier"
     lines = [header] + [
@@ -133,7 +121,7 @@ def write_catalog(folder: Path, rows: list[tuple[str, str, str, str]]) -> Path:
 
 
 @pytest.fixture
-def catalog(tmp_path, remote, local_files, register_plugin) -> None:
+def catalog(tmp_path, remote, local_files, register_catalogs) -> None:
     from brainio.hashing import sha1_hash
 
     bucket_url = remote["written"].removeprefix("s3://")
@@ -142,7 +130,7 @@ def catalog(tmp_path, remote, local_files, register_plugin) -> None:
         ("lab.missing", "S3", f"s3://{bucket_url}.gone", "0" * 40),
         ("lab.local", "local", str(local_files["written"]), sha1_hash(local_files["written"])),
     ]
-    register_plugin(CatalogPlugin(write_catalog(tmp_path, rows)))
+    register_catalogs(("streaming", write_catalog(tmp_path, rows)))
 
 
 def test_get_assembly_lazy_reads_in_place(catalog, local_files, brainio_home):

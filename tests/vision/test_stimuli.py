@@ -11,7 +11,7 @@ from PIL import Image
 
 from brainio import classes
 from brainio.errors import FormatError, PluginMissingError
-from brainio.plugins import get_plugin_manager
+from brainio.plugins import find_stimulus_set_loader
 from brainio.records import LookupRow
 from brainio.stimuli import StimulusSet
 from brainio_vision import ImageStimulusSet, MissingDependencyError
@@ -45,8 +45,7 @@ def row(identifier: str = "lab.Images2026") -> LookupRow:
 
 
 def test_the_plugin_loads_rows_of_its_catalog_only():
-    hook = get_plugin_manager().hook.brainio_loader
-    assert hook(row=row()) is load_stimulus_set
+    assert find_stimulus_set_loader(row()) is load_stimulus_set
     other = LookupRow(
         identifier="x",
         lookup_type="stimulus_set",
@@ -56,7 +55,7 @@ def test_the_plugin_loads_rows_of_its_catalog_only():
         sha1="0" * 40,
         catalog="someone_else",
     )
-    assert hook(row=other) is not load_stimulus_set
+    assert find_stimulus_set_loader(other) is not load_stimulus_set
     assert classes.resolve("ImageStimulusSet") is ImageStimulusSet  # catalogs may name it
 
 

@@ -279,7 +279,7 @@ def safe_extract(
     """Extract ``zip_path`` into ``destination`` (created if missing) and return it.
 
     Raises :class:`UnsafeArchiveError` listing every problem before anything is written; if
-    an entry turns out larger than it declared while extracting, the extraction stops, what
+    an entry turns out to hold other than it declared while extracting, the extraction stops, what
     was written is removed, and the same error is raised. Existing files in ``destination``
     are never overwritten. ``callback(n)`` is called with the number of bytes written.
     """
@@ -377,18 +377,6 @@ def _copy_checked(
             while block := source.read(_COPY_BLOCK):
                 written += len(block)
                 total += len(block)
-                if written > info.file_size:
-                    _refuse(
-                        zip_path,
-                        [
-                            ArchiveProblem(
-                                "size-mismatch",
-                                info.filename,
-                                f"holds more than the {info.file_size} bytes it declares",
-                            )
-                        ],
-                        written=True,
-                    )
                 if total > limits.max_total_size:
                     _refuse(
                         zip_path,
@@ -402,6 +390,20 @@ def _copy_checked(
                         written=True,
                     )
                 output.write(block)
+    # zipfile stops at the declared size, so an entry holding more fails its CRC (bad-data);
+    # one holding fewer bytes (with the right CRC) ends early and is caught here
+    if written != info.file_size:
+        _refuse(
+            zip_path,
+            [
+                ArchiveProblem(
+                    "size-mismatch",
+                    info.filename,
+                    f"holds {written} bytes but declares {info.file_size}",
+                )
+            ],
+            written=True,
+        )
     return total
 
 

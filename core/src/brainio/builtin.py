@@ -6,13 +6,16 @@ Registered first, so every installed plugin is asked before it and can take over
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from brainio.hookspecs import hookimpl
-from brainio.records import TYPE_ASSEMBLY, LookupRow
+import brainio
+
+if TYPE_CHECKING:
+    from brainio.protocols import AssemblyLoader, StimulusSetLoader
+    from brainio.records import LookupRow
 
 
-@hookimpl
+@brainio.hookimpl
 def brainio_classes(register: Callable[[type], None]) -> None:
     from brainio import assemblies, stimuli
 
@@ -30,14 +33,15 @@ def brainio_classes(register: Callable[[type], None]) -> None:
         register(cls)
 
 
-@hookimpl
-def brainio_loader(row: LookupRow) -> Callable[..., Any] | None:
-    if row.lookup_type == TYPE_ASSEMBLY:
-        from brainio.assemblies import load_assembly
+@brainio.hookimpl(trylast=True)
+def brainio_assembly_loader(row: LookupRow) -> AssemblyLoader:
+    from brainio.assemblies import load_assembly
 
-        return load_assembly
-    if row.is_csv:
-        from brainio.stimuli import load_stimulus_set
+    return load_assembly
 
-        return load_stimulus_set
-    return None
+
+@brainio.hookimpl(trylast=True)
+def brainio_stimulus_set_loader(row: LookupRow) -> StimulusSetLoader:
+    from brainio.stimuli import load_stimulus_set
+
+    return load_stimulus_set

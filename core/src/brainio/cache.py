@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -48,9 +49,10 @@ import filelock
 
 from brainio import progress
 from brainio.archive import ArchiveLimits, safe_extract
-from brainio.errors import BrainIOError, FetchError, IntegrityError, PluginMissingError
+from brainio.errors import BrainIOError, FetchError, IntegrityError
 from brainio.hashing import is_sha1, normalize_sha1, sha1_hash
-from brainio.hookspecs import Fetcher
+from brainio.plugins import find_fetcher
+from brainio.protocols import Fetcher
 from brainio.records import Source
 
 logger = logging.getLogger(__name__)
@@ -66,9 +68,6 @@ LOCK_SUFFIX = ".lock"
 HASH_PROGRESS_MIN_SIZE = 256 * 2**20
 _ORIGIN_KEYS = ("location_type", "location", "version_id")
 
-# Which distribution provides the fetcher for a location type (for "install X" messages).
-FETCHER_DISTRIBUTIONS = {"s3": "brainio-s3", "local": "brainio-local", "file": "brainio-local"}
-
 _warned_unverified: set[str] = set()
 
 
@@ -77,8 +76,13 @@ class UnverifiedFileWarning(UserWarning):
 
 
 def home() -> Path:
-    """The cache root: ``$BRAINIO_HOME`` (read on every call), default ``~/.brainio``."""
-    return Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser()
+    """The cache root: ``$BRAINIO_HOME`` (read on every call), default ``~/.brainio``.
+
+    Tests written for BrainIO 1.x point the cache elsewhere by patching
+    ``brainio.fetch._local_data_path``; that value wins when set.
+    """
+    patched = getattr(sys.modules.get("brainio.fetch"), "_local_data_path", None)
+    return Path(patched or os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser()
 
 
 def get_cache() -> Cache:
@@ -735,50 +739,16 @@ def _extraction_mismatch(folder: Path, extracted: Path) -> str | None:
     return None
 
 
-def find_fetcher(source: Source) -> Fetcher:
-    """The fetcher an installed plugin offers for ``source``; names what to install if none."""
-    from brainio.plugins import get_plugin_manager
-
-    manager = get_plugin_manager()
-    fetcher = manager.hook.brainio_fetcher(
-        location_type=source.location_type, location=source.location
-    )
-    if fetcher is not None:
-        return fetcher
-    location_type = source.location_type
-    distribution = FETCHER_DISTRIBUTIONS.get(location_type.strip().lower())
-    if distribution is None and "://" in source.location:
-        distribution = FETCHER_DISTRIBUTIONS.get(source.location.split("://", 1)[0].lower())
-    if distribution is not None:
-        advice = (
-            f"Install the plugin that provides it: `pip install {distribution}` "
-            f"(distribution {distribution})."
-        )
-    else:
-        plugins = ", ".join(name for name, _ in manager.list_name_plugin()) or "none"
-        advice = (
-            f"No known BrainIO plugin handles '{location_type}' (installed plugins: {plugins}). "
-            f"Install the plugin your catalog's documentation names, or fix the location_type "
-            f"of its catalog row (S3 needs brainio-s3; local and file:// need brainio-local)."
-        )
-    raise PluginMissingError(
-        f"No installed plugin can fetch location_type '{location_type}' "
-        f"({_describe(source)}). {advice}"
-    )
-
-
 __all__ = [
     "Cache",
     "CacheEntry",
     "CacheInfo",
     "CacheProblem",
     "CleanReport",
-    "FETCHER_DISTRIBUTIONS",
     "Fetcher",
     "HOME_ENV",
     "UnverifiedFileWarning",
     "VerifyReport",
-    "find_fetcher",
     "get_cache",
     "home",
 ]

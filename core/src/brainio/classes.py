@@ -10,7 +10,7 @@ import functools
 import logging
 
 from brainio.errors import CatalogError
-from brainio.plugins import get_plugin_manager
+from brainio.plugins import get_plugin_manager, warn_clash
 
 logger = logging.getLogger(__name__)
 
@@ -23,13 +23,7 @@ def registered_classes() -> dict[str, type]:
     def register(cls: type) -> None:
         name = cls.__name__
         if name in classes and classes[name] is not cls:
-            logger.warning(
-                "Two plugins register a class named %s (%s and %s); using %s.",
-                name,
-                classes[name].__module__,
-                cls.__module__,
-                classes[name].__module__,
-            )
+            warn_clash("a class named", name, classes[name].__module__, [cls.__module__])
             return
         classes[name] = cls
 

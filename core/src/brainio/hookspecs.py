@@ -11,10 +11,17 @@ Two shapes of hook, chosen on purpose:
 * hooks that *contribute* things (catalogs, classes, CLI commands) receive a ``register``
   callback, so the core can validate, de-duplicate and tag each contribution;
 * hooks that *choose one implementation* (the fetcher for a location, the loader for a row,
-  the uploader for a storage target) are ``firstresult``: return ``None`` to decline.
+  the uploader for a storage target) are ``firstresult``: return ``None`` to decline. What
+  they return is typed by the protocols of :mod:`brainio.protocols`.
 
-Plugins registered later are asked first, so an installed plugin overrides the core's
-built-in loaders. Keep implementations tiny and import heavy dependencies inside them.
+Order does not depend on how plugins were installed: installed plugins are asked in the
+order of their entry-point names, before the core's built-in implementations (a plugin
+registered at run time is asked before all of them). When two installed plugins both answer
+a choosing hook for the same input, the first one asked wins and a
+:class:`brainio.plugins.PluginClashWarning` names both; a plugin that means to take over
+marks its implementation ``@brainio.hookimpl(tryfirst=True)`` and is not warned about.
+A function named ``brainio_*`` that matches no hook below disables its plugin with a
+warning. Keep implementations tiny and import heavy dependencies inside them.
 """
 
 from __future__ import annotations
@@ -24,41 +31,30 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-if TYPE_CHECKING:
-    from pathlib import Path
-    from typing import BinaryIO
+from brainio.protocols import AssemblyLoader, Fetcher, Opener, StimulusSetLoader, Uploader
 
+if TYPE_CHECKING:
     import click
 
     from brainio.catalogs import Catalog
-    from brainio.records import LookupRow, Source, StoredObject
+    from brainio.records import LookupRow
 
 PROJECT_NAME = "brainio"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""The marker for hook implementations; plugins use it as ``@brainio.hookimpl``."""
 
-Fetcher = Callable[["Source", "Path"], "str | None"]
-"""``fetch(source, destination)``: write the whole file at ``source`` to ``destination``.
-
-``destination`` is a temporary path inside the cache folder that the core owns: the core
-verifies the sha1 afterwards and renames the file into place, so a fetcher only transfers
-bytes. It raises :class:`brainio.errors.FetchError` (or a subclass) when it cannot. It may
-return the sha1 of what it wrote, computed while writing (:class:`brainio.hashing.HashingWriter`),
-which spares the core a second pass over the file; otherwise it returns ``None``.
-"""
-
-Opener = Callable[["Source"], "BinaryIO"]
-"""``open(source)``: the file at ``source`` as a readable, seekable binary file object.
-
-Used for lazy loading (``get_assembly(..., lazy=True)``): the file is read in place, only the
-bytes a selection needs, instead of being fetched into the cache. Nothing is verified by sha1
-(that needs every byte); an opener should pin ``source.version_id`` when there is one. It
-raises :class:`brainio.errors.FetchError` (or a subclass) when the file cannot be opened.
-"""
-
-Uploader = Callable[["Path", str], "StoredObject"]
-"""``upload(local_path, key, *, overwrite=False)``: store a file and say where it went."""
+__all__ = [
+    "PROJECT_NAME",
+    "AssemblyLoader",
+    "Fetcher",
+    "Opener",
+    "StimulusSetLoader",
+    "Uploader",
+    "hookimpl",
+    "hookspec",
+]
 
 
 # --- catalogs ---------------------------------------------------------------------------------
@@ -108,7 +104,8 @@ def brainio_fetcher(location_type: str, location: str) -> Fetcher | None:
 
     :param location_type: the catalog's ``location_type`` cell, e.g. ``"S3"`` or ``"local"``.
     :param location: the catalog's ``location`` cell (a URL or a path).
-    :returns: a :data:`Fetcher` callable, or ``None`` when this plugin does not handle it.
+    :returns: a :class:`~brainio.protocols.Fetcher`, or ``None`` when this plugin does not
+        handle it.
 
     Implementing this hook: compare ``location_type`` case-insensitively and return a
     module-level function; do not download anything here.
@@ -124,7 +121,8 @@ def brainio_opener(location_type: str, location: str) -> Opener | None:
 
     :param location_type: the catalog's ``location_type`` cell, e.g. ``"S3"``.
     :param location: the catalog's ``location`` cell (a URL).
-    :returns: an :data:`Opener` callable, or ``None`` when this plugin cannot open it in place.
+    :returns: an :class:`~brainio.protocols.Opener`, or ``None`` when this plugin cannot
+        open it in place.
 
     Implementing this hook: decide from the arguments alone and return a module-level
     function; open nothing here. Return file objects that pickle (by reopening), so
@@ -136,24 +134,54 @@ def brainio_opener(location_type: str, location: str) -> Opener | None:
 
 
 @hookspec(firstresult=True)
+def brainio_assembly_loader(row: LookupRow) -> AssemblyLoader | None:
+    """Return the function that turns a fetched assembly file into an assembly, or ``None``.
+
+    Called once per ``get_assembly``. Stops at first non-None result. The core's built-in
+    loader is asked last, so a plugin can take over the rows of its own catalog
+    (``row.catalog``) or class (``row.class_name``).
+
+    :param row: the assembly's catalog row.
+    :returns: an :class:`~brainio.protocols.AssemblyLoader`, or ``None`` to decline.
+
+    Implementing this hook: decide from ``row`` alone, cheaply; do the work in the loader.
+    """
+
+
+@hookspec(firstresult=True)
+def brainio_stimulus_set_loader(row: LookupRow) -> StimulusSetLoader | None:
+    """Return the function that turns a fetched stimulus set into a ``StimulusSet``, or ``None``.
+
+    Called once per ``get_stimulus_set``. Stops at first non-None result. The core's built-in
+    loader is asked last, so a plugin can take over the rows of its own catalog or class.
+
+    :param row: the CSV row of the stimulus set (its ZIP row, if any, is fetched alongside).
+    :returns: a :class:`~brainio.protocols.StimulusSetLoader`, or ``None`` to decline.
+
+    Implementing this hook: decide from ``row`` alone, cheaply; do the work in the loader.
+    """
+
+
+@hookspec(
+    firstresult=True,
+    warn_on_impl=DeprecationWarning(
+        "The brainio_loader hook is deprecated and will be removed in BrainIO 2.1: implement "
+        "brainio_assembly_loader and brainio_stimulus_set_loader instead (one per row kind)."
+    ),
+)
 def brainio_loader(row: LookupRow) -> Callable[..., Any] | None:
-    """Return the function that turns fetched files into a Python object, or ``None``.
+    """Deprecated: return a loader for an assembly row or a stimulus set's CSV row, or ``None``.
 
-    Called once per ``get_assembly``/``get_stimulus_set``. Stops at first non-None result.
-    The core's built-in loaders are asked last, so a plugin can take over rows of its own
-    catalog (``row.catalog``) or class (``row.class_name``).
-
-    For an assembly row the function is called as
-    ``load(path, *, cls, row, stimulus_set, chunks)`` and returns a ``DataAssembly``;
-    ``stimulus_set`` is ``None`` when the row names no stimulus set.
-    For the CSV row of a stimulus set it is called as
-    ``load(csv_path, stimuli_dir, *, cls, row)`` and returns a ``StimulusSet``;
-    ``stimuli_dir`` is the extracted ZIP folder, or ``None`` when there is no ZIP row.
+    Still asked (after ``brainio_assembly_loader`` / ``brainio_stimulus_set_loader`` of the
+    installed plugins, before the core's built-in loaders) for one release; registering an
+    implementation warns with a :class:`DeprecationWarning`. Stops at first non-None result.
+    The loader is called like an :class:`~brainio.protocols.AssemblyLoader` for an assembly
+    row and like a :class:`~brainio.protocols.StimulusSetLoader` for a CSV row.
 
     :param row: the catalog row (assembly row, or CSV row of a stimulus set).
     :returns: the loader, or ``None`` to decline.
 
-    Implementing this hook: decide from ``row`` alone, cheaply; do the work in the loader.
+    Implementing this hook: do not; implement the two hooks above.
     """
 
 
@@ -168,7 +196,8 @@ def brainio_uploader(target: str) -> Uploader | None:
 
     :param target: where packaged files go, e.g. ``"file:///data/store"`` or
         ``"s3://bucket/folder"``.
-    :returns: an :data:`Uploader` callable, or ``None`` when this plugin does not handle it.
+    :returns: an :class:`~brainio.protocols.Uploader`, or ``None`` when this plugin does not
+        handle it.
 
     Implementing this hook: parse ``target`` only; connect to the service in the uploader.
     """

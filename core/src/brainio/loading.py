@@ -6,15 +6,15 @@ sha1), and hand them to the loader a plugin (or the core) provides for that row.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from brainio import classes, lookup
+from brainio import classes, lookup, plugins
 from brainio.cache import get_cache
 from brainio.errors import PluginMissingError
-from brainio.plugins import get_plugin_manager
 from brainio.records import LookupRow
 
 logger = logging.getLogger(__name__)
@@ -22,33 +22,23 @@ logger = logging.getLogger(__name__)
 __all__ = ["get_assembly", "get_stimulus_set"]
 
 
-def _loader(row: LookupRow) -> Any:
-    loader = get_plugin_manager().hook.brainio_loader(row=row)
-    if loader is None:
-        raise PluginMissingError(
-            f"No installed plugin can load '{row.identifier}' (class {row.class_name}, "
-            f"{row.where()}). Install the plugin that provides class {row.class_name}."
-        )
-    return loader
-
-
 def get_stimulus_set(identifier: str) -> Any:
     """Load stimulus set ``identifier`` (a :class:`brainio.stimuli.StimulusSet`)."""
     csv_row, zip_row = lookup.lookup_stimulus_set(identifier)
     cache = get_cache()
-    csv_path = cache.fetch(csv_row.source)
-    stimuli_dir = cache.extract(cache.fetch(zip_row.source)) if zip_row is not None else None
-    cls = classes.resolve(csv_row.class_name, where=csv_row.where())
-    stimulus_set = _loader(csv_row)(csv_path, stimuli_dir, cls=cls, row=csv_row)
+    fetch = functools.partial(lookup.from_mirrors, action=lambda row: cache.fetch(row.source))
+    csv_path = fetch(csv_row)
+    stimuli_dir = cache.extract(fetch(zip_row)) if zip_row is not None else None
+    cls = classes.resolve(str(csv_row.class_name), where=csv_row.where())
+    load = plugins.find_stimulus_set_loader(csv_row)
+    stimulus_set = load(csv_path, stimuli_dir, cls=cls, row=csv_row)
     stimulus_set.identifier = identifier
     return stimulus_set
 
 
 def _open_in_place(row: LookupRow) -> Any:
     """The assembly's file opened where it lives, by the plugin that can (``brainio_opener``)."""
-    opener = get_plugin_manager().hook.brainio_opener(
-        location_type=row.location_type, location=row.location
-    )
+    opener = plugins.find_opener(row.location_type, row.location)
     if opener is None:
         raise PluginMissingError(
             f"No installed plugin can open '{row.identifier}' in place (location type "
@@ -80,9 +70,10 @@ def get_assembly(
         The stimulus set is still fetched into the cache.
     """
     row = lookup.lookup_assembly(identifier)
-    cls = classes.resolve(row.class_name, where=row.where())
+    cls = classes.resolve(str(row.class_name), where=row.where())
     stimulus_set = None
-    fetch = _open_in_place if lazy else (lambda row: get_cache().fetch(row.source))
+    open_or_fetch = _open_in_place if lazy else (lambda row: get_cache().fetch(row.source))
+    fetch = functools.partial(lookup.from_mirrors, action=open_or_fetch)  # mirrors in turn
     if load_stimulus_set and row.stimulus_set_identifier:
         # fetch (or open) the assembly file while the stimulus set downloads and extracts
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -91,7 +82,8 @@ def get_assembly(
             path = fetching.result()
     else:
         path = fetch(row)
-    assembly = _loader(row)(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
+    load = plugins.find_assembly_loader(row)
+    assembly = load(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
     assembly.attrs["identifier"] = identifier
     if row.stimulus_set_identifier:
         assembly.attrs["stimulus_set_identifier"] = row.stimulus_set_identifier

@@ -93,6 +93,15 @@ class StimulusSetLoader:
         self.stimuli_directory = Path(stimuli_directory) if stimuli_directory else None
         self.identifier = identifier
 
+    @property
+    def stimulus_set_class(self) -> type[StimulusSet]:
+        """1.x's name for ``cls`` (loaders written for 1.x read and set it)."""
+        return self.cls
+
+    @stimulus_set_class.setter
+    def stimulus_set_class(self, cls: type[StimulusSet]) -> None:
+        self.cls = cls
+
     def load(self) -> StimulusSet:
         name = self.identifier or self.csv_path.name
         try:
@@ -155,7 +164,7 @@ class StimulusSetLoader:
 def load_stimulus_set(
     csv_path: Path, stimuli_dir: Path | None, *, cls: type[StimulusSet], row: Any = None
 ) -> StimulusSet:
-    """The built-in loader for the CSV row of a stimulus set (see ``brainio_loader``)."""
+    """The built-in loader for a stimulus set's CSV row (hook ``brainio_stimulus_set_loader``)."""
     identifier = getattr(row, "identifier", None)
     loader_class = cls.get_loader_class() if hasattr(cls, "get_loader_class") else StimulusSetLoader
     return loader_class(cls, csv_path, stimuli_dir, identifier=identifier).load()

@@ -1,4 +1,4 @@
-"""The loader for assemblies of the ``brainscore_language`` catalog (``brainio_loader`` hook).
+"""The loader for assemblies of the ``brainscore_language`` catalog (``brainio_assembly_loader``).
 
 Brain-Score language keeps each data set in one netCDF file: the stimuli (sentences, words,
 story fragments) are coordinates of ``presentation`` (``stimulus``, ``sentence``, ``word``,

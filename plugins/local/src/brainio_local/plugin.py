@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import click
 
     from brainio.catalogs import Catalog
-    from brainio.hookspecs import Fetcher, Uploader
+    from brainio.protocols import Fetcher, Uploader
 
 
 @brainio.hookimpl

@@ -1,6 +1,6 @@
 """A folder on disk (or a mounted share) as a storage target for packaging.
 
-``FolderStore(root)`` is an uploader (see :data:`brainio.hookspecs.Uploader`): it copies a
+``FolderStore(root)`` is an uploader (see :class:`brainio.protocols.Uploader`): it copies a
 packaged file to ``root/<key>`` and returns the ``file://`` URL a catalog row should point
 at. A copy lands under a temporary name in the target folder first and only then takes its
 final name, so an interrupted upload never leaves a truncated file under a real key.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from brainio.hookspecs import hookimpl
+import brainio
+
+if TYPE_CHECKING:
+    from brainio.protocols import Fetcher, Opener, Uploader
 
 
-@hookimpl
-def brainio_fetcher(location_type: str, location: str) -> Any:
+@brainio.hookimpl
+def brainio_fetcher(location_type: str, location: str) -> Fetcher | None:
     if location_type.strip().upper() != "S3":
         return None
     from brainio_s3.fetcher import fetch
@@ -16,8 +19,8 @@ def brainio_fetcher(location_type: str, location: str) -> Any:
     return fetch
 
 
-@hookimpl
-def brainio_uploader(target: str) -> Any:
+@brainio.hookimpl
+def brainio_uploader(target: str) -> Uploader | None:
     if not target.strip().lower().startswith("s3://"):
         return None
     from brainio_s3.uploader import S3Uploader
@@ -25,8 +28,8 @@ def brainio_uploader(target: str) -> Any:
     return S3Uploader(target)
 
 
-@hookimpl
-def brainio_opener(location_type: str, location: str) -> Any:
+@brainio.hookimpl
+def brainio_opener(location_type: str, location: str) -> Opener | None:
     if location_type.strip().upper() != "S3":
         return None
     from brainio_s3.remote import open_object

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brainio import hookimpl
+import brainio
 
 if TYPE_CHECKING:
     import click
 
 
-@hookimpl
+@brainio.hookimpl
 def brainio_register_commands(cli: click.Group) -> None:
     from brainio_submission.cli import submission
 

@@ -1,4 +1,4 @@
-"""Loaders for the rows of the ``brainscore_vision`` catalog (see the ``brainio_loader`` hook).
+"""Loaders for the rows of the ``brainscore_vision`` catalog (the ``brainio_*_loader`` hooks).
 
 They use the core's loaders and add what vision needs: stimulus sets are images
 (:class:`~brainio_vision.stimuli.ImageStimulusSet`, which must come with their ZIP), and every

@@ -6,6 +6,6 @@ Install this package and load its data sets by identifier::
     stimulus_set = get_stimulus_set("{{ cookiecutter.catalog_name }}.Example2024")
 """
 
-from .catalog import CATALOG_NAME, CATALOG_PATH
+from .plugin import CATALOG_NAME, CATALOG_PATH
 
 __all__ = ["CATALOG_NAME", "CATALOG_PATH"]
