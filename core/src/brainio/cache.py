@@ -65,6 +65,7 @@ MARKER_SUFFIX = ".verified.json"
 PART_SUFFIX = ".part"
 EXTRACTING_SUFFIX = ".extracting"
 LOCK_SUFFIX = ".lock"
+DECODED_INFIX = ".decoded-"  # in the names of decoded copies (brainio.decoded)
 HASH_PROGRESS_MIN_SIZE = 256 * 2**20
 _ORIGIN_KEYS = ("location_type", "location", "version_id")
 
@@ -601,7 +602,6 @@ class Cache:
         if bad:
             shutil.rmtree(folder)
             return checked, problems
-        problems += _check_decoded_copies(folder)
         for child in sorted(folder.iterdir()):
             if child.name.startswith(".") or not child.is_dir():
                 continue
@@ -639,27 +639,12 @@ class Cache:
 
 
 def _decoded_copy_size(path: Path) -> int:
-    from brainio import decoded
-
-    if not decoded.is_copy(path) or path.name.endswith(PART_SUFFIX):
+    """The size of ``path`` if it is a decoded copy (see :mod:`brainio.decoded`), else 0."""
+    if DECODED_INFIX not in path.name or path.name.endswith(PART_SUFFIX):
         return 0
     with contextlib.suppress(OSError):
         return path.stat().st_size
     return 0
-
-
-def _check_decoded_copies(folder: Path) -> list[CacheProblem]:
-    """Check the decoded copies of an entry's files (the caller holds its lock)."""
-    from brainio import decoded
-
-    problems = []
-    for child in sorted(folder.iterdir()):
-        if not child.name.startswith(".") and child.is_file():
-            problems += [
-                CacheProblem(copy, f"{message}; removed (rebuilt when needed)")
-                for copy, message in decoded.check(child)
-            ]
-    return problems
 
 
 def _write_json(target: Path, content: dict) -> None:

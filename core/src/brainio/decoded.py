@@ -25,6 +25,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
+import filelock
 import numpy as np
 
 from brainio import cache as cache_module
@@ -32,7 +33,7 @@ from brainio.chunked_read import parallel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENABLED_ENV", "check", "enabled", "load", "store"]
+__all__ = ["ENABLED_ENV", "check", "enabled", "load", "store", "verify"]
 
 #: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns decoded copies off.
 ENABLED_ENV = "BRAINIO_DECODED_COPIES"
@@ -40,7 +41,7 @@ ENABLED_ENV = "BRAINIO_DECODED_COPIES"
 MARKER_FIELD = "decoded"
 #: Each block of this many bytes of values has its own CRC-32 (checked in parallel).
 BLOCK_BYTES = 8 * 2**20
-COPY_INFIX = ".decoded-"
+COPY_INFIX = cache_module.DECODED_INFIX
 
 try:  # python-isal computes the same CRC-32 several times faster
     from isal.isal_zlib import crc32 as _crc32
@@ -205,6 +206,27 @@ def _forget(path: Path, key: str, copy: Path) -> None:
 
 
 # --- cache verify ------------------------------------------------------------------------------
+
+
+def verify(cache: cache_module.Cache) -> list[cache_module.CacheProblem]:
+    """Check the decoded copies of every cached file (``brainio cache verify``); delete those
+    that do not match their records, and copies without one. Entries another process is
+    fetching right now are skipped."""
+    problems = []
+    for folder, _ in cache._entry_dirs():
+        try:
+            with cache._holding(cache._lock(folder), timeout=0):
+                for child in sorted(folder.iterdir()):
+                    if not child.name.startswith(".") and child.is_file():
+                        problems += [
+                            cache_module.CacheProblem(
+                                copy, f"{message}; removed (rebuilt when needed)"
+                            )
+                            for copy, message in check(child)
+                        ]
+        except filelock.Timeout:
+            continue
+    return problems
 
 
 def check(path: Path) -> list[tuple[Path, str]]:

@@ -10,6 +10,7 @@ import json
 import sys
 from datetime import datetime
 
+import attrs
 import click
 
 from brainio.cache import Cache, CacheEntry, get_cache
@@ -68,11 +69,15 @@ def info(as_json: bool) -> None:
 @cache.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def verify(as_json: bool) -> None:
-    """Re-hash every cached file and remove those that do not match.
+    """Re-hash every cached file and remove those that do not match (decoded copies too).
 
     Exits with status 1 when something was wrong (and has been removed).
     """
-    report = get_cache().verify()
+    from brainio import decoded
+
+    cache = get_cache()
+    report = cache.verify()
+    report = attrs.evolve(report, problems=report.problems + tuple(decoded.verify(cache)))
     if as_json:
         _echo_json(report.to_dict())
     else:
