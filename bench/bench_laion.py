@@ -35,6 +35,7 @@ import common  # noqa: E402
 
 NAME = "laion"
 TITLE = "LAION-fMRI: face-ROI betas from one 143^3 session file"
+STANDALONE = True  # compares against nibabel, not BrainIO 1.1.0: its own runner and table
 SIDES = ("nibabel", "ours-streaming", "ours-full")
 TARGETS = {"seconds": 1.0, "traced_peak_mib": None, "rss_growth_mib": None}
 GRID = (143, 143, 143)
@@ -153,16 +154,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
     args = parser.parse_args()
     prepare(args.work)
-    path = Path(__file__)
     env = {"LAION_BENCH_TRIALS": str(TRIALS)}
-    for side in SIDES:
-        common.run_worker(path, side, args.work, env)  # warm-up (page cache), untimed
-    runs: dict[str, list[dict]] = {side: [] for side in SIDES}
-    for number in range(args.rounds):
-        order = SIDES if number % 2 == 0 else tuple(reversed(SIDES))
-        for side in order:
-            runs[side].append(common.run_worker(path, side, args.work, env))
-        print(f"   round {number + 1}/{args.rounds} done", flush=True)
+    runs = common.run_rounds(Path(__file__), SIDES, args.rounds, args.work, env)
     med = {side: {m: statistics.median(r[m] for r in rs) for m in
                   ("seconds", "traced_peak_mib", "rss_growth_mib", "budget_mib")}
            for side, rs in runs.items()}

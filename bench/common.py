@@ -169,9 +169,34 @@ def run_worker(module: Path, side: str, work: Path = WORK, env: dict | None = No
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def run_rounds(module: Path, sides, rounds: int, work: Path = WORK, env: dict | None = None):
+    """Each side once untimed (warms caches), then ``rounds`` rounds of every side in a fresh
+    process, the order flipping every round; the measurements by side."""
+    for side in sides:
+        run_worker(module, side, work, env)
+    results: dict[str, list[dict]] = {side: [] for side in sides}
+    for number in range(rounds):
+        for side in sides if number % 2 == 0 else tuple(reversed(sides)):
+            results[side].append(run_worker(module, side, work, env))
+        print(f"   round {number + 1}/{rounds} done", flush=True)
+    return results
+
+
 def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far, in MiB.
+
+    Linux's ``VmHWM`` (reset by ``exec``); not ``ru_maxrss``, which a process started by
+    ``exec`` inherits from its parent: a worker of a runner holding the moto server's objects
+    or a freshly written file in memory would report the runner's peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def warm_imports(*modules: str) -> float:

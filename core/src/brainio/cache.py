@@ -6,6 +6,8 @@ Layout under the cache root (``$BRAINIO_HOME``, default ``~/.brainio``)::
         <sha1>/                          one object, named by the sha1 its catalog promises
             <filename>                   the file, complete and verified
             .<filename>.verified.json    marker: size, mtime_ns and sha1 at verification
+            .<filename>.decoded-<key>.npy  a decoded copy of a netCDF file's values, recorded in
+                                         the marker (see brainio.decoded; never trusted)
             <zip stem>/                  a zip's contents, renamed into place when complete
             .<filename>.part             a download in progress or interrupted (never
                                          trusted; a fetcher may resume it), with its
@@ -40,7 +42,7 @@ import tempfile
 import time
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,6 +68,7 @@ PART_SUFFIX = ".part"
 PARTIAL_INFO_SUFFIX = ".json"
 EXTRACTING_SUFFIX = ".extracting"
 LOCK_SUFFIX = ".lock"
+DECODED_INFIX = ".decoded-"  # in the names of decoded copies (brainio.decoded)
 HASH_PROGRESS_MIN_SIZE = 256 * 2**20
 _ORIGIN_KEYS = ("location_type", "location", "version_id")
 
@@ -106,6 +109,7 @@ class CacheEntry:
     size: int
     last_used: float
     locations: tuple[str, ...]
+    decoded_size: int = 0  # of the decoded copies (brainio.decoded), included in ``size``
 
     def to_dict(self) -> dict[str, object]:
         return {**attrs.asdict(self), "path": str(self.path)}
@@ -125,6 +129,7 @@ class CacheInfo:
             "root": str(self.root),
             "count": len(self.entries),
             "total_size": self.total_size,
+            "decoded_size": sum(entry.decoded_size for entry in self.entries),
             "entries": [entry.to_dict() for entry in self.entries],
         }
 
@@ -319,7 +324,7 @@ class Cache:
             logger.info("downloading %s to %s", _describe(source), path)
             with progress.enabled(show):
                 try:
-                    fetcher(source, temp)
+                    reported = fetcher(source, temp)
                 except BrainIOError:
                     raise
                 except Exception as error:
@@ -328,7 +333,8 @@ class Cache:
                         f"'{source.location_type}'): {type(error).__name__}: {error}. Check the "
                         f"location and your connection, then try again."
                     ) from error
-                actual = self._hash(temp, show)
+                # the sha1 a fetcher computed while writing (HashingWriter) spares a second pass
+                actual = reported if is_sha1(reported) else self._hash(temp, show)
             if expected is not None and actual != expected:
                 raise IntegrityError(
                     f"File '{path.name}' fetched from {_describe(source)} has sha1 {actual}, "
@@ -373,17 +379,19 @@ class Cache:
 
     # --- markers -----------------------------------------------------------------------------
 
-    def _read_marker(self, path: Path) -> dict | None:
+    @staticmethod
+    def _read_marker(path: Path) -> dict | None:
         try:
-            with open(self._marker(path), encoding="utf-8") as file:
+            with open(Cache._marker(path), encoding="utf-8") as file:
                 marker = json.load(file)
         except (OSError, ValueError):
             return None
         return marker if isinstance(marker, dict) else None
 
-    def _is_marked(self, path: Path, expected: str | None) -> bool:
+    @staticmethod
+    def _is_marked(path: Path, expected: str | None) -> bool:
         """Whether the marker vouches for ``path`` as it is now (no hashing)."""
-        marker = self._read_marker(path)
+        marker = Cache._read_marker(path)
         if marker is None:
             return False
         try:
@@ -411,15 +419,7 @@ class Cache:
         else:  # re-verified: keep where it came from
             previous = self._read_marker(path) or {}
             marker.update({key: previous[key] for key in _ORIGIN_KEYS if key in previous})
-        target = self._marker(path)
-        descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=target.name + ".")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                json.dump(marker, file)
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        _write_json(self._marker(path), marker)
 
     def _touch(self, path: Path) -> None:
         """Record a use (``clean --older-than`` goes by it); a read-only cache is fine."""
@@ -526,12 +526,13 @@ class Cache:
 
     def _entry(self, folder: Path, verified: bool) -> CacheEntry:
         files, extracted, locations = [], [], []
-        size, last_used = 0, 0.0
+        size, last_used, decoded_size = 0, 0.0, 0
         for child in sorted(folder.iterdir()):
             if child.name.startswith("."):
                 if child.name.endswith(MARKER_SUFFIX):
                     with contextlib.suppress(OSError):
                         last_used = max(last_used, child.stat().st_mtime)
+                decoded_size += _decoded_copy_size(child)
                 continue
             if child.is_dir():
                 extracted.append(child.name)
@@ -550,9 +551,10 @@ class Cache:
             path=folder,
             files=tuple(files),
             extracted=tuple(extracted),
-            size=size,
+            size=size + decoded_size,
             last_used=last_used,
             locations=tuple(locations),
+            decoded_size=decoded_size,
         )
 
     def info(self) -> CacheInfo:
@@ -646,6 +648,51 @@ class Cache:
             logger.info("removed %s (%d bytes)", folder, entry.size)
             removed.append(entry)
         return CleanReport(removed=tuple(removed), in_use=tuple(in_use))
+
+
+def _decoded_copy_size(path: Path) -> int:
+    """The size of ``path`` if it is a decoded copy (see :mod:`brainio.decoded`), else 0."""
+    if DECODED_INFIX not in path.name or path.name.endswith(PART_SUFFIX):
+        return 0
+    with contextlib.suppress(OSError):
+        return path.stat().st_size
+    return 0
+
+
+def _write_json(target: Path, content: dict) -> None:
+    """Write ``content`` to ``target`` atomically (temporary file in the same folder, rename)."""
+    descriptor, temp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(content, file)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+# --- the verified marker, as decoded copies use it (brainio.decoded) ---------------------------
+
+
+def verified_marker(path: Path) -> dict | None:
+    """The verified marker of a cached file, if it vouches for the file as it is now."""
+    return Cache._read_marker(path) if Cache._is_marked(path, None) else None
+
+
+def update_marker(path: Path, change: Callable[[dict], dict], locked: bool = False) -> bool:
+    """Replace the marker of the cached file ``path`` by ``change(marker)``, if the marker still
+    vouches for the file; ``False`` if it does not, or another process holds the entry's lock
+    (unless the caller holds it: ``locked``)."""
+    holding = contextlib.nullcontext() if locked else Cache._holding(Cache._lock(path.parent), 0)
+    try:
+        with holding:
+            marker = verified_marker(path)
+            if marker is None:
+                return False
+            _write_json(Cache._marker(path), change(marker))
+            return True
+    except filelock.Timeout:
+        return False
 
 
 def _tree_size(folder: Path) -> int:

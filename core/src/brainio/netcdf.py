@@ -39,7 +39,11 @@ import netCDF4
 import numpy as np
 import pandas as pd
 import xarray as xr
+from xarray.backends import BackendArray, NetCDF4BackendEntrypoint
+from xarray.backends.netCDF4_ import NetCDF4ArrayWrapper
+from xarray.core import indexing
 
+from brainio import chunked_read, decoded
 from brainio.atomic import atomic_path
 from brainio.errors import BrainIOError, FormatError, PackagingError
 from brainio.hashing import sha1_hash
@@ -115,13 +119,156 @@ def read_dataarray(
                 f"The netCDF file {where} has no group '{group}'; its groups are "
                 f"{groups or 'none'}. Check the group name."
             )
+    engine = _ParallelNetCDF4Backend if ENGINE == "netcdf4" else ENGINE
     try:
         dataset = xr.open_dataset(
-            path, group=group, engine=ENGINE, chunks=chunks, decode_timedelta=True
+            path, group=group, engine=engine, chunks=chunks, decode_timedelta=True
         )
     except _READ_ERRORS as error:
         raise _unreadable(where, error) from error
     return _single_variable(dataset, where)
+
+
+class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
+    """xarray's netCDF4 backend, with the data variables' values read by
+    :mod:`brainio.chunked_read` (chunks inflated in parallel) and, for files in the cache,
+    from their decoded copies (:mod:`brainio.decoded`). Coordinates are read by netCDF4."""
+
+    open_dataset_parameters = (
+        "filename_or_obj", "mask_and_scale", "decode_times", "concat_characters",
+        "decode_coords", "drop_variables", "use_cftime", "decode_timedelta", "group",
+    )  # fmt: skip
+
+    def open_dataset(
+        self,
+        filename_or_obj,
+        *,
+        mask_and_scale=True,
+        decode_times=True,
+        concat_characters=True,
+        decode_coords=True,
+        drop_variables=None,
+        use_cftime=None,
+        decode_timedelta=None,
+        group=None,
+    ) -> xr.Dataset:
+        dataset = super().open_dataset(
+            filename_or_obj,
+            mask_and_scale=mask_and_scale,
+            decode_times=decode_times,
+            concat_characters=concat_characters,
+            decode_coords=decode_coords,
+            drop_variables=drop_variables,
+            use_cftime=use_cftime,
+            decode_timedelta=decode_timedelta,
+            group=group,
+        )
+        for name in dataset.data_vars:
+            variable = dataset.variables[name]
+            stored = _stored_array(variable)
+            if stored is None:  # decoded by xarray (scaled, masked, times): netCDF4 reads it
+                continue
+            values = _ValuesArray(str(filename_or_obj), group, str(name), stored)
+            variable.data = indexing.LazilyIndexedArray(values)
+        return dataset
+
+
+def _stored_array(variable: xr.Variable) -> NetCDF4ArrayWrapper | None:
+    """The netCDF4 array behind ``variable`` if xarray reads it as stored (no CF decoding)."""
+    data = variable._data
+    if not isinstance(data, indexing.LazilyIndexedArray):
+        return None
+    stored = data.array
+    if not isinstance(stored, NetCDF4ArrayWrapper) or stored.shape != variable.shape:
+        return None
+    if stored.dtype != variable.dtype or stored.dtype.kind not in "iuf":
+        return None
+    return stored
+
+
+class _ValuesArray(BackendArray):
+    """The values of one variable: a full read comes from the decoded copy or from all chunks
+    inflated in parallel; a selection inflates only the chunks it touches."""
+
+    def __init__(self, path, group, name, stored: NetCDF4ArrayWrapper) -> None:
+        self.path, self.group, self.name = path, group, name
+        self.stored = stored
+        self.shape = stored.shape
+        self.dtype = stored.dtype
+
+    @functools.cached_property
+    def layout(self) -> chunked_read.Layout | None:
+        """Where the chunks are; looked up on first read (a decoded copy does not need it)."""
+        return chunked_read.inspect(self.path, self.name, self.group)
+
+    def __getitem__(self, key):
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.OUTER, self._getitem
+        )
+
+    def _getitem(self, key: tuple):
+        if all(isinstance(part, slice) and part == slice(None) for part in key):
+            return self._read_all()
+        box = _bounding_box(key, self.shape)
+        if box is None or self.layout is None:
+            return self.stored[indexing.OuterIndexer(key)]
+        starts, stops, relative = box
+        if list(starts) == [0] * len(self.shape) and list(stops) == list(self.shape):
+            return _outer_index(self._read_all(), relative)
+        return _outer_index(chunked_read.read_box(self.layout, starts, stops), relative)
+
+    def _read_all(self) -> np.ndarray:
+        values = decoded.load(self.path, self.group, self.name)
+        if values is not None:
+            return values
+        if self.layout is None:
+            return self.stored[indexing.BasicIndexer((slice(None),) * len(self.shape))]
+        values = chunked_read.read_all(self.layout)
+        if self.layout.filtered:
+            decoded.store(self.path, self.group, self.name, values)
+        return values
+
+
+def _outer_index(values: np.ndarray, key: tuple) -> np.ndarray:
+    """``values[key]`` with each array indexing its own axis (numpy would broadcast arrays)."""
+    basic = tuple(
+        part if isinstance(part, slice) else slice(None) if isinstance(part, np.ndarray)
+        else slice(part, part + 1)
+        for part in key
+    )  # fmt: skip
+    values = values[basic]
+    for axis, part in enumerate(key):
+        if isinstance(part, np.ndarray):
+            values = values.take(part, axis=axis)
+    integers = tuple(axis for axis, part in enumerate(key) if isinstance(part, numbers.Integral))
+    return values.squeeze(axis=integers) if integers else values
+
+
+def _bounding_box(key: tuple, shape: tuple[int, ...]):
+    """``(starts, stops, key relative to the box)`` of an outer key; ``None`` for keys better
+    left to HDF5 (a few elements scattered across a dimension, reversed or empty slices)."""
+    starts, stops, relative = [], [], []
+    for part, size in zip(key, shape, strict=True):
+        if isinstance(part, slice):
+            start, stop, step = part.indices(size)
+            if step < 0 or stop <= start:
+                return None
+            starts.append(start), stops.append(stop)
+            relative.append(slice(0, stop - start, step))
+        elif isinstance(part, np.ndarray) and part.ndim == 1 and part.size:
+            positions = np.where(part < 0, part + size, part)
+            low, high = int(positions.min()), int(positions.max()) + 1
+            if high - low > 4 * part.size:
+                return None
+            starts.append(low), stops.append(high)
+            relative.append(positions - low)
+        elif isinstance(part, numbers.Integral):
+            index = int(part) + size if part < 0 else int(part)
+            starts.append(index), stops.append(index + 1)
+            relative.append(0)
+        else:
+            return None
+    return tuple(starts), tuple(stops), tuple(relative)
 
 
 def _is_file_object(path: object) -> bool:
@@ -175,8 +322,10 @@ def _close_file_object_files_at_exit() -> None:
 def _single_variable(dataset: xr.Dataset, where: str) -> xr.DataArray:
     try:
         name = _data_variable_name(dataset, where)
-        # lazy data, but coordinates (metadata, and what indexes are built from) in memory
-        coords = {key: coord.variable.compute() for key, coord in dataset.coords.items()}
+        # lazy data, but coordinates (metadata, and what indexes are built from) in memory,
+        # computed together (with chunks=, one round trip to a dask cluster, not one each)
+        loaded = dataset.drop_vars(list(dataset.data_vars)).compute()
+        coords = {key: loaded.variables[key] for key in dataset.coords}
         array = dataset[name].assign_coords(coords)
     except _READ_ERRORS as error:
         dataset.close()

@@ -39,9 +39,13 @@ class Fetcher(Protocol):
     (the core keeps them after Ctrl-C or a failed transfer). A fetcher that can resume appends the
     rest, after checking that the stored object did not change since (it may keep a note in
     :func:`brainio.cache.partial_info_path`); any other fetcher simply overwrites it.
+
+    It may return the sha1 of what it wrote, computed while writing
+    (:class:`brainio.hashing.HashingWriter`), which spares the core a second pass over the
+    file; otherwise ``None``.
     """
 
-    def __call__(self, source: Source, destination: Path, /) -> None: ...
+    def __call__(self, source: Source, destination: Path, /) -> str | None: ...
 
 
 class ReadableFile(Protocol):

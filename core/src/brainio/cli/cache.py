@@ -10,6 +10,7 @@ import json
 import sys
 from datetime import datetime
 
+import attrs
 import click
 
 from brainio.cache import Cache, CacheEntry, get_cache
@@ -31,6 +32,8 @@ def _when(timestamp: float) -> str:
 def _describe(entry: CacheEntry) -> str:
     names = ", ".join(entry.files + tuple(f"{name}/" for name in entry.extracted)) or "(empty)"
     kind = "" if entry.verified else " [unverified]"
+    if entry.decoded_size:
+        names += f" (+ decoded copy, {_size(entry.decoded_size)})"
     return f"{entry.key}{kind}  {_size(entry.size):>10}  {_when(entry.last_used)}  {names}"
 
 
@@ -55,16 +58,26 @@ def info(as_json: bool) -> None:
     for entry in report.entries:
         click.echo(_describe(entry))
     click.echo(f"{len(report.entries)} object(s), {_size(report.total_size)} in total")
+    decoded = sum(entry.decoded_size for entry in report.entries)
+    if decoded:
+        click.echo(
+            f"{_size(decoded)} of it are decoded copies that make warm loads fast "
+            "(BRAINIO_DECODED_COPIES=0 turns them off; `brainio cache clean` removes them)"
+        )
 
 
 @cache.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def verify(as_json: bool) -> None:
-    """Re-hash every cached file and remove those that do not match.
+    """Re-hash every cached file and remove those that do not match (decoded copies too).
 
     Exits with status 1 when something was wrong (and has been removed).
     """
-    report = get_cache().verify()
+    from brainio import decoded
+
+    cache = get_cache()
+    report = cache.verify()
+    report = attrs.evolve(report, problems=report.problems + tuple(decoded.verify(cache)))
     if as_json:
         _echo_json(report.to_dict())
     else:

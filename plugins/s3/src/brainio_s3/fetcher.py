@@ -9,11 +9,8 @@ this module only moves bytes.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import os
-import threading
 from pathlib import Path
 
 import botocore.exceptions
@@ -23,6 +20,7 @@ from s3transfer.subscribers import BaseSubscriber
 
 from brainio.cache import partial_info_path
 from brainio.errors import BrainIOError
+from brainio.hashing import HashingWriter
 from brainio.records import Source
 from brainio_s3.client import S3Client
 from brainio_s3.config import S3ClientConfig
@@ -32,6 +30,8 @@ from brainio_s3.locations import S3Location, parse_location
 logger = logging.getLogger(__name__)
 
 LOCATION_TYPE = "S3"
+#: Where :func:`download`'s answer carries the sha1 computed while downloading (or None).
+SHA1_KEY = "BrainIOSha1"
 
 
 def transfer_config(config: S3ClientConfig, size: int | None = None) -> TransferConfig:
@@ -44,13 +44,17 @@ def transfer_config(config: S3ClientConfig, size: int | None = None) -> Transfer
     )
 
 
-def fetch(source: Source, destination: Path) -> None:
+def fetch(source: Source, destination: Path) -> str | None:
     """Download the S3 object ``source`` names (at ``source.version_id``) to ``destination``.
 
-    Implements the core's ``Fetcher`` contract; raises a :class:`brainio.errors.FetchError`
-    subclass when the object cannot be downloaded.
+    Implements the core's ``Fetcher`` contract: returns the sha1 of the file, computed while
+    downloading (``None`` if that was not possible); raises a
+    :class:`brainio.errors.FetchError` subclass when the object cannot be downloaded.
     """
-    download(parse_location(source.location), Path(destination), version_id=source.version_id)
+    answer = download(
+        parse_location(source.location), Path(destination), version_id=source.version_id
+    )
+    return answer.get(SHA1_KEY)
 
 
 def download(
@@ -81,7 +85,10 @@ def download(
                     logger.info("resuming %s at byte %d of %d", location.url, offset, size)
                     _download_rest(client, location, destination, offset, answer, extra, bar)
                 else:
-                    _download_whole(client, s3.config, location, destination, answer, extra, bar)
+                    sha1 = _download_whole(
+                        client, s3.config, location, destination, answer, extra, bar
+                    )
+                    answer = {**answer, SHA1_KEY: sha1}
             except BaseException:
                 _note_complete(destination)
                 raise
@@ -168,70 +175,26 @@ def _note_complete(destination: Path) -> None:
         logger.debug("no resume note for %s: %s", destination, error)
 
 
-def _download_whole(client, config, location, destination, answer, extra, bar) -> None:
-    """The whole object through the transfer manager (parts in parallel). If it is interrupted,
-    the file is cut back to the bytes known to be complete from its start, for a resume."""
+def _download_whole(client, config, location, destination, answer, extra, bar) -> str | None:
+    """The whole object through the transfer manager (parts in parallel), hashed as the parts
+    arrive; returns the sha1 (``None`` if it could not be computed on the way). If it is
+    interrupted, the file is cut back to the bytes known to be complete from its start, for a
+    resume."""
     size = int(answer["ContentLength"])
     subscribers = [_KnownObject(size, answer.get("ETag")), ProgressSubscriber(bar)]
     # into the open file, so the only temporary file is the one the cache owns
-    with open(destination, "wb") as file:
-        tracked = _Tracked(file)
+    with HashingWriter(destination) as file:
         manager = create_transfer_manager(client, transfer_config(config, size))
         try:
             manager.download(
-                location.bucket, location.key, tracked, extra_args=extra, subscribers=subscribers
+                location.bucket, location.key, file, extra_args=extra, subscribers=subscribers
             ).result()
         except BaseException:
             manager.shutdown(cancel=True)  # Ctrl-C stops at once; what was written stays
-            file.truncate(tracked.complete_prefix())
+            file.truncate(file.complete_prefix())
             raise
         manager.shutdown()
-
-
-class _Tracked:
-    """The download's file as the transfer manager writes it (parts out of order, ``seek``
-    then ``write``), remembering which byte ranges were written, so an interruption keeps
-    exactly the complete first bytes. Writes are positioned, so safe from any thread."""
-
-    def __init__(self, file):
-        self._file = file
-        self._fd = file.fileno()
-        self._position = threading.local()
-        self._lock = threading.Lock()
-        self._written: list[tuple[int, int]] = []
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence != 0:
-            raise io.UnsupportedOperation("only absolute seeks")
-        self._position.offset = offset
-        return offset
-
-    def tell(self) -> int:
-        return getattr(self._position, "offset", 0)
-
-    def write(self, data: bytes) -> int:
-        start = self.tell()
-        view = memoryview(data)
-        while view:  # pwrite may write less than asked
-            done = os.pwrite(self._fd, view, start + len(data) - len(view))
-            view = view[done:]
-        self._position.offset = start + len(data)
-        with self._lock:
-            self._written.append((start, start + len(data)))
-        return len(data)
-
-    def complete_prefix(self) -> int:
-        """How many bytes from the start were all written."""
-        end = 0
-        with self._lock:
-            for start, stop in sorted(self._written):
-                if start > end:
-                    break
-                end = max(end, stop)
-        return end
+        return file.hexdigest()
 
 
 def _download_rest(client, location, destination, offset, answer, extra, bar) -> None:

@@ -1,0 +1,280 @@
+"""Reading a netCDF-4 variable's values at the pace of the hardware, not of the codec.
+
+HDF5 (under netCDF4 and h5py) inflates a variable's chunks one after another on one core and
+copies them through its own buffers. Here the chunk index is read once (with h5py), then the
+raw chunks are read with ``pread`` and inflated on a thread pool, with a codec that releases
+the GIL (:mod:`isal` when installed, about twice as fast, else :mod:`zlib`), each straight
+into its place in the final array (HDF5's shuffle is undone in the same copy).
+
+Handled: chunked or contiguous storage, the deflate and shuffle filters (what BrainIO 1.x and
+this project write), native-endian numbers. :func:`inspect` returns ``None`` for anything else
+(other filters, checksums, compact storage), which netCDF4 then reads as before.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import itertools
+import logging
+import math
+import os
+import threading
+import zlib
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from brainio.errors import FormatError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["THREADS_ENV", "Layout", "inspect", "parallel", "read_all", "read_box", "threads"]
+
+#: Environment variable: how many threads inflate chunks (default: the CPUs this process may use).
+THREADS_ENV = "BRAINIO_DECODE_THREADS"
+DEFLATE, SHUFFLE = 1, 2  # HDF5 filter ids
+#: Contiguous (unfiltered) values are read in blocks of this size, in parallel.
+BLOCK_BYTES = 16 * 2**20
+
+try:  # python-isal: zlib-compatible, inflates about twice as fast, releases the GIL
+    from isal.isal_zlib import decompress as _inflate
+    from isal.isal_zlib import error as _InflateError
+except ImportError:  # pragma: no cover - isal is an optional speed-up
+    _inflate, _InflateError = zlib.decompress, zlib.error
+
+
+@attrs.frozen
+class Layout:
+    """Where a variable's values are in its file: enough to read them without HDF5.
+
+    ``index`` maps a chunk's grid position to ``(byte offset, stored size, filter mask)``;
+    chunks never written are absent (they hold ``fill_value``). Contiguous storage is one
+    chunk of the whole shape, unfiltered.
+    """
+
+    path: str
+    shape: tuple[int, ...]
+    dtype: str
+    chunks: tuple[int, ...]
+    filters: tuple[int, ...]  # HDF5 filter ids in the order they were applied on writing
+    index: dict = attrs.field(repr=False)
+    fill_value: object = 0
+    contiguous: bool = False
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.filters)
+
+
+def inspect(path: str | os.PathLike, variable: str, group: str | None = None) -> Layout | None:
+    """The layout of ``variable`` (in ``group``) of the netCDF-4 file ``path``, or ``None`` if
+    it uses something this module does not decode (netCDF4 reads it then)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            node = file[group] if group else file
+            dataset = node[variable]
+            return _layout(str(path), dataset)
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        logger.debug("not reading %s:%s in parallel: %s", path, variable, error)
+        return None
+
+
+def _layout(path: str, dataset) -> Layout | None:
+    import h5py
+
+    dtype = dataset.dtype
+    if dtype.kind not in "iuf" or not dtype.isnative or dataset.ndim == 0 or dataset.size == 0:
+        return None
+    plist = dataset.id.get_create_plist()
+    filters = tuple(plist.get_filter(i)[0] for i in range(plist.get_nfilters()))
+    if any(code not in (DEFLATE, SHUFFLE) for code in filters):
+        return None
+    fill_value = dataset.fillvalue
+    layout = plist.get_layout()
+    if layout == h5py.h5d.CONTIGUOUS:
+        offset = dataset.id.get_offset()
+        if offset is None:  # never written
+            return None
+        index = {(0,) * dataset.ndim: (offset, dataset.id.get_storage_size(), 0)}
+        return Layout(path, dataset.shape, dtype.str, dataset.shape, (), index, fill_value, True)
+    if layout != h5py.h5d.CHUNKED:
+        return None
+    chunks = dataset.chunks
+    index = {}
+
+    def add(info) -> None:
+        position = tuple(
+            start // size for start, size in zip(info.chunk_offset, chunks, strict=True)
+        )
+        index[position] = (info.byte_offset, info.size, info.filter_mask)
+
+    try:
+        dataset.id.chunk_iter(add)
+    except (AttributeError, NotImplementedError):  # HDF5 < 1.12.3
+        for number in range(dataset.id.get_num_chunks()):
+            add(dataset.id.get_chunk_info(number))
+    return Layout(path, dataset.shape, dtype.str, chunks, filters, index, fill_value)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(threads(), thread_name_prefix="brainio-decode")
+
+
+# a forked child (multiprocessing, DataLoader workers) has no pool threads: it starts its own
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
+def threads() -> int:
+    """Threads that inflate chunks: ``$BRAINIO_DECODE_THREADS``, else the usable CPUs."""
+    configured = os.environ.get(THREADS_ENV, "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def parallel(task, items: list) -> None:
+    """``task(item)`` for every item, on the pool when there is more than one."""
+    if len(items) <= 1:
+        for item in items:
+            task(item)
+        return
+    for future in [_pool().submit(task, item) for item in items]:
+        future.result()
+
+
+def read_all(layout: Layout) -> np.ndarray:
+    """Every value of the variable, in a new array."""
+    if layout.contiguous:
+        return _read_contiguous(layout)
+    return read_box(layout, (0,) * len(layout.shape), layout.shape)
+
+
+def _read_contiguous(layout: Layout) -> np.ndarray:
+    out = np.empty(layout.shape, dtype=layout.dtype)
+    target = memoryview(out.reshape(-1).view(np.uint8))
+    ((offset, size, _),) = layout.index.values()
+    if size != out.nbytes:
+        raise _corrupt(layout, f"{size} bytes stored for {out.nbytes} bytes of values")
+    starts = list(range(0, size, BLOCK_BYTES))
+    with _opened(layout) as descriptor:
+
+        def read(start: int) -> None:
+            block = target[start : start + BLOCK_BYTES]
+            if os.preadv(descriptor, [block], offset + start) != len(block):
+                raise _corrupt(layout, "the file ends early")
+
+        parallel(read, starts)
+    return out
+
+
+def read_box(layout: Layout, starts: tuple[int, ...], stops: tuple[int, ...]) -> np.ndarray:
+    """The values in ``[starts, stops)`` (per dimension), reading only the chunks they touch."""
+    out = np.empty(
+        [stop - start for start, stop in zip(starts, stops, strict=True)], dtype=layout.dtype
+    )
+    grid = [
+        range(start // size, math.ceil(stop / size))
+        for start, stop, size in zip(starts, stops, layout.chunks, strict=True)
+    ]
+    with _opened(layout) as descriptor:
+
+        def read(position: tuple[int, ...]) -> None:
+            _read_chunk(layout, descriptor, position, starts, stops, out)
+
+        parallel(read, list(itertools.product(*grid)))
+    return out
+
+
+def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -> None:
+    """Inflate one chunk and copy the part of it inside the box into ``out``."""
+    origins = [index * size for index, size in zip(position, layout.chunks, strict=True)]
+    inner = tuple(  # the part of the chunk inside the box, in chunk coordinates
+        slice(max(start, origin) - origin, min(stop, origin + size) - origin)
+        for start, stop, origin, size in zip(starts, stops, origins, layout.chunks, strict=True)
+    )
+    target = tuple(
+        slice(part.start + origin - start, part.stop + origin - start)
+        for part, origin, start in zip(inner, origins, starts, strict=True)
+    )
+    entry = layout.index.get(position)
+    if entry is None:  # never written: HDF5's fill value
+        out[target] = layout.fill_value
+        return
+    offset, size, mask = entry
+    raw = os.pread(descriptor, size, offset)
+    if len(raw) != size:
+        raise _corrupt(layout, "the file ends early")
+    dtype = np.dtype(layout.dtype)
+    nbytes = math.prod(layout.chunks) * dtype.itemsize
+    shuffled = False
+    for number, code in reversed(list(enumerate(layout.filters))):
+        if mask & (1 << number):  # HDF5 skipped this filter for this chunk
+            continue
+        if code == DEFLATE:
+            try:
+                raw = _inflate(raw, bufsize=nbytes)
+            except (zlib.error, _InflateError) as error:
+                raise _corrupt(layout, f"a chunk does not inflate ({error})") from error
+        elif code == SHUFFLE:
+            shuffled = True
+    if len(raw) != nbytes:
+        raise _corrupt(layout, f"a chunk holds {len(raw)} bytes instead of {nbytes}")
+    if not shuffled:
+        out[target] = np.frombuffer(raw, dtype).reshape(layout.chunks)[inner]
+        return
+    # HDF5's shuffle stored the values' bytes as planes (all first bytes, all second bytes, ...):
+    # put them back plane by plane into a contiguous array (fast, unlike a strided byte copy),
+    # which is the final array's part itself when the chunk is contiguous there.
+    destination = out[target]
+    whole = destination.shape == tuple(layout.chunks) and destination.flags.c_contiguous
+    values = destination if whole else _chunk_buffer(layout.chunks, dtype)
+    planes = np.frombuffer(raw, np.uint8).reshape(dtype.itemsize, -1)
+    interleaved = values.reshape(-1).view(np.uint8).reshape(-1, dtype.itemsize)
+    for plane in range(dtype.itemsize):
+        interleaved[:, plane] = planes[plane]
+    if not whole:
+        destination[...] = values[inner]
+
+
+_buffers = threading.local()
+
+
+def _chunk_buffer(chunks: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A chunk-sized array reused by the current thread (one allocation per thread and shape)."""
+    buffer = getattr(_buffers, "array", None)
+    if buffer is None or buffer.shape != tuple(chunks) or buffer.dtype != dtype:
+        buffer = _buffers.array = np.empty(chunks, dtype)
+    return buffer
+
+
+class _opened:
+    """A read-only file descriptor for ``pread`` (shared by the threads of one read)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.path = layout.path
+
+    def __enter__(self) -> int:
+        self.descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        return self.descriptor
+
+    def __exit__(self, *exc) -> None:
+        os.close(self.descriptor)
+
+
+def _corrupt(layout: Layout, problem: str) -> FormatError:
+    return FormatError(
+        f"Cannot read the values of the netCDF file '{Path(layout.path)}': {problem}; it is "
+        "truncated or corrupt. Delete it and fetch it again (`brainio cache verify` finds and "
+        "removes broken cache entries)."
+    )

@@ -1,0 +1,254 @@
+"""Decoded copies: a cached netCDF file's values kept uncompressed beside it, for warm loads.
+
+Inflating a compressed data variable costs CPU time on every load (about a second for
+MajajHong2015 written by BrainIO 1.x with zlib level 9). The first full read of the values of
+a verified file in the cache therefore also writes them, as they are in memory, to an ``.npy``
+file in the file's cache entry (``.<file>.decoded-<key>.npy``, written to a temporary file and
+renamed into place); later loads read that copy at disk or page-cache speed.
+
+The original file stays the thing that is verified by sha1 and shared; the copy is only ever a
+cheaper way to get the same values, and is never trusted: the file's verified marker records
+it (file name, dtype, shape and a CRC-32 for every block of its values), and every read checks
+every block. A copy that does not match its record (changed, truncated, swapped, or left over
+from an earlier version of the file) is deleted and rebuilt from the original. ``brainio cache
+info`` counts the space copies take; ``brainio cache verify`` checks them.
+
+``BRAINIO_DECODED_COPIES=0`` turns them off: none is written or read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+import filelock
+import numpy as np
+
+from brainio import cache as cache_module
+from brainio.chunked_read import parallel
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ENABLED_ENV", "check", "enabled", "load", "store", "verify"]
+
+#: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns decoded copies off.
+ENABLED_ENV = "BRAINIO_DECODED_COPIES"
+#: Marker field holding the records of a file's decoded copies (by variable key).
+MARKER_FIELD = "decoded"
+#: Each block of this many bytes of values has its own CRC-32 (checked in parallel).
+BLOCK_BYTES = 8 * 2**20
+COPY_INFIX = cache_module.DECODED_INFIX
+
+try:  # python-isal computes the same CRC-32 several times faster
+    from isal.isal_zlib import crc32 as _crc32
+except ImportError:  # pragma: no cover
+    _crc32 = zlib.crc32
+
+
+def enabled() -> bool:
+    """Whether decoded copies are used (``$BRAINIO_DECODED_COPIES``, on by default)."""
+    value = os.environ.get(ENABLED_ENV, "").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
+def _key(group: str | None, variable: str) -> str:
+    return f"{group or ''}/{variable}"
+
+
+def _copy_name(path: Path, key: str) -> str:
+    return f".{path.name}{COPY_INFIX}{cache_module.sha1_text(key)[:12]}.npy"
+
+
+def is_copy(path: Path) -> bool:
+    """Whether ``path`` names a decoded copy (or a temporary file of one)."""
+    return path.name.startswith(".") and COPY_INFIX in path.name
+
+
+def _checksums(values: np.ndarray) -> list[int]:
+    flat = memoryview(values.reshape(-1).view(np.uint8))
+    starts = list(range(0, len(flat), BLOCK_BYTES))
+    sums = [0] * len(starts)
+
+    def checksum(number: int) -> None:
+        sums[number] = _crc32(flat[starts[number] : starts[number] + BLOCK_BYTES])
+
+    parallel(checksum, list(range(len(starts))))
+    return sums
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def load(path: str | os.PathLike, group: str | None, variable: str) -> np.ndarray | None:
+    """The values of ``variable`` from the decoded copy of ``path``, or ``None`` when there is
+    no copy that matches its record (a mismatching copy is deleted, so it gets rebuilt)."""
+    path = Path(path)
+    if not enabled():
+        return None
+    marker = cache_module.verified_marker(path)
+    record = ((marker or {}).get(MARKER_FIELD) or {}).get(_key(group, variable))
+    if not isinstance(record, dict):
+        return None
+    copy = path.with_name(_copy_name(path, _key(group, variable)))
+    try:
+        return _read_copy(copy, record)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        logger.warning(
+            "The decoded copy %s of %s does not match its record (%s); deleting it, the values "
+            "are read from the original file and the copy is rebuilt.",
+            copy,
+            path,
+            error,
+        )
+        _forget(path, _key(group, variable), copy)
+        return None
+
+
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _read_copy(copy: Path, record: dict) -> np.ndarray:
+    descriptor = os.open(copy, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        with os.fdopen(os.dup(descriptor), "rb") as file:
+            version = np.lib.format.read_magic(file)
+            read_header = _HEADER_READERS.get(version)
+            if read_header is None:
+                raise ValueError(f"it is an .npy file of version {version}")
+            shape, fortran, dtype = read_header(file)
+            offset = file.tell()
+        if fortran or list(shape) != record["shape"] or dtype.str != record["dtype"]:
+            raise ValueError(f"holds {dtype.str} {list(shape)}, the record says otherwise")
+        values = np.empty(shape, dtype=dtype)
+        target = memoryview(values.reshape(-1).view(np.uint8))
+        if os.fstat(descriptor).st_size != offset + len(target):
+            raise ValueError("its size differs from the record's")
+        expected = record["crc32"]
+        starts = list(range(0, len(target), BLOCK_BYTES))
+        if len(expected) != len(starts) or record.get("block_bytes") != BLOCK_BYTES:
+            raise ValueError("the record has another block layout")
+
+        def read(number: int) -> None:
+            block = target[starts[number] : starts[number] + BLOCK_BYTES]
+            if os.preadv(descriptor, [block], offset + starts[number]) != len(block):
+                raise ValueError("it ends early")
+            if _crc32(block) != expected[number]:
+                raise ValueError(f"block {number} has another checksum")
+
+        parallel(read, list(range(len(starts))))
+        return values
+    finally:
+        os.close(descriptor)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def store(path: str | os.PathLike, group: str | None, variable: str, values: np.ndarray) -> None:
+    """Keep ``values`` (just read from ``path``) as the decoded copy, if ``path`` is a verified
+    file in the cache and copies are on; never fails the load (a read-only cache is fine)."""
+    path = Path(path)
+    if not enabled() or cache_module.verified_marker(path) is None:
+        return
+    key = _key(group, variable)
+    copy = path.with_name(_copy_name(path, key))
+    values = np.ascontiguousarray(values)
+    record = {
+        "file": copy.name,
+        "dtype": values.dtype.str,
+        "shape": list(values.shape),
+        "block_bytes": BLOCK_BYTES,
+        "crc32": _checksums(values),
+    }
+
+    def put_in_place(marker: dict) -> dict:  # under the entry's lock: copy and record together
+        os.replace(temp, copy)
+        return _with_record(marker, key, record)
+
+    temp = None
+    try:
+        descriptor, temp = tempfile.mkstemp(
+            dir=path.parent, prefix=copy.name + ".", suffix=cache_module.PART_SUFFIX
+        )
+        with os.fdopen(descriptor, "wb") as file:
+            np.lib.format.write_array(file, values, allow_pickle=False)
+        if not cache_module.update_marker(path, put_in_place):
+            return  # the entry is busy or its file changed: next time
+    except OSError as error:
+        logger.info("not keeping a decoded copy of %s: %s", path, error)
+        return
+    finally:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+    logger.debug("kept a decoded copy of %s (%s) in %s", path, key, copy)
+
+
+def _with_record(marker: dict, key: str, record: dict | None) -> dict:
+    records = dict(marker.get(MARKER_FIELD) or {})
+    if record is None:
+        records.pop(key, None)
+    else:
+        records[key] = record
+    return {**marker, MARKER_FIELD: records}
+
+
+def _forget(path: Path, key: str, copy: Path) -> None:
+    with contextlib.suppress(OSError):
+        copy.unlink(missing_ok=True)
+        cache_module.update_marker(path, lambda marker: _with_record(marker, key, None))
+
+
+# --- cache verify ------------------------------------------------------------------------------
+
+
+def verify(cache: cache_module.Cache) -> list[cache_module.CacheProblem]:
+    """Check the decoded copies of every cached file (``brainio cache verify``); delete those
+    that do not match their records, and copies without one. Entries another process is
+    fetching right now are skipped."""
+    problems = []
+    for folder, _ in cache._entry_dirs():
+        try:
+            with cache._holding(cache._lock(folder), timeout=0):
+                for child in sorted(folder.iterdir()):
+                    if not child.name.startswith(".") and child.is_file():
+                        problems += [
+                            cache_module.CacheProblem(
+                                copy, f"{message}; removed (rebuilt when needed)"
+                            )
+                            for copy, message in check(child)
+                        ]
+        except filelock.Timeout:
+            continue
+    return problems
+
+
+def check(path: Path) -> list[tuple[Path, str]]:
+    """Check every decoded copy of the cached file ``path`` (caller holds the entry's lock);
+    delete those that do not match their records, and copies without one. Returns what was
+    deleted and why."""
+    marker = cache_module.verified_marker(path) or {}
+    records = marker.get(MARKER_FIELD) or {}
+    problems, kept = [], set()
+    for key, record in dict(records).items():
+        copy = path.with_name(_copy_name(path, key))
+        try:
+            _read_copy(copy, record)
+            kept.add(copy.name)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problems.append((copy, f"decoded copy does not match its record ({error})"))
+            copy.unlink(missing_ok=True)
+            records = _with_record({MARKER_FIELD: records}, key, None)[MARKER_FIELD]
+    if len(records) != len(marker.get(MARKER_FIELD) or {}):
+        cache_module.update_marker(path, lambda m: {**m, MARKER_FIELD: records}, locked=True)
+    for child in path.parent.glob(f".{path.name}{COPY_INFIX}*.npy"):
+        if child.name not in kept:
+            problems.append((child, "decoded copy without a record"))
+            child.unlink(missing_ok=True)
+    return problems

@@ -1,0 +1,217 @@
+"""Decoded copies in the cache: built on the first full read, used on warm loads, never trusted.
+
+Real files in a real cache (fetched by copying), real tampering of the copy on disk; the CLI
+runs as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+import pytest
+import xarray as xr
+
+sys.path.insert(0, str(Path(__file__).parent))
+import cache_helpers as helpers  # noqa: E402
+from test_cache_cli import brainio_cache  # noqa: E402  (`brainio cache` as a subprocess)
+
+from brainio import chunked_read, decoded  # noqa: E402
+from brainio.assemblies import NeuronRecordingAssembly  # noqa: E402
+from brainio.cache import Cache, get_cache  # noqa: E402
+from brainio.errors import FormatError  # noqa: E402
+from brainio.netcdf import read_dataarray  # noqa: E402
+
+VALUES = (np.arange(400 * 12 * 2).reshape(400, 12, 2) % 997 * 0.5).astype(np.float32)
+
+
+def write_recording(path: Path, values: np.ndarray = VALUES) -> Path:
+    """A compressed (shuffle + deflate), chunked assembly file with coordinates, as 1.x wrote."""
+    with netCDF4.Dataset(path, "w") as root:
+        for dim, size in zip(("presentation", "neuroid", "time_bin"), values.shape, strict=True):
+            root.createDimension(dim, size)
+        data = root.createVariable(
+            "data",
+            "f4",
+            ("presentation", "neuroid", "time_bin"),
+            zlib=True,
+            shuffle=True,
+            chunksizes=(64, 5, 1),
+        )
+        data[...] = values
+        data.coordinates = "stimulus_id neuroid_id time_bin_start"
+        stimulus = root.createVariable("stimulus_id", str, ("presentation",))
+        stimulus[:] = np.array([f"s{i % 7}" for i in range(values.shape[0])], dtype=object)
+        root.createVariable("neuroid_id", "i8", ("neuroid",))[:] = np.arange(values.shape[1])
+        root.createVariable("time_bin_start", "i8", ("time_bin",))[:] = [70, 170][: values.shape[2]]
+        root.setncattr("identifier", "test.decoded")
+    return path
+
+
+@pytest.fixture
+def cached(tmp_path: Path) -> Path:
+    """A verified netCDF file in the cache at BRAINIO_HOME."""
+    remote = write_recording(tmp_path / "remote.nc")
+    return get_cache().fetch(helpers.make_source(remote), fetcher=helpers.copy_fetcher)
+
+
+def copies(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f".{path.name}{decoded.COPY_INFIX}*.npy"))
+
+
+def record(path: Path) -> dict | None:
+    return (Cache._read_marker(path) or {}).get(decoded.MARKER_FIELD, {}).get("/data")
+
+
+def break_original_keeping_its_marker(path: Path) -> None:
+    """Overwrite a compressed chunk in place, same size and mtime: the marker still vouches for
+    the file, so only reading its values can tell (a load that does is an error)."""
+    stat = path.stat()
+    offset, size, _ = next(iter(chunked_read.inspect(path, "data").index.values()))
+    with open(path, "r+b") as file:
+        file.seek(offset + size // 2)
+        file.write(bytes(32))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert Cache._is_marked(path, None)
+
+
+def test_first_full_read_keeps_a_copy_recorded_in_the_marker(cached: Path) -> None:
+    assert copies(cached) == []
+    np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
+    [copy] = copies(cached)
+    entry = record(cached)
+    assert entry["file"] == copy.name
+    assert entry["shape"] == list(VALUES.shape) and entry["dtype"] == VALUES.dtype.str
+    np.testing.assert_array_equal(np.load(copy), VALUES)
+    assert not list(cached.parent.glob("*.part"))  # written to a temporary file, renamed
+
+
+def test_warm_loads_read_the_copy(cached: Path) -> None:
+    read_dataarray(cached).load()
+    break_original_keeping_its_marker(cached)
+    np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
+
+
+def test_selections_do_not_build_a_copy(cached: Path) -> None:
+    np.testing.assert_array_equal(read_dataarray(cached)[:10, 2].values, VALUES[:10, 2])
+    assert copies(cached) == []
+
+
+def test_assembly_identical_with_and_without_copies(cached: Path, monkeypatch) -> None:
+    monkeypatch.setenv(decoded.ENABLED_ENV, "0")
+    without = NeuronRecordingAssembly.from_files(cached).load()
+    assert copies(cached) == []
+    monkeypatch.delenv(decoded.ENABLED_ENV)
+    building = NeuronRecordingAssembly.from_files(cached).load()
+    from_copy = NeuronRecordingAssembly.from_files(cached).load()
+    assert len(copies(cached)) == 1
+    for assembly in (building, from_copy):
+        xr.testing.assert_identical(assembly, without)
+        assert assembly.attrs == without.attrs
+
+
+@pytest.mark.parametrize("tamper", ["flip-byte", "truncate", "other-values", "drop-record"])
+def test_tampered_copy_is_detected_and_rebuilt(cached: Path, tmp_path, caplog, tamper) -> None:
+    read_dataarray(cached).load()
+    [copy] = copies(cached)
+    if tamper == "flip-byte":
+        with open(copy, "r+b") as file:
+            file.seek(copy.stat().st_size - 100)
+            byte = file.read(1)
+            file.seek(-1, os.SEEK_CUR)
+            file.write(bytes([byte[0] ^ 0xFF]))
+    elif tamper == "truncate":
+        os.truncate(copy, copy.stat().st_size - 8)
+    elif tamper == "other-values":  # a well-formed copy of the same shape, other values
+        np.save(copy, VALUES + 1)
+    else:  # a copy the marker does not vouch for is not used
+        marker = Cache._read_marker(cached)
+        del marker[decoded.MARKER_FIELD]
+        Cache._marker(cached).write_text(json.dumps(marker))
+        np.save(copy, VALUES + 1)
+    with caplog.at_level(logging.WARNING, logger="brainio.decoded"):
+        np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
+    if tamper != "drop-record":
+        assert "does not match its record" in caplog.text and copy.name in caplog.text
+    # rebuilt from the original, and trusted again only because it matches
+    np.testing.assert_array_equal(np.load(copy), VALUES)
+    assert record(cached)["file"] == copy.name
+    break_original_keeping_its_marker(cached)
+    np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
+
+
+def test_setting_turns_copies_off(cached: Path, monkeypatch) -> None:
+    read_dataarray(cached).load()
+    monkeypatch.setenv(decoded.ENABLED_ENV, "off")
+    break_original_keeping_its_marker(cached)
+    with pytest.raises(FormatError, match="remote.nc"):  # the copy is not read
+        read_dataarray(cached).load()
+
+
+def test_setting_off_writes_no_copy(cached: Path, monkeypatch) -> None:
+    monkeypatch.setenv(decoded.ENABLED_ENV, "false")
+    read_dataarray(cached).load()
+    assert copies(cached) == [] and record(cached) is None
+
+
+def test_files_outside_the_cache_get_no_copy(tmp_path: Path) -> None:
+    path = write_recording(tmp_path / "mine.nc")
+    np.testing.assert_array_equal(read_dataarray(path).values, VALUES)
+    assert copies(path) == []
+
+
+def test_uncompressed_files_get_no_copy(tmp_path: Path) -> None:
+    remote = tmp_path / "plain.nc"
+    xr.DataArray(VALUES, dims=["presentation", "neuroid", "time_bin"], name="data").to_netcdf(
+        remote, engine="netcdf4"
+    )
+    path = get_cache().fetch(helpers.make_source(remote), fetcher=helpers.copy_fetcher)
+    np.testing.assert_array_equal(read_dataarray(path).values, VALUES)
+    assert copies(path) == []
+
+
+def test_a_refetched_original_does_not_use_the_old_copy(cached: Path) -> None:
+    """Replacing the original (new size/mtime) voids its marker, and with it the copy."""
+    read_dataarray(cached).load()
+    write_recording(cached, VALUES * 2)  # someone rewrote the cached file
+    assert decoded.load(cached, None, "data") is None
+
+
+def test_cache_info_shows_the_space_copies_take(cached: Path) -> None:
+    read_dataarray(cached).load()
+    [copy] = copies(cached)
+    report = json.loads(brainio_cache("info", "--json").stdout)
+    [entry] = report["entries"]
+    assert entry["decoded_size"] == copy.stat().st_size == report["decoded_size"]
+    assert entry["size"] == cached.stat().st_size + copy.stat().st_size
+    text = brainio_cache("info").stdout
+    assert "decoded cop" in text and decoded.ENABLED_ENV in text
+
+
+def test_cache_verify_removes_a_tampered_copy(cached: Path) -> None:
+    read_dataarray(cached).load()
+    [copy] = copies(cached)
+    np.save(copy, VALUES + 1)
+    result = brainio_cache("verify", "--json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert [problem["path"] for problem in report["problems"]] == [str(copy)]
+    assert "does not match its record" in report["problems"][0]["message"]
+    assert not copy.exists() and record(cached) is None
+    assert cached.exists()  # the original is fine and stays
+    assert brainio_cache("verify").returncode == 0
+
+
+def test_cache_verify_keeps_good_copies_and_removes_orphans(cached: Path) -> None:
+    read_dataarray(cached).load()
+    [copy] = copies(cached)
+    orphan = cached.with_name(f".{cached.name}{decoded.COPY_INFIX}000000000000.npy")
+    np.save(orphan, VALUES)
+    report = json.loads(brainio_cache("verify", "--json").stdout)
+    assert [problem["path"] for problem in report["problems"]] == [str(orphan)]
+    assert copy.exists() and record(cached) is not None and not orphan.exists()
