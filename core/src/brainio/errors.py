@@ -74,6 +74,12 @@ class UnsafeArchiveError(FormatError):
     """An archive entry would be written outside its folder, or the archive is a zip bomb."""
 
 
+class UnsafePathError(BrainIOError, ValueError):
+    """A name taken from data (stimulus filename, archive member, bucket key, stored path)
+    would become a path outside the folder it belongs to: absolute, with ``..``, or through a
+    symbolic link leading out. Raised by :func:`brainio.paths.confined`."""
+
+
 class PackagingError(BrainIOError, ValueError):
     """Data cannot be packaged; the message lists every problem found."""
 
@@ -92,4 +98,5 @@ __all__ = [
     "PluginMissingError",
     "StimulusSetLookupError",
     "UnsafeArchiveError",
+    "UnsafePathError",
 ]
