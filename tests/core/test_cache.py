@@ -472,7 +472,7 @@ def test_info_ignores_foreign_folders(brainio_home: Path) -> None:
     assert (legacy / "assy.nc").exists()
 
 
-def test_verify_removes_corrupt_entries_and_stale_extractions(tmp_path: Path) -> None:
+def test_verify_removes_corrupt_entries_and_repairs_extractions(tmp_path: Path) -> None:
     good = get_cache().fetch(_source(tmp_path, "good.nc", b"g" * 10), fetcher=helpers.copy_fetcher)
     bad = get_cache().fetch(_source(tmp_path, "bad.nc", b"b" * 10), fetcher=helpers.copy_fetcher)
     stat = bad.stat()
@@ -484,15 +484,14 @@ def test_verify_removes_corrupt_entries_and_stale_extractions(tmp_path: Path) ->
 
     report = get_cache().verify()
 
-    assert report.checked == 3
+    assert report.checked == 3 + 2  # three cached files, two extracted ones
     messages = {problem.path: problem.message for problem in report.problems}
     assert "expected " + bad.parent.name in messages[bad]
-    assert "two.png" in messages[extracted]
+    assert "'two.png' of stimuli.zip is missing; extracted again" in messages[extracted]
     assert not bad.parent.exists()
-    assert not extracted.exists()
+    assert (extracted / "two.png").read_bytes() == b"2"  # repaired in place
     assert good.exists() and zip_path.exists()
     assert get_cache().verify().ok
-    assert (get_cache().extract(zip_path) / "two.png").read_bytes() == b"2"
 
 
 def test_clean_all_and_older_than(tmp_path: Path) -> None:

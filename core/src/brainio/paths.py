@@ -52,13 +52,16 @@ def unsafe_reason(name: str) -> str | None:
     return None
 
 
-def confined(root: str | os.PathLike[str], name: str | os.PathLike[str], *, what: str = "Name") -> Path:
+def confined(
+    root: str | os.PathLike[str], name: str | os.PathLike[str], *, what: str = "Name"
+) -> Path:
     """``root / name``, refusing any ``name`` that would lead outside ``root``.
 
     ``name`` is relative, with ``/`` or ``\\`` separators; ``what`` says where it came from
     for the error message (e.g. ``"Stimulus filename in 'dicarlo.hvm'"``). Symbolic links
     along the way (existing ones; the path need not exist) must resolve inside ``root``.
-    Raises :class:`UnsafePathError` naming the name, the root and the fix.
+    Raises :class:`UnsafePathError` naming the name, the root and the fix; its ``name``,
+    ``reason`` and ``root`` attributes let a caller word its own message.
     """
     return confined_all(root, [name], what=what)[0]
 
@@ -85,10 +88,12 @@ def confined_all(
             ):
                 reason = "leads outside through a symbolic link"
         if reason is not None:
-            raise UnsafePathError(
+            error = UnsafePathError(
                 f"{what} {text!r} {reason}; it must stay inside {root}. The data are malformed "
                 "or hostile: fix the name, or report it to whoever publishes the data."
             )
+            error.name, error.reason, error.root = text, reason, root
+            raise error
         paths.append(path)
     return paths
 

@@ -82,12 +82,11 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
 
 
 def refresh_plugins() -> None:
-    """Forget loaded plugins and catalogs, e.g. after installing a catalog package mid-session."""
-    from brainio import classes, lookup
+    """Forget loaded plugins and catalogs, e.g. after installing a catalog package mid-session.
 
+    Catalogs and classes are read once per plugin manager, so they are read again too.
+    """
     get_plugin_manager.cache_clear()
-    classes.refresh()
-    lookup.refresh()
 
 
 def list_plugins() -> list[dict[str, object]]:
