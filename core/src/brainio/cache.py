@@ -44,7 +44,7 @@ from pathlib import Path
 import attrs
 import filelock
 
-from brainio import progress
+from brainio import faultpoints, progress
 from brainio.archive import ArchiveLimits, safe_extract
 from brainio.atomic import atomic_path
 from brainio.errors import (
@@ -359,6 +359,7 @@ class Cache:
                         f"'{source.location_type}'): {type(error).__name__}: {error}. Check the "
                         f"location and your connection, then try again."
                     ) from error
+                faultpoints.point("fetch:downloaded")
                 actual = self._hash(temp, show)
             if expected is not None and actual != expected:
                 raise IntegrityError(
@@ -371,6 +372,7 @@ class Cache:
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
+        faultpoints.point("fetch:renamed")
         self._write_marker(path, actual, source)
 
     def _recheck(self, path: Path, expected: str | None, source: Source) -> bool:
@@ -482,6 +484,7 @@ class Cache:
                 safe_extract(
                     zip_path, temp, self.archive_limits, callback=bar.update, manifest=files
                 )
+            faultpoints.point("extract:written")
             manifest = {
                 name: {
                     "size": size,
@@ -491,6 +494,7 @@ class Cache:
                 for name, (size, sha1) in files.items()
             }
             _write_json(_manifest_path(zip_path), {"folder": target.name, "files": manifest})
+            faultpoints.point("extract:manifest")
             os.rename(temp, target)  # the manifest is in place before the folder appears
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)

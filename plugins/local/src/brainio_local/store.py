@@ -9,6 +9,7 @@ final name, so an interrupted upload never leaves a truncated file under a real 
 from __future__ import annotations
 
 import logging
+import posixpath
 import shutil
 from pathlib import Path
 
@@ -38,7 +39,8 @@ class FolderStore:
             reason = "contains a backslash"
         else:
             try:
-                return confined(self.root, key, what="Storage key")
+                # a key is the packager's own name: 'a/../b' means 'b' (posix rules)
+                return confined(self.root, posixpath.normpath(key), what="Storage key")
             except UnsafePathError as error:
                 reason = error.reason
         raise PackagingError(
