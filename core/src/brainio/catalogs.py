@@ -67,11 +67,11 @@ class Catalog(pd.DataFrame):
                 **where,
                 line=1,
             ) from None
-        except UnicodeDecodeError as error:
-            line = _line_of_byte(csv_path, error.start)
+        except UnicodeDecodeError:
+            line, error = _undecodable(csv_path)
             raise CatalogError(
                 f"Catalog '{identifier}': {csv_path} line {line} is not UTF-8 text "
-                f"({error.reason} at byte {error.start}). Save the file as UTF-8.",
+                f"({error.reason} at byte {error.start} of the file). Save the file as UTF-8.",
                 **where,
                 line=line,
             ) from None
@@ -152,10 +152,14 @@ class Catalog(pd.DataFrame):
             )
 
 
-def _line_of_byte(path: Path, offset: int) -> int:
-    """The 1-based line of the byte at ``offset`` in ``path``."""
-    with open(path, "rb") as file:
-        return file.read(offset).count(b"\n") + 1
+def _undecodable(path: Path) -> tuple[int, UnicodeDecodeError]:
+    """The 1-based line of the first byte of ``path`` that is not UTF-8, and the error."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data[: error.start].count(b"\n") + 1, error
+    raise AssertionError(f"{path} decodes as UTF-8")  # pandas said it does not
 
 
 def _empty(value: object) -> bool:
