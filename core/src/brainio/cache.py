@@ -343,10 +343,8 @@ class Cache:
             with progress.enabled(show):
                 try:
                     fetcher(source, temp)
-                except BrainIOError:
-                    raise
                 except Exception as error:
-                    better = explained(
+                    better = explained(  # a full or read-only disk, not a network problem
                         error,
                         path.parent,
                         f"downloading {_describe(source)}",
@@ -354,6 +352,8 @@ class Cache:
                     )
                     if better is not None:
                         raise better from error
+                    if isinstance(error, BrainIOError):
+                        raise
                     raise FetchError(
                         f"Could not fetch {_describe(source)} (location_type "
                         f"'{source.location_type}'): {type(error).__name__}: {error}. Check the "
