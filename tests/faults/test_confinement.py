@@ -6,7 +6,14 @@ import os
 import zipfile
 
 import pytest
-from fault_tools import brainio, cache_leftovers, cache_report, one_line_error, stimulus_catalog, zip_bytes
+from fault_tools import (
+    brainio,
+    cache_leftovers,
+    cache_report,
+    one_line_error,
+    stimulus_catalog,
+    zip_bytes,
+)
 
 from brainio.errors import UnsafeArchiveError, UnsafePathError
 from brainio.stimuli import StimulusSet
