@@ -29,14 +29,14 @@ def sha1_of(data: bytes) -> str:
 def run(
     argv: list[str],
     *,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     fsize_limit: int | None = None,
     read_only: Iterable[Path] = (),
     tmpfs: Mapping[Path, str] | None = None,
     timeout: float = 180,
 ) -> subprocess.CompletedProcess:
-    """Run ``argv`` in a child with ``env`` added; optionally with a file size limit, folders
-    mounted read-only, or tmpfs mounts (``{folder: size}``) of its own."""
+    """Run ``argv`` in a child with ``env`` added (``None`` values unset); optionally with a
+    file size limit, folders mounted read-only, or tmpfs mounts (``{folder: size}``)."""
     mounts = [
         f"mount -t tmpfs -o size={size} tmpfs {shlex.quote(str(path))}"
         for path, size in (tmpfs or {}).items()
@@ -56,7 +56,11 @@ def run(
         argv,
         capture_output=True,
         text=True,
-        env={**os.environ, "BRAINIO_PROGRESS": "0", **(env or {})},
+        env={
+            name: value
+            for name, value in {**os.environ, "BRAINIO_PROGRESS": "0", **(env or {})}.items()
+            if value is not None
+        },
         timeout=timeout,
         preexec_fn=limit,
     )
