@@ -269,17 +269,21 @@ def _suggest(identifier: str, known: object) -> str:
     return f" (did you mean {', '.join(repr(m) for m in matches)}?)" if matches else ""
 
 
+_PLURALS = {TYPE_ASSEMBLY: "assemblies", TYPE_STIMULUS_SET: "stimulus sets"}
+
+
 def _rows(identifier: str, lookup_type: str, error: type[IdentifierLookupError]) -> list:
     rows = [row for row in _index().get(identifier, []) if row.lookup_type == lookup_type]
     if not rows:
         known = _identifiers(lookup_type)
         kind = lookup_type.replace("_", " ")
+        kinds = _PLURALS[lookup_type]
         hint = _suggest(identifier, known)
         if not get_catalogs():
             advice = "No catalog is installed: install a catalog package (e.g. brainio-vision)."
         else:
             advice = (
-                f"Run `brainio list` to see the {len(known)} known {kind}s, or install the "
+                f"Run `brainio list` to see the {len(known)} known {kinds}, or install the "
                 "catalog package that provides it."
             )
         raise error(f"No {kind} '{identifier}' in the installed catalogs{hint}. {advice}")
