@@ -7,6 +7,7 @@ Layout under the cache root (``$BRAINIO_HOME``, default ``~/.brainio``)::
             <filename>                   the file, complete and verified
             .<filename>.verified.json    marker: size, mtime_ns and sha1 at verification
             <zip stem>/                  a zip's contents, renamed into place when complete
+            .<zip name>.extracted.json   manifest: size, mtime_ns and sha1 of each extracted file
             .<filename>.<random>.part    a download in progress (never trusted)
             .<stem>.<random>.extracting/ an extraction in progress (never trusted)
         <sha1>.lock                      per-object lock (held while downloading/extracting)
@@ -21,8 +22,10 @@ Rules: a download goes to a temporary file in the entry folder, its sha1 is chec
 is renamed into place (``os.replace``) and the marker is written (also atomically). A warm
 fetch compares the file's size and mtime with the marker and does not re-hash. A file whose
 marker is missing or stale is re-hashed once. Extraction happens in a temporary folder that is
-renamed into place, so an entry is either complete or absent. Warm fetches only read, so a
-read-only, pre-filled cache works.
+renamed into place after its manifest is written, so an entry is either complete or absent;
+a warm extraction compares sizes and mtimes with the manifest, and ``verify`` re-hashes every
+extracted file. Warm fetches only read, so a read-only, pre-filled cache works; writing to
+one raises :class:`ReadOnlyCacheError`, a full disk :class:`DiskFullError`.
 """
 
 from __future__ import annotations
