@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -209,8 +210,14 @@ def build_cli() -> click.Group:
     return cli
 
 
+def _one_line_warning(message: Any, category: type, *args: Any, **kwargs: Any) -> str:
+    """Warnings as users of a command read them: no source file and code line of BrainIO."""
+    return f"Warning: {category.__name__}: {message}\n"
+
+
 def main() -> None:
     """Entry point of the ``brainio`` command."""
+    warnings.formatwarning = _one_line_warning
     try:
         group = build_cli()
     except BrainIOError as error:
