@@ -73,3 +73,27 @@ def test_warm_loads_from_a_read_only_cache(brainio_home, mounts_work):
 
     assert got.returncode == 0, got.stderr
     assert "NeuronRecordingAssembly 'demo.Shapes2026'" in got.stdout
+
+
+def test_unzip_in_a_read_only_folder_outside_the_cache(tmp_path, mounts_work):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "stimuli.zip").write_bytes(zip_bytes({"a.png": b"A"}))
+
+    got = python(
+        f"""
+        from brainio.errors import ReadOnlyCacheError
+        from brainio.fetch import unzip
+        try:
+            unzip({str(folder / "stimuli.zip")!r})
+        except ReadOnlyCacheError as error:
+            print(error)
+        """,
+        read_only=[folder],
+    )
+
+    assert got.returncode == 0, got.stderr
+    assert f"Cannot write to {folder}/.stimuli.zip.lock while extracting stimuli.zip" in (
+        got.stdout
+    )
+    assert sorted(path.name for path in folder.iterdir()) == ["stimuli.zip"]

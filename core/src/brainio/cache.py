@@ -458,8 +458,10 @@ class Cache:
         target = zip_path.parent / _extract_name(zip_path.name)
         if self._extraction_problem(zip_path, target) is None:
             return target
+        # the lock lives beside the entry folder (in the cache) or beside the zip (elsewhere)
+        where = zip_path.parent.parent
         with (
-            translated(self.root, f"extracting {zip_path.name}", needed=_declared_size(zip_path)),
+            translated(where, f"extracting {zip_path.name}", needed=_declared_size(zip_path)),
             self._holding(self._extract_lock(zip_path)),
         ):
             problem = self._extraction_problem(zip_path, target)
