@@ -103,27 +103,36 @@ def test_demo_runs_beside_a_malformed_catalog_and_a_raising_plugin(
     assert any("plugin 'raising'" in w for w in warnings)
 
 
-def test_raising_fetcher_hook_is_skipped(install_distribution, tmp_path):
+@pytest.mark.parametrize(
+    ("hook", "wanted"),
+    [
+        ("brainio_fetcher(location_type, location)", "a fetcher of location_type 'local'"),
+        ("brainio_loader(row)", "a loader of 'demo.shapes'"),
+    ],
+)
+def test_raising_fetcher_or_loader_hook_is_skipped(hook, wanted, install_distribution, tmp_path):
     env = install_distribution(
-        "bad_fetcher",
+        "bad_plugin",
         {
-            "bad_fetcher.py": """
+            "bad_plugin.py": f"""
                 import brainio
 
                 @brainio.hookimpl(tryfirst=True)
-                def brainio_fetcher(location_type, location):
-                    raise KeyError("no config for " + location_type)
+                def {hook}:
+                    raise KeyError("no configuration")
             """
         },
-        "[brainio]\nbad_fetcher = bad_fetcher\n",
+        "[brainio]\nbad_plugin = bad_plugin\n",
     )
 
     got = brainio("get", "demo.shapes", env=env)
 
     assert got.returncode == 0, got.stderr
     [warning] = warnings_in(got.stderr, "PluginLoadWarning")
-    assert "plugin 'bad_fetcher' raised KeyError" in warning and "'local'" in warning
+    assert f"plugin 'bad_plugin' raised KeyError: 'no configuration' when asked for {wanted}" in (
+        warning
+    )
 
     fresh = {"BRAINIO_HOME": str(tmp_path / "fresh"), "BRAINIO_STRICT_PLUGINS": "1"}
     strict = brainio("get", "demo.shapes", env={**env, **fresh})
-    assert "plugin 'bad_fetcher' raised KeyError" in one_line_error(strict, "PluginMissingError")
+    assert "plugin 'bad_plugin' raised KeyError" in one_line_error(strict, "PluginMissingError")

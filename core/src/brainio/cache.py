@@ -59,7 +59,7 @@ from brainio.errors import (
     ReadOnlyCacheError,
 )
 from brainio.hashing import is_sha1, normalize_sha1, sha1_hash
-from brainio.hookcalls import each_result
+from brainio.hookcalls import first_result
 from brainio.hookspecs import Fetcher
 from brainio.oserrors import HOME_ENV, explained, translated
 from brainio.records import Source
@@ -786,28 +786,18 @@ def _extraction_mismatch(zip_path: Path, extracted: Path) -> tuple[int, str | No
 
 def find_fetcher(source: Source) -> Fetcher:
     """The fetcher an installed plugin offers for ``source``; names what to install if none."""
-    from brainio.plugins import STRICT_PLUGINS_ENV, PluginLoadWarning, get_plugin_manager
+    from brainio.plugins import get_plugin_manager
 
     manager = get_plugin_manager()
     location_type = source.location_type
-    failed: list[str] = []
-
-    def skip(plugin: str, error: Exception) -> None:
-        message = (
-            f"BrainIO plugin '{plugin}' raised {type(error).__name__}: {error} when asked for "
-            f"a fetcher of location_type '{location_type}'; it was skipped. Update or "
-            f"uninstall the plugin, or report it to its maintainers."
-        )
-        if os.environ.get(STRICT_PLUGINS_ENV, "") not in ("", "0"):
-            raise PluginMissingError(message) from error
-        warnings.warn(message, PluginLoadWarning, stacklevel=4)
-        failed.append(plugin)
-
-    for _, fetcher in each_result(
-        manager.hook.brainio_fetcher, skip, location_type=location_type, location=source.location
-    ):
-        if fetcher is not None:
-            return fetcher
+    fetcher, failed = first_result(
+        manager.hook.brainio_fetcher,
+        f"a fetcher of location_type '{location_type}'",
+        location_type=location_type,
+        location=source.location,
+    )
+    if fetcher is not None:
+        return fetcher
     distribution = FETCHER_DISTRIBUTIONS.get(location_type.strip().lower())
     if distribution is None and "://" in source.location:
         distribution = FETCHER_DISTRIBUTIONS.get(source.location.split("://", 1)[0].lower())

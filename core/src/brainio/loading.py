@@ -14,6 +14,7 @@ from typing import Any
 from brainio import classes, lookup
 from brainio.cache import get_cache
 from brainio.errors import PluginMissingError
+from brainio.hookcalls import first_result
 from brainio.plugins import get_plugin_manager
 from brainio.records import LookupRow
 
@@ -23,7 +24,8 @@ __all__ = ["get_assembly", "get_stimulus_set"]
 
 
 def _loader(row: LookupRow) -> Any:
-    loader = get_plugin_manager().hook.brainio_loader(row=row)
+    hook = get_plugin_manager().hook.brainio_loader
+    loader, _ = first_result(hook, f"a loader of '{row.identifier}'", row=row)
     if loader is None:
         raise PluginMissingError(
             f"No installed plugin can load '{row.identifier}' (class {row.class_name}, "
