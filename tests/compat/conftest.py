@@ -75,7 +75,7 @@ def expected(stem: str) -> tuple[dict, dict]:
 
 def coordinate_names(assembly: xr.DataArray) -> set[str]:
     """Coordinates and MultiIndex levels, without the MultiIndex (tuple) coordinates."""
-    return {name for name in assembly.coords if not _is_multiindex(assembly, name)}
+    return {name for name in assembly.coords.variables if not _is_multiindex(assembly, name)}
 
 
 def _is_multiindex(assembly: xr.DataArray, name: str) -> bool:

@@ -166,9 +166,32 @@ def test_walk_coords_yields_levels_not_multiindexes() -> None:
 
 
 def test_get_levels() -> None:
-    # 1.x returned ["up", "down"]: its lone coordinate ``sideways`` lost its name
-    assert get_levels(up_down()) == ["up", "down", "sideways"]
+    # as in 1.x: the lone coordinate ``sideways`` is the index of ``b``, not a level (1.x also
+    # renamed it to ``b``; here it keeps its name)
+    assert get_levels(up_down()) == ["up", "down"]
     assert get_levels(metadata_assembly()) == ["up", "down"]
+    assert "sideways" in up_down().xindexes  # still selectable by name
+
+
+def test_get_metadata_reports_a_lone_coordinate_as_the_index_of_its_dimension() -> None:
+    assy = up_down()
+    indexes = get_metadata(assy, names_only=True, include_coords=False, include_levels=False)
+    assert set(indexes) == {"sideways"}
+    multi = get_metadata(
+        assy, names_only=True, include_indexes=False, include_levels=False,
+        include_multi_indexes=True,
+    )
+    assert set(multi) == {"a"}  # never ``b``: its MultiIndex has one level
+
+
+def test_reset_index_of_every_listed_index_leaves_none() -> None:
+    """1.x's write_netcdf idiom ``reset_index(list(assy.indexes))`` resets everything."""
+    assy = up_down()
+    assert list(assy.indexes) == ["a", "b"]
+    reset = assy.reset_index(list(assy.indexes))
+    assert get_levels(reset) == [] and list(reset.indexes) == [] and not reset.xindexes
+    assert reset["a"].variable.level_names is None
+    assert get_levels(assy.reset_index(["up", "down"])) == []
 
 
 def test_coords_for_dim_returns_unindexed_coordinates() -> None:

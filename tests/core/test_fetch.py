@@ -40,14 +40,14 @@ def test_brainio_home_constant_and_default(monkeypatch, tmp_path: Path) -> None:
     assert fetch.BRAINIO_HOME == "BRAINIO_HOME"
     monkeypatch.delenv("BRAINIO_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert fetch.get_local_data_path() == tmp_path / ".brainio"
+    assert fetch.get_local_data_path() == str(tmp_path / ".brainio")  # str, as in 1.x
 
 
 def test_local_data_path_is_read_on_every_call(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BRAINIO_HOME", str(tmp_path / "one"))
-    assert fetch.get_local_data_path() == tmp_path / "one"
+    assert fetch.get_local_data_path() == str(tmp_path / "one")
     monkeypatch.setenv("BRAINIO_HOME", str(tmp_path / "two"))
-    assert fetch.get_local_data_path() == tmp_path / "two"
+    assert fetch.get_local_data_path() == str(tmp_path / "two")
 
 
 def test_fetch_file_returns_verified_path(copy_plugin, brainio_home: Path, tmp_path: Path) -> None:
@@ -57,8 +57,8 @@ def test_fetch_file_returns_verified_path(copy_plugin, brainio_home: Path, tmp_p
 
     path = fetch.fetch_file(helpers.LOCATION_TYPE, str(remote), sha1)
 
-    assert path == brainio_home / "objects" / sha1 / "assy_lab_x.nc"
-    assert path.read_bytes() == DATA
+    assert path == str(brainio_home / "objects" / sha1 / "assy_lab_x.nc")  # str, as in 1.x
+    assert Path(path).read_bytes() == DATA
     assert fetch.fetch_file(helpers.LOCATION_TYPE, str(remote), sha1=sha1) == path
     assert helpers.downloads(helpers.make_source(remote)) == 1
 
@@ -92,8 +92,8 @@ def test_verify_sha1(tmp_path: Path) -> None:
 def test_unzip_returns_folder_with_contents(tmp_path: Path) -> None:
     zip_path = helpers.write_zip(tmp_path / "image_lab_set.zip", {"a.png": b"a", "d/b.png": b"b"})
     folder = fetch.unzip(zip_path)
-    assert folder == tmp_path / "image_lab_set"
-    assert (folder / "d" / "b.png").read_bytes() == b"b"
+    assert folder == str(tmp_path / "image_lab_set")  # str, as in 1.x
+    assert (Path(folder) / "d" / "b.png").read_bytes() == b"b"
     assert fetch.unzip(str(zip_path)) == folder
 
 

@@ -5,7 +5,7 @@
 set that exists only in the test facts, and hands them to ``seed_catalog``
 (:mod:`brainio_s3.testing`): it puts them at the real bucket (``brainscore-storage``) and keys
 on moto's S3 server, builds their catalog with the production
-:mod:`brainio_language.make_catalog` code path, denies the private object and swaps the catalog
+``make_language_catalog`` code path, denies the private object and swaps the catalog
 in for the installed one.
 """
 
@@ -100,7 +100,9 @@ def facts_path() -> Path:
 
 @pytest.fixture
 def brainscore_language_store(seed_catalog, tmp_path: Path) -> Store:
-    from brainio_language import make_catalog, plugin
+    import make_language_catalog as make_catalog
+
+    from brainio_language import plugin
 
     real = {row["registry_key"]: row for row in read_facts()}
     held_out = dict(

@@ -10,13 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import make_language_catalog as make_catalog
 import pytest
 
 import brainio_language
 from brainio import classes
 from brainio.catalogs import COLUMNS, Catalog
 from brainio.lookup import get_catalog
-from brainio_language import make_catalog
 from brainio_language.plugin import CATALOG_NAME, CATALOG_PATH
 
 PREFIX = "https://brainscore-storage.s3.amazonaws.com/brainscore-language/"
@@ -53,7 +53,7 @@ def test_catalog_is_generated_from_the_facts(tmp_path: Path, facts_path: Path, f
     output = tmp_path / "lookup.csv"
     make_catalog.make_catalog(facts_path, output)
     assert output.read_bytes() == CATALOG_PATH.read_bytes(), (
-        "lookup.csv is out of date: run `python -m brainio_language.make_catalog "
+        "lookup.csv is out of date: run `python plugins/language/scripts/make_language_catalog.py "
         "plugins/language/facts/language.csv`"
     )
     by_key = {row["registry_key"]: row for row in rows()}
@@ -112,3 +112,4 @@ def test_the_plugin_loads_assemblies_of_its_catalog_only():
         catalog="someone_else",
     )
     assert hook(row=other) is not load_assembly
+

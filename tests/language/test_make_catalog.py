@@ -1,4 +1,5 @@
-"""``brainio_language.make_catalog``: facts to catalog, unusual facts handled on purpose."""
+"""The language catalog script (``make_language_catalog.py``): facts to catalog, unusual facts
+handled on purpose."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import hashlib
 import logging
 from pathlib import Path
 
+import make_language_catalog as make_catalog
 import pytest
+from brainscore_catalog import write_facts as write
 
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
-from brainio_language import make_catalog
-from brainio_s3.brainscore_catalog import write_facts as write
 
 
 def fact(registry_key: str, **changes: str) -> dict[str, str]:
@@ -81,7 +82,7 @@ def test_contradicting_rows_and_registry_keys(tmp_path: Path):
 
 
 def test_main(tmp_path: Path, caplog):
-    caplog.set_level(logging.INFO, logger="brainio_language.make_catalog")
+    caplog.set_level(logging.INFO, logger="make_language_catalog")
     facts = write([fact("Story2026"), fact("Lab2026.private")], tmp_path / "f.csv")
     assert make_catalog.main([str(facts), "-o", str(tmp_path / "lookup.csv")]) == 0
     assert "wrote 2 rows to " in caplog.text

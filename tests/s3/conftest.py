@@ -78,8 +78,8 @@ def _package_example(
     import pandas as pd
 
     from brainio.assemblies import NeuroidAssembly
-    from brainio.packaging.catalog_append import append_rows
     from brainio.netcdf import write_netcdf
+    from brainio.packaging.catalog_append import append_rows
     from brainio.plugins import get_plugin_manager
     from brainio.records import LookupRow
 

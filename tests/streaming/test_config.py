@@ -8,8 +8,8 @@ import attrs
 import pytest
 
 from brainio.errors import BrainIOError
+from brainio_s3.client import S3Client
 from brainio_s3.config import MiB, S3ClientConfig
-from brainio_s3.s3client import S3Client
 
 
 def test_defaults_follow_s3torchconnector():

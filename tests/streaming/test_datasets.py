@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import subprocess
 import sys
 import uuid
@@ -14,10 +15,10 @@ import boto3
 import pytest
 
 from brainio.errors import FetchError
-from brainio_s3.datasets import S3IterableDataset, S3MapDataset, current_shard
+from brainio_s3.config import SettingsError
+from brainio_s3.datasets import S3IterableDataset, S3MapDataset
 from brainio_s3.errors import S3ObjectNotFoundError
 from brainio_s3.reader import S3Reader
-from brainio_s3.settings import SettingsError
 
 COUNT = 2_000
 
@@ -94,27 +95,40 @@ def test_iterable_dataset_sees_every_object_once(prefix):
 
 def test_sharding_across_distributed_ranks(prefix, monkeypatch):
     uri, objects = prefix
-    dataset = S3IterableDataset.from_prefix(uri, transform=key_of, enable_sharding=True)
     seen = Counter()
     for rank in range(3):
         monkeypatch.setenv("RANK", str(rank))
         monkeypatch.setenv("WORLD_SIZE", "3")
-        assert current_shard() == (rank, 3)
+        dataset = S3IterableDataset.from_prefix(uri, transform=key_of, enable_sharding=True)
+        assert (dataset.rank, dataset.world_size) == (rank, 3)
         keys = list(dataset)
-        assert abs(len(keys) - COUNT / 3) <= 1
+        assert keys == sorted(objects)[rank::3]  # round-robin over the ranks, as upstream
         seen.update(keys)
     assert seen == Counter(list(objects))  # each object exactly once across the ranks
+
+
+def test_rank_is_taken_when_the_dataset_is_built(prefix, monkeypatch):
+    uri, objects = prefix
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    dataset = S3IterableDataset.from_prefix(uri, transform=key_of, enable_sharding=True)
+    monkeypatch.delenv("RANK")  # e.g. a spawned worker that does not see the process group
+    monkeypatch.delenv("WORLD_SIZE")
+    assert list(dataset) == sorted(objects)[1::2]
+    copy = pickle.loads(pickle.dumps(dataset))  # what a spawned DataLoader worker receives
+    assert (copy.rank, copy.world_size) == (1, 2)
 
 
 def test_bad_rank_variables_are_explained(prefix, monkeypatch):
     monkeypatch.setenv("RANK", "3")
     monkeypatch.setenv("WORLD_SIZE", "2")
-    dataset = S3IterableDataset.from_prefix(prefix[0], enable_sharding=True)
     with pytest.raises(SettingsError, match="RANK=3 is not below WORLD_SIZE=2"):
-        list(dataset)
+        S3IterableDataset.from_prefix(prefix[0], enable_sharding=True)
     monkeypatch.setenv("RANK", "first")
     with pytest.raises(SettingsError, match="RANK='first'.*not whole numbers"):
-        list(dataset)
+        S3IterableDataset.from_prefix(prefix[0], enable_sharding=True)
+    # without sharding the rank does not matter
+    assert S3IterableDataset.from_prefix(prefix[0]).world_size == 1
 
 
 def test_from_objects_keeps_the_order_given(prefix):
@@ -191,7 +205,7 @@ print(json.dumps({
 TORCH_NOT_IMPORTED = """
 import sys
 import brainio_s3.checkpoint, brainio_s3.config, brainio_s3.reader, brainio_s3.remote
-import brainio_s3.s3client, brainio_s3.writer, brainio_s3.plugin
+import brainio_s3.client, brainio_s3.writer, brainio_s3.plugin
 print(sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")))
 """
 

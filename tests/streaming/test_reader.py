@@ -11,9 +11,9 @@ import time
 import pytest
 
 from brainio.errors import FetchError
+from brainio_s3.client import S3Client
 from brainio_s3.config import MiB, S3ClientConfig
 from brainio_s3.reader import MIN_BUFFER, S3Reader
-from brainio_s3.s3client import S3Client
 
 PART = 5 * MiB
 SIZE = 2 * PART + 12_345  # three parts, the last one short

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from brainio_s3.client import S3Client
 from brainio_s3.config import MiB, S3ClientConfig
-from brainio_s3.s3client import S3Client
 from brainio_s3.writer import S3Writer
 
 PART = 5 * MiB

@@ -1,9 +1,12 @@
-"""Helpers for the submission plugin's tests: the CLI as a subprocess, templates, zips."""
+"""Helpers for the submission plugin's tests: the CLI as a subprocess, templates, zips, and
+the Brain-Score website's upload checks as the tests' reference."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from brainio_submission.sandbox import isolation
 from brainio_submission.template import write_template
 from brainio_submission.validate import validate
 
@@ -82,11 +86,71 @@ def zip_folder(folder: Path, zip_path: Path, arcroot: str | None = None) -> Path
     return zip_path
 
 
+# Tests of what a mock run finds use the sandbox where there is one and run without it
+# elsewhere (macOS, no bubblewrap); test_sandbox.py tests the sandbox itself.
+RUN = ("--run",) if isolation()[0] else ("--run", "--no-sandbox")
+
+
+def zip_with_zip_tool(folder: Path, zip_path: Path, *options: str) -> Path:
+    """``cd PARENT && zip -r ZIP FOLDER -x '*/__pycache__/*' '*/.*'``, as the READMEs say."""
+    if shutil.which("zip") is None:
+        pytest.skip("the `zip` command is not installed")
+    subprocess.run(["zip", "-q", "-r", *options, str(zip_path), folder.name,
+                    "-x", "*/__pycache__/*", "*/.*"], cwd=folder.parent, check=True)
+    return zip_path
+
+
+# --- the website's checks, as the tests' reference ---------------------------------------------
+# Written from the upload view of brain-score/brain-score.web (benchmarks/views/user.py) and
+# ../shared/reference/brainscore-website-checks.md: it reads the zip's entry names only.
+
+PLUGIN_FOLDERS = ("models", "benchmarks", "data", "metrics")
+_REGISTRATION = re.compile(r"(?:model|benchmark|data|metric)_registry\['(.+?)'\]")
+
+
+def website_verdict(zip_path: Path) -> str | None:
+    """None if the website accepts the zip, else (the gist of) its error message."""
+    if zip_path.stat().st_size > 50 * 2**20:
+        return "Are you trying to submit weights?"
+    with zipfile.ZipFile(zip_path) as archive:
+        entries = archive.infolist()
+        names = [entry.filename for entry in entries]
+        if any(" " in name for name in names):
+            return "spaces"
+        if any(name.rsplit("/", 1)[-1] in ("metadata.yml", "metadata.yaml") for name in names):
+            return "metadata"
+        root = names[0]
+        folders = [n for n in names if n.endswith("/") and n.count("/") == 2]
+        plugins = sorted({n.split("/")[1].lower() for n in folders} & set(PLUGIN_FOLDERS))
+        if not plugins:
+            return f"Please make sure your {root} folder contains at least one of the following"
+        folders = [n.split("/") for n in names if n.endswith("/") and n.count("/") == 3]
+        instances = {plugin: [parts[2] for parts in folders if parts[1] == plugin]
+                     for plugin in plugins}
+        if not any(instances.values()):
+            return f"Your {plugins[0]} folder is empty."
+        identifiers: list[str] = []
+        for plugin, found in instances.items():
+            for instance in found:
+                files = {n.split("/")[-1] for n in names
+                         if len(n.split("/")) > 1 and n.split("/")[-2] == instance}
+                if not {"__init__.py", "test.py"} <= files:
+                    return f"Your {instance} folder must contain an __init__.py and a test.py"
+                init = archive.read(f"{root.split('/')[0]}/{plugin}/{instance}/__init__.py")
+                code = "\n".join(line.split("#", 1)[0] for line in init.decode().splitlines())
+                identifiers += _REGISTRATION.findall(code)
+        if any("-" in identifier for identifier in identifiers):
+            return "hyphens"
+        if len(set(identifiers)) > 1:
+            return "more than one identifier"
+    return None
+
+
 @pytest.fixture
 def new_project(tmp_path: Path) -> Callable[..., Path]:
-    """``new_project(kind="base", name="my_model")``: a fresh template project in tmp_path."""
+    """``new_project(kind="legacy-base", name="my_model")``: a fresh project in tmp_path."""
 
-    def make(kind: str = "base", name: str = "my_model") -> Path:
+    def make(kind: str = "legacy-base", name: str = "my_model") -> Path:
         write_template(tmp_path / name, kind)
         return tmp_path / name
 
@@ -104,11 +168,12 @@ def isolated_env(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
     return env, work, temporary
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sub() -> SimpleNamespace:
     """The helpers above, for test modules (conftest modules are not importable by name)."""
     return SimpleNamespace(
         run_cli=run_cli, report=report, validate=validate_report, codes=codes,
         only_problem=only_problem,
         line_of=line_of, replace_in=replace_in, zip_folder=zip_folder,
+        zip_with_zip_tool=zip_with_zip_tool, website_verdict=website_verdict, RUN=RUN,
     )

@@ -1,4 +1,9 @@
-"""`check --run`: models imported and run in a time-limited subprocess, failures located."""
+"""`check --run`: models loaded and run in a sandboxed, time-limited child, failures located.
+
+2021-layout models run on numpy alone. Plugins are loaded through Brain-Score's registry, so
+their tests give the child a small stand-in ``brainscore_vision`` (registries and a plugin
+package, which is all the loading path touches) on ``PYTHONPATH``.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +53,7 @@ def write_models(project, bad_net: str, extra: str = "") -> None:
 
 
 def run_check(sub, project, timeout="30", **kwargs):
-    return sub.report("check", project, "--run", "--timeout", timeout, **kwargs)
+    return sub.report("check", project, *sub.RUN, "--timeout", timeout, **kwargs)
 
 
 def passed(data):
@@ -128,15 +133,15 @@ def get_model(name):
 
 
 @pytest.fixture(scope="module")
-def many_models(tmp_path_factory):
+def many_models(tmp_path_factory, sub):
     """(status, report, module path) of one `check --run` over MANY_MODELS."""
     project = tmp_path_factory.mktemp("many") / "many_models"
-    write_template(project, "base")
+    write_template(project, "legacy-base")
     (project / BASE).write_text(MANY_MODELS)
     # module scope: the autouse BRAINIO_HOME fixture does not apply, so give the CLI its own
     env = dict(os.environ, BRAINIO_HOME=str(tmp_path_factory.mktemp("brainio_home")))
     result = subprocess.run(
-        [sys.executable, "-m", "brainio", "submission", "check", str(project), "--run",
+        [sys.executable, "-m", "brainio", "submission", "check", str(project), *sub.RUN,
          "--timeout", "60", "--json"],
         capture_output=True, text=True, env=env, timeout=120, check=False)
     return result.returncode, json.loads(result.stdout), project / BASE
@@ -225,14 +230,16 @@ def test_model_that_hangs_is_stopped_at_the_time_limit(new_project, isolated_env
     assert list(temporary.iterdir()) == []  # the run's temporary folder is gone
 
 
-def test_missing_dependency_is_named(new_project, sub):
+def test_missing_dependency_is_named_and_the_run_did_not_happen(new_project, sub):
     project = new_project()
     write_models(project, "BadNet = Net\n", "import brainio_no_such_package_xyz\n")
     status, data = run_check(sub, project)
-    problem = sub.only_problem(data, "import-failed")
+    problem = sub.only_problem(data, "missing-package")
     assert (status, problem["file"], problem["line"]) == (
-        1, BASE, sub.line_of(project / BASE, "import brainio_no_such_package_xyz"))
+        3, BASE, sub.line_of(project / BASE, "import brainio_no_such_package_xyz"))
     assert "'brainio_no_such_package_xyz' is not installed" in problem["message"]
+    assert "did not happen" in problem["message"]
+    assert data["run"] is None and "not installed" in data["not_run"]
 
 
 def test_model_list_that_raises(new_project, sub):
@@ -261,7 +268,7 @@ def test_process_killed_by_the_model_is_reported(new_project, sub):
 
 
 def test_brain_model_failing_in_one_region(new_project, sub):
-    project = new_project("brain")
+    project = new_project("legacy-brain")
     module = project / "models" / "brain_models.py"
     sub.replace_in(module, '        self.region = recording_target\n',
                    '        self.region = recording_target\n'
@@ -288,35 +295,119 @@ def test_side_effects_stay_in_the_runs_temporary_folder(new_project, isolated_en
     assert list(work.iterdir()) == [] and list(temporary.iterdir()) == []
 
 
-@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
-def test_brainscore_plugin_layout_runs_model_py(zipped, tmp_path, sub):
-    root = tmp_path / "plugin_submission"
-    folder = root / "models" / "my_net"
+STAND_IN = {  # the parts of brainscore_vision that loading a model plugin touches
+    "brainscore_vision/__init__.py": "model_registry = {}\nbenchmark_registry = {}\n",
+    "brainscore_vision/models/__init__.py": "",
+}
+PIXELS = """\
+import numpy as np
+
+
+def pixels(stimuli, width=40):
+    return np.stack([np.frombuffer(open(path, "rb").read()[:width].ljust(width, b"\\0"),
+                                   dtype=np.uint8).astype(float) for path in stimuli])
+
+
+class PixelModel:  # a BrainModel built directly
+    def visual_degrees(self):
+        return 8
+
+    def start_recording(self, region, time_bins):
+        self.region = region
+
+    def look_at(self, stimuli, number_of_trials=1):
+        return pixels(stimuli)
+
+
+class PixelActivations:  # what brainscore_vision's activation wrappers are called like
+    def __call__(self, stimuli, layers):
+        return {layer: pixels(stimuli, 30) for layer in layers}
+
+
+class Commitment:  # the shape of ModelCommitment: activations_model and layers
+    layers = ["conv1", "fc"]
+
+    def __init__(self):
+        self.activations_model = PixelActivations()
+
+    def visual_degrees(self):
+        return 8
+"""
+
+
+def plugin_submission(root, registration, requirements="numpy\n"):
+    folder = root / "models" / "pixel_model"
     folder.mkdir(parents=True)
-    # __init__.py needs brainscore_vision, which is not installed: the run must not import it
     (folder / "__init__.py").write_text(
         "from brainscore_vision import model_registry\n"
-        "from .model import get_model\n"
-        "model_registry['my_net'] = lambda: get_model('my_net')\n")
-    (folder / "test.py").write_text("def test_nothing():\n    pass\n")
-    (folder / "helpers.py").write_text("WIDTH = 40\n")
-    (folder / "model.py").write_text(textwrap.dedent("""
-        import numpy as np
-
-        from .helpers import WIDTH
-
-
-        def get_model(name):
-            return lambda stimuli, layers: {l: np.zeros((len(stimuli), WIDTH)) for l in layers}
+        "from .model import Commitment, PixelModel\n\n"
+        f"model_registry['pixel_model'] = {registration}\n")
+    (folder / "model.py").write_text(PIXELS)
+    (folder / "test.py").write_text(
+        "import brainscore_vision\n\n\ndef test_load():\n"
+        "    assert brainscore_vision.load_model('pixel_model')\n")
+    (folder / "requirements.txt").write_text(requirements)
+    return root
 
 
-        def get_layers(name):
-            return ["block1", "block2"]
-        """))
+@pytest.fixture
+def stand_in(tmp_path):
+    """Environment for the CLI with a stand-in brainscore_vision importable."""
+    site = tmp_path / "site"
+    for relative, text in STAND_IN.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(text)
+    return dict(os.environ, PYTHONPATH=str(site))
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
+def test_plugin_brain_model_is_loaded_from_the_registry(zipped, tmp_path, stand_in, sub):
+    root = plugin_submission(tmp_path / "plugin_submission", "lambda: PixelModel()")
     path = sub.zip_folder(root, tmp_path / "plugin.zip") if zipped else root
-    status, data = run_check(sub, path)
+    status, data = run_check(sub, path, env=stand_in)
+    assert (status, data["problems"], data["not_run"]) == (0, [], None)
+    assert passed(data) == [("pixel_model", region) for region in ("V1", "V2", "V4", "IT")]
+    assert all(result["shape"][1] == 40 for result in data["run"]["passed"])
+
+
+def test_plugin_model_commitment_runs_its_layers_without_get_layers(tmp_path, stand_in, sub):
+    root = plugin_submission(tmp_path / "plugin_submission", "lambda: Commitment()")
+    status, data = run_check(sub, root, env=stand_in)
     assert (status, data["problems"]) == (0, [])
-    assert passed(data) == [("my_net", "block1"), ("my_net", "block2")]
+    assert passed(data) == [("pixel_model", "conv1"), ("pixel_model", "fc")]
+
+
+def test_plugin_whose_registry_entry_fails(tmp_path, stand_in, sub):
+    root = plugin_submission(tmp_path / "plugin_submission", "lambda: PixelModel(1)")
+    status, data = run_check(sub, root, env=stand_in)
+    problem = sub.only_problem(data, "load-model-failed")
+    assert (status, problem["model"], problem["file"]) == (
+        1, "pixel_model", "models/pixel_model/__init__.py")
+    assert "model_registry['pixel_model']() raised TypeError" in problem["message"]
+
+
+def test_plugin_without_brainscore_vision_says_the_run_did_not_happen(tmp_path, sub):
+    root = plugin_submission(tmp_path / "plugin_submission", "lambda: PixelModel()",
+                             requirements="numpy\nbrainio-no-such-package-xyz>=1\n")
+    result = sub.run_cli("check", root, *sub.RUN)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Mock run did not happen: not installed in this environment: " \
+           "brainio-no-such-package-xyz, brainscore_vision." in result.stdout
+    assert "Mock run on" not in result.stdout
+    assert "models/pixel_model/requirements.txt: missing-package" in result.stdout
+    assert "`pip install brainscore-vision`" in result.stdout
+
+
+def test_benchmark_plugins_are_not_mock_run(tmp_path, stand_in, sub):
+    root = tmp_path / "bench"
+    (root / "benchmarks" / "my_bench").mkdir(parents=True)
+    (root / "benchmarks" / "my_bench" / "__init__.py").write_text(
+        "from brainscore_vision import benchmark_registry\n"
+        "benchmark_registry['my_bench'] = lambda: None\n")
+    (root / "benchmarks" / "my_bench" / "test.py").write_text("def test():\n    pass\n")
+    status, data = run_check(sub, root, env=stand_in)
+    assert (status, data["problems"], data["run"]) == (3, [], None)
+    assert "checked by validate only" in data["not_run"]
 
 
 def test_a_timeout_must_be_positive(new_project, sub):

@@ -1,4 +1,4 @@
-"""Each validation rule broken once: its code, file and line are reported.
+"""The 2021 layout's rules (``--kind legacy-base``), each broken once: code, file and line.
 
 Most cases call the library (``brainio_submission.validate``) in this process to stay fast;
 the tests that go through the CLI check its exit status, options and JSON.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -59,7 +58,7 @@ def missing_dependencies_setup_py(project, sub):
     return "setup.py", 3
 
 
-def missing_models_module(project, sub):
+def empty_plugin_folder(project, sub):  # without base_models.py it reads as a plugin layout
     (project / BASE).unlink()
     return "models/", None
 
@@ -124,7 +123,7 @@ RULES = {
     "invalid-build-file": invalid_build_file,
     "missing-dependencies": missing_dependencies,
     "missing-dependencies/setup.py": missing_dependencies_setup_py,
-    "missing-models-module": missing_models_module,
+    "empty-plugin-folder": empty_plugin_folder,
     "missing-init": missing_init,
     "syntax-error": syntax_error,
     "missing-function": missing_function,
@@ -249,59 +248,6 @@ def test_missing_path_is_a_usage_error(tmp_path, sub):
     assert "does not exist" in result.stderr
 
 
-# --- Brain-Score 2.x plugin layout ----------------------------------------------------------
-
-
-def make_plugin(root: Path, name: str = "my_net", identifier: str = "my_net") -> Path:
-    folder = root / "models" / name
-    folder.mkdir(parents=True)
-    (folder / "__init__.py").write_text(
-        "from brainscore_vision import model_registry\n"
-        "from brainscore_vision.model_helpers.brain_transformation import ModelCommitment\n"
-        "from .model import get_model, get_layers\n\n"
-        "# model_registry['commented-out'] = None\n"
-        f"model_registry['{identifier}'] = lambda: ModelCommitment(\n"
-        f"    identifier='{identifier}', activations_model=get_model('{identifier}'),\n"
-        f"    layers=get_layers('{identifier}'))\n"
-    )
-    (folder / "test.py").write_text("def test_registered():\n    pass\n")
-    return folder
-
-
-def test_plugin_layout_is_accepted(tmp_path, sub):
-    root = tmp_path / "plugin_submission"
-    make_plugin(root)
-    status, data = sub.report("validate", sub.zip_folder(root, tmp_path / "plugin.zip"))
-    assert (status, data["problems"]) == (0, [])
-
-
-def test_plugin_without_test_py(tmp_path, sub):
-    root = tmp_path / "plugin_submission"
-    (make_plugin(root) / "test.py").unlink()
-    status, data = sub.validate(root)
-    problem = sub.only_problem(data, "missing-plugin-file")
-    assert (status, problem["file"], problem["line"]) == (1, "models/my_net/test.py", None)
-
-
-def test_plugin_without_registration(tmp_path, sub):
-    root = tmp_path / "plugin_submission"
-    init = make_plugin(root) / "__init__.py"
-    init.write_text("# model_registry['my_net'] = None\n")
-    status, data = sub.validate(root)
-    problem = sub.only_problem(data, "missing-registration")
-    assert (status, problem["file"], problem["line"]) == (1, "models/my_net/__init__.py", None)
-
-
-def test_plugin_identifier_with_hyphen(tmp_path, sub):
-    root = tmp_path / "plugin_submission"
-    init = make_plugin(root, identifier="my-net") / "__init__.py"
-    status, data = sub.validate(root)
-    problem = sub.only_problem(data, "hyphen-in-identifier")
-    expected_line = sub.line_of(init, "model_registry['my-net']")
-    assert (status, problem["file"], problem["line"]) == (
-        1, "models/my_net/__init__.py", expected_line)
-
-
 def test_validation_runs_no_submitted_code(new_project, tmp_path, sub):
     project = new_project()
     marker = tmp_path / "executed"
@@ -315,20 +261,6 @@ def test_validation_runs_no_submitted_code(new_project, tmp_path, sub):
     # the marker path is absolute and used at import time: validation saw it without running it
     assert {p["code"] for p in data["problems"]} == {"absolute-path"}
     assert status == 1
-
-
-def test_plugin_zip_without_folder_entries(tmp_path, sub):
-    root = tmp_path / "plugin_submission"
-    make_plugin(root)
-    archive = tmp_path / "no_folders.zip"
-    with zipfile.ZipFile(archive, "w") as handle:  # files only, as some zip tools write them
-        for path in sorted(root.rglob("*")):
-            if path.is_file():
-                handle.write(path, f"plugin_submission/{path.relative_to(root).as_posix()}")
-    status, data = sub.validate(archive)
-    problem = sub.only_problem(data, "missing-folder-entries")
-    assert (status, problem["file"], problem["line"]) == (1, "plugin_submission/models/", None)
-    assert len(data["problems"]) == 1
 
 
 def test_space_in_the_zip_root_folder(new_project, tmp_path, sub):

@@ -1,4 +1,5 @@
-"""`brainio submission new` writes a project that `validate` and `check --run` accept."""
+"""`brainio submission new` writes a submission that the website, `validate` and (for the 2021
+layout here, for plugins where Brain-Score is installed) `check --run` accept."""
 
 from __future__ import annotations
 
@@ -13,27 +14,72 @@ from brainio_submission.errors import SubmissionError
 from brainio_submission.template import write_template
 
 EXPECTED = {
-    "base": ("models/base_models.py", ["layer1", "layer2", "layer3"]),
-    "brain": ("models/brain_models.py", ["V1", "V2", "V4", "IT"]),
+    "legacy-base": ("models/base_models.py", ["layer1", "layer2", "layer3"]),
+    "legacy-brain": ("models/brain_models.py", ["V1", "V2", "V4", "IT"]),
+}
+PLUGIN_FILES = {
+    "model": ["README.md", "models/my_net/__init__.py", "models/my_net/model.py",
+              "models/my_net/requirements.txt", "models/my_net/test.py"],
+    "benchmark": ["README.md", "benchmarks/my_net/__init__.py",
+                  "benchmarks/my_net/benchmark.py", "benchmarks/my_net/test.py"],
 }
 
 
-@pytest.mark.parametrize("kind", ["base", "brain"])
-def test_new_template_passes_validate_and_mock_run(kind, tmp_path, sub):
-    project = tmp_path / f"my_{kind}_model"
+@pytest.mark.parametrize("kind", ["model", "benchmark"])
+def test_new_plugin_zipped_as_its_readme_says_is_accepted(kind, tmp_path, sub):
+    project = tmp_path / "my_net"
+    arguments = ("new", project) if kind == "model" else ("new", project, "--kind", kind)
+    created = sub.run_cli(*arguments)
+    assert created.returncode == 0, created.stderr
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")
+                  if p.is_file()) == PLUGIN_FILES[kind]
+    readme = (project / "README.md").read_text()
+    assert "zip -r my_net.zip my_net -x '*/__pycache__/*' '*/.*'" in readme
+    init = (project / PLUGIN_FILES[kind][1]).read_text()
+    assert f"{kind}_registry['my_net']" in init
+
+    by_hand = sub.zip_with_zip_tool(project, tmp_path / "my_net.zip")
+    assert sub.website_verdict(by_hand) is None
+    status, data = sub.report("validate", by_hand)
+    assert (status, data["layout"], data["problems"]) == (0, "plugin", [])
+
+    assert sub.run_cli("zip", project, "-o", tmp_path / "tool.zip").returncode == 0
+    assert sub.website_verdict(tmp_path / "tool.zip") is None
+    for relative in PLUGIN_FILES[kind]:
+        if relative.endswith(".py"):  # the examples compile (validate checked that too)
+            compile((project / relative).read_bytes(), relative, "exec")
+
+
+def test_new_takes_an_identifier_and_refuses_hyphens(tmp_path, sub):
+    result = sub.run_cli("new", tmp_path / "my-net")
+    assert result.returncode == 1
+    assert "'my-net' contains a hyphen" in result.stderr and "'my_net'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    result = sub.run_cli("new", tmp_path / "my-net", "--identifier", "my_net.v2")
+    assert result.returncode == 0, result.stderr
+    init = (tmp_path / "my-net" / "models" / "my_net_v2" / "__init__.py").read_text()
+    assert "model_registry['my_net.v2']" in init
+    assert sub.validate(tmp_path / "my-net")[0] == 0
+
+
+@pytest.mark.parametrize("kind", ["legacy-base", "legacy-brain"])
+def test_new_legacy_template_passes_validate_and_mock_run(kind, tmp_path, sub):
+    project = tmp_path / f"my_{kind.removeprefix('legacy-')}_model"
     created = sub.run_cli("new", project, "--kind", kind)
     assert created.returncode == 0, created.stderr
     module, layers = EXPECTED[kind]
     assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()) \
         == sorted(["README.md", "pyproject.toml", "models/__init__.py", module])
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    assert pyproject["project"]["name"] == f"my_{kind}_model"
+    assert pyproject["project"]["name"] == project.name
     assert any(dep.startswith("numpy") for dep in pyproject["project"]["dependencies"])
 
     status, data = sub.report("validate", project)
-    assert (status, data["ok"], data["problems"]) == (0, True, [])
+    assert (status, data["ok"], data["layout"], data["problems"]) == (0, True, "legacy", [])
+    archive = sub.zip_with_zip_tool(project, tmp_path / "legacy.zip")
+    assert sub.website_verdict(archive) == "Your models folder is empty."  # 2021 layout
 
-    status, data = sub.report("check", project, "--run", "--timeout", "60")
+    status, data = sub.report("check", project, *sub.RUN, "--timeout", "60")
     assert status == 0, data["problems"]
     assert data["run"]["stimulus_set"] == "demo.shapes"
     n_stimuli = data["run"]["stimuli"]
@@ -45,11 +91,11 @@ def test_new_template_passes_validate_and_mock_run(kind, tmp_path, sub):
 
 
 def test_zipped_template_passes_validate_and_mock_run(new_project, tmp_path, sub):
-    project = new_project("base", "zipped_model")
+    project = new_project("legacy-base", "zipped_model")
     archive = sub.zip_folder(project, tmp_path / "submission.zip")
     status, data = sub.report("validate", archive)
     assert (status, data["problems"]) == (0, [])
-    status, data = sub.report("check", archive, "--run", "--timeout", "60")
+    status, data = sub.report("check", archive, *sub.RUN, "--timeout", "60")
     assert status == 0, data["problems"]
     assert len(data["run"]["passed"]) == 3
 
@@ -58,6 +104,7 @@ def test_text_report_and_exit_status(new_project, sub):
     project = new_project()
     result = sub.run_cli("validate", project)
     assert result.returncode == 0
+    assert "2021 layout (models/base_models.py); the Brain-Score website no longer" in result.stdout
     assert "No problems found" in result.stdout
     (project / "models" / "__init__.py").unlink()
     result = sub.run_cli("validate", project)
@@ -86,7 +133,7 @@ def test_new_refuses_a_folder_that_is_not_empty(tmp_path, sub):
 
 def test_new_refuses_spaces_in_the_folder_name(tmp_path):
     with pytest.raises(SubmissionError, match="contains spaces"):
-        write_template(tmp_path / "my model", "base")
+        write_template(tmp_path / "my model", "legacy-base")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -97,7 +144,7 @@ def test_new_refuses_an_unknown_kind(tmp_path):
 
 def test_new_into_an_existing_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
-    files = write_template(tmp_path / "empty", "brain")
+    files = write_template(tmp_path / "empty", "legacy-brain")
     assert (tmp_path / "empty" / "models" / "brain_models.py") in files
 
 
@@ -105,7 +152,7 @@ def test_bundled_stimuli_stand_in_when_the_demo_set_is_missing(new_project, sub)
     project = new_project()
     # only this plugin loads: no brainio-local, so no demo catalog
     env = dict(os.environ, BRAINIO_LOAD_PLUGINS="submission")
-    status, data = sub.report("check", project, "--run", "--timeout", "60", env=env)
+    status, data = sub.report("check", project, *sub.RUN, "--timeout", "60", env=env)
     assert status == 0, data["problems"]
     assert (data["run"]["stimulus_set"], data["run"]["stimuli"]) == ("bundled", 4)
     assert all(result["shape"][0] == 4 for result in data["run"]["passed"])

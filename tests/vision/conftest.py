@@ -3,7 +3,7 @@
 ``brainscore_vision_store`` makes small synthetic files for a few data sets and hands them to
 ``seed_catalog`` (:mod:`brainio_s3.testing`), which puts them at the real bucket
 (``brainscore-storage``) and keys on moto's S3 server, builds their catalog with the production
-:mod:`brainio_vision.make_catalog` code path (sha1s and version ids of the seeded objects),
+``make_vision_catalog`` code path (sha1s and version ids of the seeded objects),
 denies the objects the catalog marks private and swaps that catalog in for the installed one,
 so loading runs exactly the production path.
 """
@@ -104,7 +104,9 @@ class Store:
 
 @pytest.fixture
 def brainscore_vision_store(seed_catalog, tmp_path: Path) -> Store:
-    from brainio_vision import make_catalog, plugin
+    import make_vision_catalog as make_catalog
+
+    from brainio_vision import plugin
 
     wanted = {"MajajHong2015.public", "hvm-public", "MajajHong2015.private", "hvm-private"}
     facts = [row for row in read_facts() if row["registry_key"] in wanted]

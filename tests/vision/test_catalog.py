@@ -7,13 +7,13 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import make_vision_catalog as make_catalog
 import pytest
 
 import brainio_vision
 from brainio import classes
 from brainio.catalogs import COLUMNS, Catalog
 from brainio.lookup import get_catalog
-from brainio_vision import make_catalog
 from brainio_vision.plugin import CATALOG_NAME, CATALOG_PATH
 
 SHA1 = re.compile(r"^[0-9a-f]{40}$")
@@ -95,7 +95,7 @@ def test_catalog_is_generated_from_the_facts(tmp_path: Path, facts_path: Path):
     output = tmp_path / "lookup.csv"
     make_catalog.make_catalog(facts_path, output)
     assert output.read_bytes() == CATALOG_PATH.read_bytes(), (
-        "lookup.csv is out of date: run `python -m brainio_vision.make_catalog "
+        "lookup.csv is out of date: run `python plugins/vision/scripts/make_vision_catalog.py "
         "plugins/vision/facts/vision.csv`"
     )
 
@@ -168,3 +168,4 @@ def test_list_functions_use_registry_keys():
 def test_bad_access_level_is_refused():
     with pytest.raises(ValueError, match="access='secret' is not an access level"):
         brainio_vision.list_datasets(access="secret")
+

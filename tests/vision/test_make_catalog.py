@@ -1,4 +1,5 @@
-"""``brainio_vision.make_catalog``: facts to catalog, and every unusual fact handled on purpose."""
+"""The vision catalog script (``make_vision_catalog.py``): facts to catalog, and every unusual
+fact handled on purpose."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import make_vision_catalog as make_catalog
 import pytest
+from brainscore_catalog import write_facts as write
 
 from brainio.catalogs import Catalog
 from brainio.errors import CatalogError
-from brainio_s3.brainscore_catalog import write_facts as write
-from brainio_vision import make_catalog
 
 FOLDER = "brainio-brainscore"
 
@@ -231,7 +232,7 @@ def test_bad_facts_files(tmp_path: Path):
 
 def test_main_writes_the_catalog_and_reports(tmp_path: Path, caplog):
     facts = write([*example(), assembly("Z", "klab.Z", plugin="zhang2018")], tmp_path / "f.csv")
-    caplog.set_level(logging.INFO, logger="brainio_vision.make_catalog")
+    caplog.set_level(logging.INFO, logger="make_vision_catalog")
     assert make_catalog.main([str(facts), "--output", str(tmp_path / "lookup.csv")]) == 0
     assert "wrote 13 rows" in caplog.text and "left out 1 row(s)" in caplog.text
     assert Catalog.from_files("test", tmp_path / "lookup.csv").shape[0] == 13
@@ -244,13 +245,12 @@ def test_main_writes_the_catalog_and_reports(tmp_path: Path, caplog):
     assert not (tmp_path / "x").exists()
 
 
-def test_runs_as_a_module(tmp_path: Path):
+def test_runs_as_a_script(tmp_path: Path):
     facts = write(example(), tmp_path / "f.csv")
     result = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "brainio_vision.make_catalog",
+            str(make_catalog.__file__),
             str(facts),
             "-o",
             str(tmp_path / "lookup.csv"),

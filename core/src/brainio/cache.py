@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -90,10 +91,13 @@ class UnverifiedFileWarning(UserWarning):
 def home() -> Path:
     """The cache root: ``$BRAINIO_HOME`` (read on every call), default ``~/.brainio``.
 
-    Raises :class:`CacheError` when there is no home directory for the default, or when the
-    root exists but is not a folder.
+    Tests written for BrainIO 1.x point the cache elsewhere by patching
+    ``brainio.fetch._local_data_path``; that value wins when set. Raises
+    :class:`CacheError` when there is no home directory for the default, or when the root
+    exists but is not a folder.
     """
-    value = os.environ.get(HOME_ENV) or DEFAULT_HOME
+    patched = getattr(sys.modules.get("brainio.fetch"), "_local_data_path", None)
+    value = patched or os.environ.get(HOME_ENV) or DEFAULT_HOME
     try:
         root = Path(value).expanduser()
     except RuntimeError:  # no $HOME and no password-database entry (e.g. a bare container)

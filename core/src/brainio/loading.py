@@ -6,6 +6,7 @@ sha1), and hand them to the loader a plugin (or the core) provides for that row.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,8 +39,9 @@ def get_stimulus_set(identifier: str) -> Any:
     """Load stimulus set ``identifier`` (a :class:`brainio.stimuli.StimulusSet`)."""
     csv_row, zip_row = lookup.lookup_stimulus_set(identifier)
     cache = get_cache()
-    csv_path = cache.fetch(csv_row.source)
-    stimuli_dir = cache.extract(cache.fetch(zip_row.source)) if zip_row is not None else None
+    fetch = functools.partial(lookup.from_mirrors, action=lambda row: cache.fetch(row.source))
+    csv_path = fetch(csv_row)
+    stimuli_dir = cache.extract(fetch(zip_row)) if zip_row is not None else None
     cls = classes.resolve(csv_row.class_name, where=csv_row.where())
     stimulus_set = _loader(csv_row)(csv_path, stimuli_dir, cls=cls, row=csv_row)
     stimulus_set.identifier = identifier
@@ -84,7 +86,8 @@ def get_assembly(
     row = lookup.lookup_assembly(identifier)
     cls = classes.resolve(row.class_name, where=row.where())
     stimulus_set = None
-    fetch = _open_in_place if lazy else (lambda row: get_cache().fetch(row.source))
+    open_or_fetch = _open_in_place if lazy else (lambda row: get_cache().fetch(row.source))
+    fetch = functools.partial(lookup.from_mirrors, action=open_or_fetch)  # mirrors in turn
     if load_stimulus_set and row.stimulus_set_identifier:
         # fetch (or open) the assembly file while the stimulus set downloads and extracts
         with ThreadPoolExecutor(max_workers=1) as pool:

@@ -15,6 +15,8 @@ import os
 import traceback
 import warnings
 from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import attrs
 import pandas as pd
@@ -24,7 +26,10 @@ from brainio.errors import (
     AssemblyLookupError,
     CatalogConflictError,
     CatalogError,
+    FetchError,
     IdentifierLookupError,
+    IntegrityError,
+    PluginMissingError,
     StimulusSetLookupError,
 )
 from brainio.hashing import sha1_hash
@@ -33,6 +38,8 @@ from brainio.plugins import PluginLoadWarning, get_plugin_manager
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET, LookupRow
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ENTRYPOINT = "brainio_lookups"
 """Entry-point group of BrainIO 1.x catalog packages; still read."""
@@ -291,7 +298,12 @@ def _rows(identifier: str, lookup_type: str, error: type[IdentifierLookupError])
 
 
 def _unique(rows: list[LookupRow], what: str) -> LookupRow:
-    """One row from rows that may repeat across catalogs; contradictions are an error."""
+    """One row from rows that may repeat across catalogs; contradictions are an error.
+
+    Of mirrors, the row of the catalog whose name sorts first wins, whatever the order in
+    which plugins were installed.
+    """
+    rows = sorted(rows, key=_catalog_order)
     first = rows[0]
     for other in rows[1:]:
         if _content(other) != _content(first):
@@ -304,7 +316,13 @@ def _unique(rows: list[LookupRow], what: str) -> LookupRow:
 
 
 def _content(row: LookupRow) -> tuple:
-    return (row.lookup_type, row.class_name, row.location, row.sha1, row.stimulus_set_identifier)
+    """Which file a row names; rows that agree on it are mirrors of one another.
+
+    The same sha1 means the same bytes, so location, class and stimulus set (which catalogs
+    name differently, e.g. ``hvm-public`` and ``dicarlo.hvm-public``) may differ, and the
+    first catalog's row is used; without a sha1 only the same location is the same file.
+    """
+    return (row.lookup_type, row.is_zip, row.sha1 or (row.location_type, row.location))
 
 
 def lookup_assembly(identifier: str) -> LookupRow:
@@ -336,3 +354,73 @@ def __getattr__(name: str) -> object:
 
         return append
     raise AttributeError(f"module 'brainio.lookup' has no attribute '{name}'")
+
+
+# --- mirrors: one file (same sha1) listed at several locations -------------------------------
+
+
+def mirrors(row: LookupRow) -> list[LookupRow]:
+    """``row`` first, then the rows of other locations for the same file, in catalog order."""
+    found, seen = [row], {(row.location_type, row.location)}
+    for other in sorted(_index().get(row.identifier, []), key=_catalog_order):
+        where = (other.location_type, other.location)
+        if where not in seen and _content(other) == _content(row):
+            found.append(other)
+            seen.add(where)
+    return found
+
+
+def _catalog_order(row: LookupRow) -> tuple:
+    return (row.catalog or "", row.line or 0)
+
+
+def from_mirrors(row: LookupRow, action: Callable[[LookupRow], T]) -> T:
+    """``action(row)``; if fetching fails there, ``action`` on each mirror of ``row`` in turn.
+
+    :raises: the first location's error, noting the other locations' errors, if all fail.
+    """
+    candidates = mirrors(row)
+    errors: list[Exception] = []
+    for candidate in candidates:
+        try:
+            return action(candidate)
+        except (FetchError, IntegrityError, PluginMissingError) as error:
+            errors.append(error)
+            if len(errors) < len(candidates):
+                logger.warning(
+                    "%s: %s failed (%s); trying the next location.",
+                    row.identifier,
+                    candidate.location,
+                    error,
+                )
+    first = errors[0]
+    for candidate, error in zip(candidates[1:], errors[1:], strict=True):
+        first.add_note(f"Mirror {candidate.location} ({candidate.where()}) failed too: {error}")
+    raise first
+
+
+# --- names BrainIO 1.x code and tests use ---------------------------------------------------
+
+
+def _load_installed_catalogs() -> dict[str, Catalog]:
+    """Read the installed catalogs again (1.x name); returns them by name."""
+    refresh()
+    return get_catalogs()
+
+
+def _is_csv_lookup(data_row: Mapping) -> bool:
+    """Whether a row of :func:`combined_catalog` is the CSV of a stimulus set (1.x helper)."""
+    return (
+        data_row["lookup_type"] == TYPE_STIMULUS_SET
+        and str(data_row["location"]).endswith(".csv")
+        and not pd.isna(data_row["class"])
+    )
+
+
+def _is_zip_lookup(data_row: Mapping) -> bool:
+    """Whether a row of :func:`combined_catalog` is the ZIP of a stimulus set (1.x helper)."""
+    return (
+        data_row["lookup_type"] == TYPE_STIMULUS_SET
+        and str(data_row["location"]).endswith(".zip")
+        and pd.isna(data_row["class"])
+    )

@@ -94,6 +94,15 @@ class StimulusSetLoader:
         self.stimuli_directory = Path(stimuli_directory) if stimuli_directory else None
         self.identifier = identifier
 
+    @property
+    def stimulus_set_class(self) -> type[StimulusSet]:
+        """1.x's name for ``cls`` (loaders written for 1.x read and set it)."""
+        return self.cls
+
+    @stimulus_set_class.setter
+    def stimulus_set_class(self, cls: type[StimulusSet]) -> None:
+        self.cls = cls
+
     def load(self) -> StimulusSet:
         name = self.identifier or self.csv_path.name
         try:

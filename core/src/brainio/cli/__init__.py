@@ -161,7 +161,9 @@ def describe(item: Any) -> str:
     ]
     for dim in item.dims:
         coords = [
-            name for name, coord in item.coords.items() if coord.dims == (dim,) and name != dim
+            name
+            for name, coord in item.coords.variables.items()
+            if coord.dims == (dim,) and name != dim
         ]
         lines.append(f"  {dim}: {', '.join(coords)}")
     if item.attrs.get("stimulus_set_identifier"):

@@ -31,7 +31,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pandas as pd
 import xarray as xr
 
@@ -71,10 +70,12 @@ __all__ = [
     "create_stimulus_zip",
     "extract_specific",
     "get_uploader",
+    "get_user_info",
     "package_data_assembly",
     "package_stimulus_set",
     "resolve_target",
     "stimulus_set_key",
+    "upload_to_s3",
     "write_netcdf",
 ]
 
@@ -107,33 +108,36 @@ def assembly_key(identifier: str) -> str:
 # --- the result -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Packaged:
-    """What was packaged: the catalog rows written and where the files went.
+class Packaged(dict):
+    """What was packaged: BrainIO 1.x's result dictionary, plus where everything went.
 
-    ``result["key"]`` reads the dictionary BrainIO 1.x returned (``identifier``, ``bucket``,
-    and ``csv_sha1``/``zip_sha1``/``csv_version_id``/``zip_version_id`` for a stimulus set or
-    ``sha1``/``version_id``/``cls`` for an assembly).
+    As a ``dict`` it holds exactly the keys 1.x returned (``identifier``, ``bucket``, and
+    ``csv_sha1``/``zip_sha1``/``csv_version_id``/``zip_version_id`` for a stimulus set or
+    ``sha1``/``version_id``/``cls`` for an assembly), so ``.items()``, ``.get()``, ``in`` and
+    ``json.dumps`` work as before. The attributes ``target``, ``rows`` (the catalog rows
+    written) and ``catalog_path`` say more.
     """
 
-    identifier: str
-    target: str
-    rows: tuple[LookupRow, ...]
-    summary: Mapping[str, Any]
-    catalog_path: Path | None = None
-
-    def __getitem__(self, key: str) -> Any:
-        return self.summary[key]
-
-    def keys(self) -> Any:
-        return self.summary.keys()
+    def __init__(
+        self,
+        summary: Mapping[str, Any],
+        *,
+        target: str,
+        rows: tuple[LookupRow, ...],
+        catalog_path: Path | None = None,
+    ) -> None:
+        super().__init__(summary)
+        self.identifier: str = summary["identifier"]
+        self.target = target
+        self.rows = rows
+        self.catalog_path = catalog_path
 
     def to_dict(self) -> dict[str, Any]:
         """The 1.x result keys plus ``target``, ``catalog_path`` and the ``rows``."""
         from brainio.packaging.catalog_append import as_mapping
 
         return {
-            **self.summary,
+            **self,
             "target": self.target,
             "catalog_path": str(self.catalog_path) if self.catalog_path else None,
             "rows": [dict(as_mapping(row)) for row in self.rows],
@@ -333,7 +337,36 @@ def _work_dir(work_dir: str | os.PathLike | None):
     return tempfile.TemporaryDirectory(prefix="brainio-package-")
 
 
+def upload_to_s3(
+    source_file_path: str | os.PathLike, bucket_name: str, target_s3_key: str
+) -> dict[str, Any]:
+    """Upload one file to ``s3://<bucket_name>/<target_s3_key>`` (1.x API; needs brainio-s3).
+
+    Returns what 1.x read from the object's properties: ``Location`` and, in a versioned
+    bucket, ``VersionId``.
+    """
+    stored = get_uploader(resolve_target(None, bucket_name))(
+        Path(source_file_path), target_s3_key, overwrite=True
+    )
+    properties = {"Location": stored.location}
+    if stored.version_id:
+        properties["VersionId"] = stored.version_id
+    return properties
+
+
+def get_user_info(sts_client: Any) -> tuple[str, str]:
+    """The AWS account id and user name behind ``sts_client`` (a boto3 STS client), as 1.x's
+    S3 uploads tagged them (``uploadedBy=<user name>``)."""
+    identity = sts_client.get_caller_identity()
+    return identity["Account"], identity["Arn"].split("/")[-1]
+
+
 # --- stimulus sets ----------------------------------------------------------------------------
+
+#: Metadata of the stimulus sets packaged in this process, by identifier, so that an assembly
+#: packaged next can be checked against its stimulus set even when neither is catalogued
+#: (1.x's ``catalog_name=None`` flow).
+_packaged_stimulus_sets: dict[str, pd.DataFrame] = {}
 
 
 def _normalized_stimulus_set(proto: pd.DataFrame) -> pd.DataFrame:
@@ -398,6 +431,7 @@ def package_stimulus_set(
         csv_sha1 = create_stimulus_csv(table, csv_path)
         csv_stored = uploader(csv_path, csv_key, overwrite=replace)
         zip_stored = uploader(zip_path, zip_key, overwrite=replace)
+    _packaged_stimulus_sets[identifier] = table
     rows = [
         _row(identifier, TYPE_STIMULUS_SET, "StimulusSet", csv_stored, csv_sha1),
         _row(identifier, TYPE_STIMULUS_SET, None, zip_stored, zip_sha1),
@@ -407,11 +441,7 @@ def package_stimulus_set(
     logger.info("packaged stimulus set %s to %s (csv %s, zip %s)",
                 identifier, target, csv_sha1, zip_sha1)
     return Packaged(
-        identifier=identifier,
-        target=target,
-        rows=tuple(rows),
-        catalog_path=catalog,
-        summary={
+        {
             "identifier": identifier,
             "bucket": _bucket_of(target),
             "csv_sha1": csv_sha1,
@@ -419,6 +449,9 @@ def package_stimulus_set(
             "csv_version_id": csv_stored.version_id,
             "zip_version_id": zip_stored.version_id,
         },
+        target=target,
+        rows=tuple(rows),
+        catalog_path=catalog,
     )
 
 
@@ -439,11 +472,14 @@ def _assembly_class(name: str | type) -> tuple[type | None, list[str]]:
 def _find_stimulus_set(
     identifier: str, catalog: Path | None, name: str | None
 ) -> tuple[pd.DataFrame | None, list[str]]:
-    """The CSV of a stimulus set from the target catalog or the installed ones (fetched)."""
+    """The CSV of a stimulus set from the target catalog or the installed ones (fetched), or
+    the one packaged last in this process; without a catalog, an unknown set is not checked."""
     from brainio import lookup
     from brainio.catalogs import Catalog
     from brainio.errors import StimulusSetLookupError
 
+    if identifier in _packaged_stimulus_sets:
+        return _packaged_stimulus_sets[identifier], []
     row = None
     if catalog is not None and catalog.is_file():
         try:
@@ -455,9 +491,16 @@ def _find_stimulus_set(
         try:
             row, _ = lookup.lookup_stimulus_set(identifier)
         except StimulusSetLookupError:
-            where = f"catalog '{name}' nor " if catalog is not None else ""
+            if catalog is None:  # 1.x's catalog_name=None flow: nothing to be consistent with
+                logger.warning(
+                    "Stimulus set '%s' is in no installed catalog and was not packaged in this "
+                    "process; the assembly's stimulus ids are not checked against it.",
+                    identifier,
+                )
+                return None, []
             return None, [
-                f"stimulus set '{identifier}' is in neither {where}any installed catalog; "
+                f"stimulus set '{identifier}' is in neither catalog '{name}' nor any installed "
+                "catalog; "
                 "package it first (into the same catalog), or pass stimulus_set= the "
                 "StimulusSet, or stimulus_set_identifier=None if the assembly has none"
             ]
@@ -553,15 +596,24 @@ def package_data_assembly(
         rows = append_rows(catalog, rows, replace=replace, catalog_name=name)
     logger.info("packaged assembly %s to %s (sha1 %s)", identifier, target, sha1)
     return Packaged(
-        identifier=identifier,
-        target=target,
-        rows=tuple(rows),
-        catalog_path=catalog,
-        summary={
+        {
             "identifier": identifier,
             "version_id": stored.version_id,
             "sha1": sha1,
             "bucket": _bucket_of(target),
             "cls": class_name,
         },
+        target=target,
+        rows=tuple(rows),
+        catalog_path=catalog,
     )
+
+
+def __getattr__(name: str) -> Any:
+    # 1.x imported boto3 here, and tests written for 1.x patch ``brainio.packaging.boto3.client``;
+    # importing it on first use keeps the core free of boto3 (brainio-s3 brings it).
+    if name == "boto3":
+        import boto3
+
+        return boto3
+    raise AttributeError(f"module 'brainio.packaging' has no attribute '{name}'")

@@ -18,10 +18,10 @@ import botocore.exceptions
 from boto3.s3.transfer import create_transfer_manager
 
 from brainio_s3.client import get_client
+from brainio_s3.config import S3ClientConfig as S3Settings
 from brainio_s3.errors import translate_error
 from brainio_s3.fetcher import transfer_config
 from brainio_s3.locations import S3Location
-from brainio_s3.settings import S3Settings
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Fetches catalog files whose ``location_type`` is ``S3`` (see :mod:`brainio_s3.fetcher`),
 provides the Brain-Score S3 helpers (:mod:`brainio_s3.helpers`, also importable from here)
 and uploads packaged files (:mod:`brainio_s3.uploader`). Settings come from the usual AWS
-configuration plus the ``BRAINIO_S3_*`` variables described in :mod:`brainio_s3.settings`.
+configuration plus the ``BRAINIO_S3_*`` variables described in :mod:`brainio_s3.config`.
 
 Importing this package is cheap: boto3 loads only when a helper or the fetcher is used, so
 the plugin does not slow down ``brainio --help`` or catalog listing.
@@ -26,11 +26,13 @@ _HELPERS = (
     "sha1_hash",
 )
 
-#: Streaming classes (in the style of s3torchconnector) and lazy remote assemblies, by module.
+#: Streaming classes (in the style of s3torchconnector) and lazy remote assemblies, by module;
+#: sharded checkpoints (``torch.distributed.checkpoint``) are in :mod:`brainio_s3.dcp`.
 _STREAMING = {
     "S3ClientConfig": "brainio_s3.config",
-    "S3Client": "brainio_s3.s3client",
+    "S3Client": "brainio_s3.client",
     "S3Reader": "brainio_s3.reader",
+    "S3ReaderConstructor": "brainio_s3.reader",
     "S3Writer": "brainio_s3.writer",
     "S3MapDataset": "brainio_s3.datasets",
     "S3IterableDataset": "brainio_s3.datasets",

@@ -9,11 +9,15 @@ defaults to :func:`identity`, which returns the reader itself).
   plain Python sequences / iterables (``len``, indexing, ``for``).
 * Safe with DataLoader workers, forked or spawned: a data set holds only its configuration and
   the list of objects; each process builds its own boto3 client on first use.
-* ``S3IterableDataset(enable_sharding=True)`` deals the objects round-robin over every
-  (distributed rank, DataLoader worker) pair, so each object is read exactly once per epoch
-  across all of them. Ranks come from ``torch.distributed`` when it is initialized, else from
-  the ``RANK``/``WORLD_SIZE`` variables that ``torchrun`` sets. Without sharding every worker
-  reads every object (as in s3torchconnector).
+* ``S3IterableDataset(enable_sharding=True)`` deals the objects round-robin over the
+  distributed ranks, then over the DataLoader workers of each rank (as s3torchconnector), so
+  each object is read exactly once per epoch across all of them. The rank and world size are
+  taken when the data set is built (from ``torch.distributed`` when it is initialized, else
+  from the ``RANK``/``WORLD_SIZE`` variables that ``torchrun`` sets), so workers started by
+  ``spawn`` or ``forkserver`` shard by the rank that built the data set. Without sharding
+  every worker reads every object (as in s3torchconnector).
+* ``reader_constructor=S3ReaderConstructor.sequential()`` (default) or ``.range_based(...)``
+  chooses the reader; the older ``reader_mode="sequential" | "range"`` still works.
 * ``from_prefix`` lists the prefix (ListObjectsV2, with sizes, so readers need no HEAD): the
   map data set once, on first use; the iterable one at the start of every epoch.
 """
@@ -27,11 +31,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from brainio.errors import FetchError
-from brainio_s3.config import S3ClientConfig
+from brainio_s3.client import HoldsClient, ObjectInfo, S3Client
+from brainio_s3.config import S3ClientConfig, SettingsError
 from brainio_s3.locations import parse_location
-from brainio_s3.reader import S3Reader, check_mode
-from brainio_s3.s3client import ObjectInfo, S3Client
-from brainio_s3.settings import SettingsError
+from brainio_s3.reader import ReaderConstructor, S3Reader, choose_reader_constructor
 
 logger = logging.getLogger(__name__)
 
@@ -76,35 +79,49 @@ def _prefix(s3_uri: str) -> tuple[str, str]:
     return location.bucket, location.key + ("/" if s3_uri.endswith("/") and location.key else "")
 
 
-class _S3Objects:
-    """What both data sets share: a client, the objects, and how an item is made."""
+class _S3Objects(HoldsClient):
+    """What both data sets share: a client, the objects, how an item is made, and the
+    constructors (the iterable data set adds ``enable_sharding``)."""
 
     def __init__(
         self,
         *,
         objects: list | None,
         prefix: tuple[str, str] | None,
-        region: str | None,
-        endpoint: str | None,
-        transform: Callable[[S3Reader], Any],
-        s3client_config: S3ClientConfig | None,
-        reader_mode: str,
+        region: str | None = None,
+        endpoint: str | None = None,
+        transform: Callable[[S3Reader], Any] = identity,
+        s3client_config: S3ClientConfig | None = None,
+        reader_constructor: ReaderConstructor | None = None,
+        reader_mode: str | None = None,
     ):
         super().__init__()
         self._client = S3Client(region=region, endpoint=endpoint, s3client_config=s3client_config)
         self._objects = objects
         self._prefix = prefix
         self._transform = transform
-        self._reader_mode = reader_mode
-        check_mode(reader_mode)  # an unknown mode fails here, not in a worker
+        # checked now: a bad reader fails here, not in a worker
+        self._reader_constructor = choose_reader_constructor(reader_constructor, reader_mode)
+
+    @classmethod
+    def from_prefix(cls, s3_uri: str, **options: Any) -> Any:
+        """Every object under ``s3_uri`` (``s3://bucket/prefix``), in key order.
+
+        Options: ``region``, ``endpoint``, ``transform`` (``S3Reader -> item``, default
+        :func:`identity`), ``s3client_config``, ``reader_constructor`` (or the older
+        ``reader_mode``), and ``enable_sharding`` for :class:`S3IterableDataset`.
+        """
+        return cls(objects=None, prefix=_prefix(s3_uri), **options)
+
+    @classmethod
+    def from_objects(cls, object_uris: str | Iterable[str], **options: Any) -> Any:
+        """The objects ``object_uris`` (``s3://bucket/key`` each), in the order given; options
+        as for :meth:`from_prefix`."""
+        return cls(objects=_objects_from_uris(object_uris), prefix=None, **options)
 
     @property
-    def region(self) -> str | None:
-        return self._client.config.region
-
-    @property
-    def endpoint(self) -> str | None:
-        return self._client.config.endpoint
+    def reader_constructor(self) -> ReaderConstructor:
+        return self._reader_constructor
 
     def _list(self) -> Iterator[ObjectInfo | tuple[str, str]]:
         if self._objects is not None:
@@ -124,65 +141,17 @@ class _S3Objects:
 
     def _item(self, entry: ObjectInfo | tuple[str, str]) -> Any:
         if isinstance(entry, ObjectInfo):
-            reader = S3Reader(
-                entry.bucket,
-                entry.key,
-                client=self._client,
-                mode=self._reader_mode,
-                size=entry.size,
-                etag=entry.etag,
+            reader = self._reader_constructor(
+                entry.bucket, entry.key, client=self._client, size=entry.size, etag=entry.etag
             )
         else:
-            reader = S3Reader(entry[0], entry[1], client=self._client, mode=self._reader_mode)
+            reader = self._reader_constructor(entry[0], entry[1], client=self._client)
         return self._transform(reader)
 
 
 class S3MapDataset(_S3Objects, _MapBase):
-    """A sequence of S3 objects: ``dataset[i]`` is ``transform(reader of object i)``."""
-
-    @classmethod
-    def from_prefix(
-        cls,
-        s3_uri: str,
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        transform: Callable[[S3Reader], Any] = identity,
-        s3client_config: S3ClientConfig | None = None,
-        reader_mode: str = "sequential",
-    ) -> S3MapDataset:
-        """Every object under ``s3_uri`` (``s3://bucket/prefix``), in key order."""
-        return cls(
-            objects=None,
-            prefix=_prefix(s3_uri),
-            region=region,
-            endpoint=endpoint,
-            transform=transform,
-            s3client_config=s3client_config,
-            reader_mode=reader_mode,
-        )
-
-    @classmethod
-    def from_objects(
-        cls,
-        object_uris: str | Iterable[str],
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        transform: Callable[[S3Reader], Any] = identity,
-        s3client_config: S3ClientConfig | None = None,
-        reader_mode: str = "sequential",
-    ) -> S3MapDataset:
-        """The objects ``object_uris`` (``s3://bucket/key`` each), in the order given."""
-        return cls(
-            objects=_objects_from_uris(object_uris),
-            prefix=None,
-            region=region,
-            endpoint=endpoint,
-            transform=transform,
-            s3client_config=s3client_config,
-            reader_mode=reader_mode,
-        )
+    """A sequence of S3 objects: ``dataset[i]`` is ``transform(reader of object i)``; the
+    prefix is listed once, on first use."""
 
     def _all(self) -> list:
         if self._objects is None:
@@ -204,79 +173,46 @@ class S3MapDataset(_S3Objects, _MapBase):
 
 
 class S3IterableDataset(_S3Objects, _IterableBase):
-    """An iterable of S3 objects, optionally sharded across ranks and DataLoader workers."""
+    """An iterable of S3 objects, listed every epoch, optionally sharded across ranks and
+    DataLoader workers (see the module docstring)."""
 
     def __init__(self, *, enable_sharding: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.enable_sharding = enable_sharding
-
-    @classmethod
-    def from_prefix(
-        cls,
-        s3_uri: str,
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        transform: Callable[[S3Reader], Any] = identity,
-        s3client_config: S3ClientConfig | None = None,
-        enable_sharding: bool = False,
-        reader_mode: str = "sequential",
-    ) -> S3IterableDataset:
-        """Every object under ``s3_uri`` (``s3://bucket/prefix``), listed each epoch."""
-        return cls(
-            objects=None,
-            prefix=_prefix(s3_uri),
-            region=region,
-            endpoint=endpoint,
-            transform=transform,
-            s3client_config=s3client_config,
-            enable_sharding=enable_sharding,
-            reader_mode=reader_mode,
-        )
-
-    @classmethod
-    def from_objects(
-        cls,
-        object_uris: str | Iterable[str],
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        transform: Callable[[S3Reader], Any] = identity,
-        s3client_config: S3ClientConfig | None = None,
-        enable_sharding: bool = False,
-        reader_mode: str = "sequential",
-    ) -> S3IterableDataset:
-        """The objects ``object_uris`` (``s3://bucket/key`` each), in the order given."""
-        return cls(
-            objects=_objects_from_uris(object_uris),
-            prefix=None,
-            region=region,
-            endpoint=endpoint,
-            transform=transform,
-            s3client_config=s3client_config,
-            enable_sharding=enable_sharding,
-            reader_mode=reader_mode,
-        )
+        # now, in the process that builds the data set: workers started by spawn or
+        # forkserver have no process group, and every rank would read everything
+        self.rank, self.world_size = distributed_rank() if enable_sharding else (0, 1)
 
     def __iter__(self) -> Iterator[Any]:
-        shard, shards = current_shard() if self.enable_sharding else (0, 1)
-        for index, entry in enumerate(self._list()):
-            if index % shards == shard:
-                yield self._item(entry)
+        worker, workers = _worker() if self.enable_sharding else (0, 1)
+        objects = self._list()
+        if self.world_size > 1:  # first over the ranks, then over the workers of this rank
+            objects = _every(objects, self.rank, self.world_size)
+        if workers > 1:
+            objects = _every(objects, worker, workers)
+        for entry in objects:
+            yield self._item(entry)
 
 
-def current_shard() -> tuple[int, int]:
-    """``(shard, shards)`` of this process: its (rank, DataLoader worker) pair, numbered."""
-    rank, world_size = _rank()
-    worker, workers = 0, 1
+def _every(items: Iterable[Any], start: int, step: int) -> Iterator[Any]:
+    """Items ``start``, ``start + step``, ``start + 2 * step`` ... of ``items``."""
+    for index, item in enumerate(items):
+        if index % step == start:
+            yield item
+
+
+def _worker() -> tuple[int, int]:
+    """``(worker id, workers)`` of this DataLoader worker; ``(0, 1)`` outside one."""
     if "torch" in sys.modules:  # DataLoader workers have imported torch; never import it here
         info = sys.modules["torch"].utils.data.get_worker_info()
         if info is not None:
-            worker, workers = info.id, info.num_workers
-    return rank * workers + worker, world_size * workers
+            return info.id, info.num_workers
+    return 0, 1
 
 
-def _rank() -> tuple[int, int]:
+def distributed_rank() -> tuple[int, int]:
+    """``(rank, world size)`` of this process: ``torch.distributed``'s when it is initialized,
+    else ``RANK``/``WORLD_SIZE`` (set by ``torchrun``), else ``(0, 1)``."""
     torch = sys.modules.get("torch")
     if torch is not None:
         distributed = torch.distributed

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
@@ -19,36 +18,23 @@ from botocore import UNSIGNED
 from s3transfer.subscribers import BaseSubscriber
 
 from brainio.records import Source
-from brainio_s3.client import call_with_fallback
+from brainio_s3.client import S3Client
+from brainio_s3.config import S3ClientConfig
 from brainio_s3.errors import translate_error
 from brainio_s3.locations import S3Location, parse_location
-from brainio_s3.settings import S3Settings
 
 logger = logging.getLogger(__name__)
 
 LOCATION_TYPE = "S3"
 
 
-def transfer_config(settings: S3Settings, size: int | None = None) -> TransferConfig:
+def transfer_config(config: S3ClientConfig, size: int | None = None) -> TransferConfig:
     """The transfer manager's configuration for an object of ``size`` bytes."""
     return TransferConfig(
-        multipart_threshold=settings.multipart_threshold,
-        multipart_chunksize=settings.part_size(size),
-        max_concurrency=settings.max_concurrency,
-        num_download_attempts=settings.max_attempts,
-    )
-
-
-def head(
-    location: S3Location, version_id: str | None = None, settings: S3Settings | None = None
-) -> tuple[Any, dict]:
-    """``(client, HeadObject answer)`` for the object; the client is the access that worked."""
-    extra = {"VersionId": version_id} if version_id else {}
-    return call_with_fallback(
-        location,
-        lambda client: client.head_object(Bucket=location.bucket, Key=location.key, **extra),
-        version_id=version_id,
-        settings=settings,
+        multipart_threshold=config.multipart_threshold,
+        multipart_chunksize=config.download_part_size(size),
+        max_concurrency=config.max_connections,
+        num_download_attempts=config.max_attempts,
     )
 
 
@@ -65,18 +51,25 @@ def download(
     location: S3Location,
     destination: Path,
     version_id: str | None = None,
-    settings: S3Settings | None = None,
+    config: S3ClientConfig | None = None,
     progress: bool = True,
 ) -> dict:
     """Download one object to ``destination``; returns its HeadObject answer."""
-    settings = settings or S3Settings.from_env()
-    client, answer = head(location, version_id, settings)
-    size = int(answer["ContentLength"])
+    s3 = S3Client.for_location(location, config)
     extra = {"VersionId": version_id} if version_id else {}
+    # one HEAD finds the object, its size, and which access (signed or not) works
+    answer = s3.call(
+        location.bucket,
+        location.key,
+        lambda client: client.head_object(Bucket=location.bucket, Key=location.key, **extra),
+        version_id=version_id,
+    )
+    client = s3.boto3_client_for(location.bucket)
+    size = int(answer["ContentLength"])
     logger.debug("downloading %s (%d bytes) to %s", location.url, size, destination)
     with _progress(size, location, progress) as bar:
         subscribers = [_KnownObject(size, answer.get("ETag")), ProgressSubscriber(bar)]
-        manager = create_transfer_manager(client, transfer_config(settings, size))
+        manager = create_transfer_manager(client, transfer_config(s3.config, size))
         try:
             # into the open file, so the only temporary file is the one the cache owns
             with open(destination, "wb") as file:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from brainio.atomic import atomic_path
 from brainio.cache import UnverifiedFileWarning, get_cache
+from brainio.errors import IntegrityError
 from brainio.hashing import normalize_sha1
 from brainio.hashing import sha1_hash as _sha1_hash
 from brainio.records import Source
@@ -212,13 +213,23 @@ def load_weight_file(
     )
     home = Path(os.environ.get(BRAINSCORE_HOME_ENV) or "~/.brain-score").expanduser()
     local_path = home / join_key(folder) / join_key(relative_path)
-    load_file_from_s3(
-        bucket=bucket,
-        path=join_key(folder, relative_path),
-        local_filepath=local_path,
-        sha1=sha1,
-        version_id=version_id,
-    )
+    key = join_key(folder, relative_path)
+    try:
+        load_file_from_s3(bucket, key, local_path, sha1=sha1, version_id=version_id)
+    except IntegrityError:
+        if sha1 is None or version_id in (None, "", "null"):
+            raise  # nothing but the sha1 pins the content
+        # the version id pins the content; Brain-Score core ignores this (deprecated) sha1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnverifiedFileWarning)
+            load_file_from_s3(bucket, key, local_path, version_id=version_id)
+        warnings.warn(
+            f"Model weights {bucket}/{key} (version_id {version_id}) have sha1 "
+            f"{_sha1_hash(local_path)}, not the sha1 {normalize_sha1(sha1)} passed to "
+            "load_weight_file; using the file the version_id pins. Update the sha1 in the "
+            "model's code.",
+            stacklevel=2,
+        )
     return local_path
 
 

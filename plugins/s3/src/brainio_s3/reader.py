@@ -28,13 +28,13 @@ import threading
 from collections import OrderedDict
 from typing import Any, Literal
 
+import attrs
 import botocore.exceptions
 import urllib3.exceptions
 
 from brainio.errors import FetchError
-from brainio_s3.config import S3ClientConfig
+from brainio_s3.client import ObjectFile, ObjectInfo, S3Client
 from brainio_s3.errors import translate_error
-from brainio_s3.s3client import ObjectInfo, S3Client, client_for_object
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,10 @@ _STREAM_ERRORS = (
 )
 
 
-class S3Reader(io.BufferedIOBase):
+class S3Reader(ObjectFile):
     """A read-only binary file over ``s3://bucket/key`` (see the module docstring).
 
-    :param client: the :class:`~brainio_s3.s3client.S3Client` to use (default: a new one with
+    :param client: the :class:`~brainio_s3.client.S3Client` to use (default: a new one with
         the default configuration).
     :param mode: ``"sequential"`` or ``"range"`` (``"range_based"`` is accepted too).
     :param buffer_size: range mode only: the largest buffer (``0``: no buffer, every read is
@@ -87,62 +87,19 @@ class S3Reader(io.BufferedIOBase):
         etag: str | None = None,
         version_id: str | None = None,
     ):
-        super().__init__()
+        super().__init__(bucket, key, client)
         check_mode(mode)
         if buffer_size is not None and buffer_size < 0:
             raise ValueError(f"buffer_size must be 0 or more, not {buffer_size}.")
-        self._object = _Object(bucket, key, client or S3Client(), version_id, etag, size)
+        self._object = _Object(bucket, key, self._client, version_id, etag, size)
         self._mode = _MODES[mode]
         self._buffer_size = buffer_size
         self._position = 0
         self._source: _Sequential | _Ranged | None = None
 
-    @classmethod
-    def from_uri(
-        cls,
-        uri: str,
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        s3client_config: S3ClientConfig | None = None,
-        **kwargs: Any,
-    ) -> S3Reader:
-        """A reader for an S3 URL (``s3://``, virtual-hosted or path-style ``https://``)."""
-        client, location = client_for_object(
-            uri,
-            region=region,
-            endpoint=endpoint,
-            s3client_config=s3client_config,
-            what="an S3Reader reads",
-        )
-        return cls(location.bucket, location.key, client=client, **kwargs)
-
-    # --- what it reads ---------------------------------------------------------------------------
-
-    @property
-    def bucket(self) -> str:
-        return self._object.bucket
-
-    @property
-    def key(self) -> str:
-        return self._object.key
-
-    @property
-    def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
-
-    @property
-    def name(self) -> str:
-        """The object's ``s3://`` URL (as ``name`` of a local file is its path)."""
-        return self.uri
-
     @property
     def mode(self) -> str:
         return self._mode
-
-    @property
-    def client(self) -> S3Client:
-        return self._object.client
 
     @property
     def size(self) -> int:
@@ -179,15 +136,6 @@ class S3Reader(io.BufferedIOBase):
         return (_restore, (self.bucket, self.key, state, self._position))
 
     # --- io.BufferedIOBase ----------------------------------------------------------------------
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def writable(self) -> bool:
-        return False
 
     def tell(self) -> int:
         self._check_open()
@@ -269,6 +217,101 @@ def check_mode(mode: str) -> None:
             f"Unknown S3Reader mode {mode!r}: use 'sequential' (objects read whole) or 'range' "
             "(sparse reads of large objects)."
         )
+
+
+@attrs.frozen
+class ReaderConstructor:
+    """Makes the readers of a data set, checkpoint or DCP storage; see
+    :class:`S3ReaderConstructor`. Picklable, so DataLoader workers make the same readers."""
+
+    mode: str = attrs.field(default="sequential", validator=lambda _, __, mode: check_mode(mode))
+    buffer_size: int | None = None
+
+    def __call__(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        client: S3Client | None = None,
+        size: int | None = None,
+        etag: str | None = None,
+        version_id: str | None = None,
+    ) -> S3Reader:
+        return S3Reader(
+            bucket,
+            key,
+            client=client,
+            mode=self.mode,
+            buffer_size=self.buffer_size,
+            size=size,
+            etag=etag,
+            version_id=version_id,
+        )
+
+    @property
+    def reader_type(self) -> str:
+        """s3torchconnector's name of the reader type: ``sequential`` or ``range_based``."""
+        return "sequential" if _MODES[self.mode] == "sequential" else "range_based"
+
+
+class S3ReaderConstructor:
+    """Chooses the reader for data sets, ``S3Checkpoint`` and the DCP storage, as in
+    s3torchconnector: ``reader_constructor=S3ReaderConstructor.range_based()``.
+
+    * :meth:`sequential` (the default): one GET streams the whole object; best for objects
+      read whole (samples, checkpoints) and for reading them again.
+    * :meth:`range_based`: ranged GETs through a buffer; best for sparse reads of large
+      objects (a few chunks of a netCDF file), memory stays bounded.
+    """
+
+    @staticmethod
+    def sequential() -> ReaderConstructor:
+        """Readers that stream the whole object from its start."""
+        return ReaderConstructor("sequential")
+
+    @staticmethod
+    def range_based(buffer_size: int | None = None) -> ReaderConstructor:
+        """Readers that send ranged GETs; ``buffer_size`` is the largest buffer in bytes
+        (default ``part_size`` of the client's configuration, 8 MiB; ``0``: no buffer)."""
+        if buffer_size is not None and (not isinstance(buffer_size, int) or buffer_size < 0):
+            raise ValueError(
+                f"buffer_size must be a whole number of bytes, 0 or more, not {buffer_size!r} "
+                "(0 turns the buffer off, None uses the part size)."
+            )
+        return ReaderConstructor("range", buffer_size)
+
+    @staticmethod
+    def default() -> ReaderConstructor:
+        """The sequential reader."""
+        return S3ReaderConstructor.sequential()
+
+    @staticmethod
+    def get_reader_type_string(constructor: ReaderConstructor | None) -> str:
+        """``sequential``, ``range_based`` or ``unknown`` (a constructor of your own)."""
+        if constructor is None:
+            return S3ReaderConstructor.default().reader_type
+        return getattr(constructor, "reader_type", "unknown")
+
+
+def choose_reader_constructor(
+    reader_constructor: ReaderConstructor | None, reader_mode: str | None
+) -> ReaderConstructor:
+    """The constructor from the current (``reader_constructor=``) or the 1.3 (``reader_mode=``)
+    argument; both at once must agree."""
+    if reader_constructor is None:
+        return ReaderConstructor(reader_mode or "sequential")
+    if not callable(reader_constructor):
+        raise TypeError(
+            f"reader_constructor={reader_constructor!r} is not a reader constructor; use "
+            "S3ReaderConstructor.sequential() or S3ReaderConstructor.range_based()."
+        )
+    mode = getattr(reader_constructor, "mode", None)
+    if reader_mode is not None and _MODES.get(reader_mode) != _MODES.get(mode):
+        raise ValueError(
+            f"reader_mode={reader_mode!r} contradicts reader_constructor={reader_constructor!r}; "
+            "give only reader_constructor (reader_mode is the older spelling)."
+        )
+    return reader_constructor
 
 
 def _restore(bucket: str, key: str, state: dict, position: int) -> S3Reader:

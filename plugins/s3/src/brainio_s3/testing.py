@@ -29,6 +29,7 @@ Requires ``moto[server]`` (not a dependency of brainio-s3 itself).
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -267,8 +268,8 @@ def seed_catalog(
 ) -> Callable[..., SeededCatalog]:
     """``seed_catalog(facts, body_of, make_catalog=..., plugin=..., version_ids=True)``.
 
-    ``facts`` are rows of a facts file (dictionaries with the columns of
-    :data:`brainio_s3.brainscore_catalog.FACT_COLUMNS`), ``body_of(fact)`` the bytes to store
+    ``facts`` are rows of a facts file (dictionaries with the columns of ``FACT_COLUMNS`` of
+    the repository's ``scripts/brainscore_catalog.py``), ``body_of(fact)`` the bytes to store
     for each, and ``make_catalog(facts_path, output)`` the production script's function,
     returning a report with ``rows`` (catalog rows with ``location`` and ``access``). The
     objects of ``private`` rows are refused to everyone, and the catalog replaces
@@ -285,7 +286,6 @@ def seed_catalog(
         plugin: ModuleType,
         version_ids: bool = True,
     ) -> SeededCatalog:
-        from brainio_s3.brainscore_catalog import write_facts
         from brainio_s3.locations import parse_location
 
         facts = [dict(fact) for fact in facts]
@@ -293,7 +293,7 @@ def seed_catalog(
         for bucket in buckets:
             make_bucket(bucket, versioned=True)
         seed_objects(s3_client, facts, body_of, version_ids=version_ids)
-        facts_path = write_facts(facts, tmp_path / "facts.csv")
+        facts_path = _write_csv(facts, tmp_path / "facts.csv")
         catalog_path = tmp_path / "lookup.csv"
         rows = list(make_catalog(facts_path, catalog_path).rows)
         denied: dict[str, list[str]] = {bucket: [] for bucket in buckets}
@@ -313,6 +313,14 @@ def seed_catalog(
         )
 
     return seed
+
+
+def _write_csv(rows: list[dict[str, str]], path: Path) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 # --- the fault-injecting proxy ----------------------------------------------------------------

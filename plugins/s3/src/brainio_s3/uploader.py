@@ -18,11 +18,11 @@ from boto3.s3.transfer import create_transfer_manager
 
 from brainio.errors import AccessDeniedError, FetchError
 from brainio.records import StoredObject
-from brainio_s3.client import has_credentials, new_client
-from brainio_s3.errors import S3ObjectExistsError, translate_error
+from brainio_s3.client import S3Client, has_credentials
+from brainio_s3.config import S3ClientConfig
+from brainio_s3.errors import S3ObjectExistsError
 from brainio_s3.fetcher import ProgressSubscriber, transfer_config
 from brainio_s3.locations import S3Location, parse_location
-from brainio_s3.settings import S3Settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,9 @@ def catalog_location(location: S3Location) -> str:
 class S3Uploader:
     """``upload(local_path, key, *, overwrite=False)`` into the bucket/prefix of ``target``."""
 
-    def __init__(self, target: str, settings: S3Settings | None = None):
+    def __init__(self, target: str, config: S3ClientConfig | None = None):
         self.target = parse_location(target)
-        self.settings = settings
+        self.config = config
 
     def __repr__(self) -> str:
         return f"S3Uploader({self.target.url!r})"
@@ -47,16 +47,16 @@ class S3Uploader:
     def __call__(
         self, local_path: str | Path, key: str, *, overwrite: bool = False, progress: bool = True
     ) -> StoredObject:
-        settings = self.settings or S3Settings.from_env()
         location = self.target.child(key)
+        s3 = S3Client.for_location(location, self.config)
         local_path = Path(local_path)
-        if not has_credentials():
+        if not has_credentials(s3.config.profile):
             raise AccessDeniedError(
                 f"Uploading {local_path.name} to {location.url} needs AWS credentials that may "
                 f"write to bucket '{location.bucket}'; none were found. Configure them (aws "
                 "configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)."
             )
-        client = new_client(location, signed=True, settings=settings)
+        client = s3.boto3_client(signed=True, cached=False)  # it gets event handlers
         if not overwrite:
             self._refuse_existing(client, location)
             for operation in _CONDITIONAL_OPERATIONS:
@@ -69,7 +69,7 @@ class S3Uploader:
 
         with progress_module.enabled(progress):
             bar = progress_module.progress_bar(size, f"upload {local_path.name}")
-        manager = create_transfer_manager(client, transfer_config(settings, size))
+        manager = create_transfer_manager(client, transfer_config(s3.config, size))
         try:
             with bar:
                 manager.upload(
@@ -79,10 +79,8 @@ class S3Uploader:
                     subscribers=[ProgressSubscriber(bar)],
                 ).result()
             answer = client.head_object(Bucket=location.bucket, Key=location.key)
-        except botocore.exceptions.ClientError as error:
-            raise self._translate(error, client, location) from error
-        except botocore.exceptions.BotoCoreError as error:
-            raise translate_error(error, location, client=client, credentials=True) from error
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise _translate(error, client, location) from error
         finally:
             manager.shutdown()
         if int(answer["ContentLength"]) != size:
@@ -104,26 +102,19 @@ class S3Uploader:
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if status == 404 and error.response.get("Error", {}).get("Code") != "NoSuchBucket":
                 return
-            raise S3Uploader._translate(error, client, location) from error
+            raise _translate(error, client, location) from error
         except botocore.exceptions.BotoCoreError as error:
-            raise translate_error(error, location, client=client, credentials=True) from error
+            raise _translate(error, client, location) from error
         raise _exists(location)
 
-    @staticmethod
-    def _translate(
-        error: botocore.exceptions.ClientError, client: Any, location: S3Location
-    ) -> Exception:
+
+def _translate(error: Exception, client: Any, location: S3Location) -> Exception:
+    if isinstance(error, botocore.exceptions.ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 412 or code in ("PreconditionFailed", "ConditionalRequestConflict"):
             return _exists(location)
-        if status == 403:
-            return AccessDeniedError(
-                f"S3 refused to let your AWS credentials write {location.url} ({code}). Use "
-                f"credentials (AWS_PROFILE) that may write to bucket '{location.bucket}', or "
-                "package to another bucket."
-            )
-        return translate_error(error, location, client=client, credentials=True)
+    return S3Client.translate(error, location, client, write=True)
 
 
 def _exists(location: S3Location) -> S3ObjectExistsError:

@@ -13,13 +13,12 @@ object and no stored parts (unlike a local file, which keeps what was written).
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from brainio_s3.s3client import S3Client, client_for_object
+from brainio_s3.client import ObjectFile, S3Client
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +26,16 @@ PARTS_PER_SIZE_STEP = 1000
 MAX_PART_SIZE = 5 * 1024**3
 
 
-class S3Writer(io.BufferedIOBase):
+class S3Writer(ObjectFile):
     """Writes ``s3://bucket/key`` (see the module docstring).
 
-    :param client: the :class:`~brainio_s3.s3client.S3Client` to use.
+    :param client: the :class:`~brainio_s3.client.S3Client` to use.
     """
 
+    reads = False
+
     def __init__(self, bucket: str, key: str, *, client: S3Client | None = None):
-        super().__init__()
-        self._bucket = bucket
-        self._key = key
-        self._client = client or S3Client()
+        super().__init__(bucket, key, client)
         config = self._client.config
         self._part_size = config.part_size
         self._pending = bytearray()
@@ -51,54 +49,10 @@ class S3Writer(io.BufferedIOBase):
         self.version_id: str | None = None
         """The version id S3 gave the new object (on a versioned bucket), after ``close()``."""
 
-    @classmethod
-    def from_uri(
-        cls,
-        uri: str,
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        s3client_config: Any = None,
-    ) -> S3Writer:
-        """A writer for an S3 URL (``s3://bucket/key`` or an ``https://`` form)."""
-        client, location = client_for_object(
-            uri,
-            region=region,
-            endpoint=endpoint,
-            s3client_config=s3client_config,
-            what="an S3Writer writes",
-        )
-        return cls(location.bucket, location.key, client=client)
-
-    @property
-    def bucket(self) -> str:
-        return self._bucket
-
-    @property
-    def key(self) -> str:
-        return self._key
-
-    @property
-    def uri(self) -> str:
-        return f"s3://{self._bucket}/{self._key}"
-
-    @property
-    def name(self) -> str:
-        return self.uri
-
     def __repr__(self) -> str:
         return f"S3Writer({self.uri!r})"
 
     # --- io.BufferedIOBase ----------------------------------------------------------------------
-
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
 
     def tell(self) -> int:
         """Bytes written so far."""
@@ -162,12 +116,12 @@ class S3Writer(io.BufferedIOBase):
         return min(self._part_size * 2**step, MAX_PART_SIZE)
 
     def _call(self, request: Any) -> Any:
-        return self._client.call(self._bucket, self._key, request, write=True)
+        return self._client.call(self.bucket, self.key, request, write=True)
 
     def _send_part(self, data: bytes) -> None:
         if self._upload_id is None:
             answer = self._call(
-                lambda client: client.create_multipart_upload(Bucket=self._bucket, Key=self._key)
+                lambda client: client.create_multipart_upload(Bucket=self.bucket, Key=self.key)
             )
             self._upload_id = answer["UploadId"]
             self._executor = ThreadPoolExecutor(
@@ -181,7 +135,7 @@ class S3Writer(io.BufferedIOBase):
         self._slots.acquire()  # bounded memory: at most max_connections parts in flight
         try:
             future = self._executor.submit(
-                _upload_part, self._client, self._bucket, self._key, self._upload_id, number, data
+                _upload_part, self._client, self.bucket, self.key, self._upload_id, number, data
             )
         except BaseException:
             self._slots.release()
@@ -194,7 +148,7 @@ class S3Writer(io.BufferedIOBase):
         if self._upload_id is None:  # small: one PUT
             body = bytes(self._pending)
             answer = self._call(
-                lambda client: client.put_object(Bucket=self._bucket, Key=self._key, Body=body)
+                lambda client: client.put_object(Bucket=self.bucket, Key=self.key, Body=body)
             )
         else:
             if self._pending or not self._parts:
@@ -203,8 +157,8 @@ class S3Writer(io.BufferedIOBase):
             parts = [future.result() for future in self._parts]
             answer = self._call(
                 lambda client: client.complete_multipart_upload(
-                    Bucket=self._bucket,
-                    Key=self._key,
+                    Bucket=self.bucket,
+                    Key=self.key,
                     UploadId=self._upload_id,
                     MultipartUpload={"Parts": parts},
                 )
@@ -225,7 +179,7 @@ class S3Writer(io.BufferedIOBase):
         try:
             self._call(
                 lambda client: client.abort_multipart_upload(
-                    Bucket=self._bucket, Key=self._key, UploadId=upload_id
+                    Bucket=self.bucket, Key=self.key, UploadId=upload_id
                 )
             )
         except Exception:  # noqa: BLE001 - the original error matters more

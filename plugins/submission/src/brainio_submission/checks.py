@@ -12,7 +12,11 @@ Contracts checked (the same ones the template documents):
   model-tools' activations wrappers return);
 * brain models: ``get_model(name)`` returns a BrainModel; for each region in :data:`REGIONS`
   ``start_recording(region, TIME_BINS)`` then ``look_at(stimulus_paths)`` returns one row
-  (``presentation``) per stimulus.
+  (``presentation``) per stimulus;
+* plugins: ``model_registry[identifier]()`` returns a BrainModel, loaded as Brain-Score loads
+  it. A ``ModelCommitment`` (an ``activations_model`` with the ``layers`` it commits to) is run
+  on those layers directly: mapping layers to regions would download benchmark data, which
+  the sandbox does not allow. Any other BrainModel is recorded from as above.
 """
 
 from __future__ import annotations
@@ -133,11 +137,14 @@ class ModelChecker:
             )
             return
         model = self._build(module, name)
-        if model is None:
-            return
+        if model is not None:
+            self.check_values_of(model, name, list(layers))
+
+    def check_values_of(self, model: Any, name: str, layers: list[str]) -> None:
+        """``model(stimuli, layers)`` returns one row per stimulus for each layer."""
         self.progress(model=name, step=f"computing activations of {len(layers)} layer(s)")
         try:
-            activations = model(self.stimuli, list(layers))
+            activations = model(self.stimuli, layers)
         except Exception as error:
             self.failure("activations-failed", f"model {name!r} on the stimuli", error, name)
             return
@@ -147,8 +154,8 @@ class ModelChecker:
             except KeyError:
                 self.problem(
                     "missing-layer",
-                    f"Layer {layer!r} is named by get_layers({name!r}) but the model returned "
-                    "no activations for it.",
+                    f"Layer {layer!r} was asked for but the model returned no activations "
+                    "for it.",
                     name,
                     layer,
                 )
@@ -157,17 +164,45 @@ class ModelChecker:
 
     def check_brain(self, module: ModuleType, name: str) -> None:
         model = self._build(module, name)
-        if model is None:
+        if model is not None:
+            self.check_brain_model(model, name)
+
+    def check_registered(self, registry: Mapping[str, Callable[[], Any]], name: str) -> None:
+        """Load ``registry[name]`` as Brain-Score's ``load_model`` does, then run it."""
+        self.progress(model=name, step=f"model_registry[{name!r}]()")
+        if name not in registry:
+            self.problem("not-registered",
+                         f"Importing the plugin did not register {name!r} in model_registry.",
+                         name)
             return
+        try:
+            model = registry[name]()
+        except Exception as error:
+            self.failure("load-model-failed", f"model_registry[{name!r}]()", error, name)
+            return
+        activations_model = getattr(model, "activations_model", None)
+        layers = getattr(model, "layers", None)
+        if activations_model is not None and isinstance(layers, list | tuple) and layers:
+            if self._visual_degrees_ok(model, name):
+                self.check_values_of(activations_model, name, [str(layer) for layer in layers])
+        else:
+            self.check_brain_model(model, name)
+
+    def _visual_degrees_ok(self, model: Any, name: str) -> bool:
         try:
             degrees = model.visual_degrees()
         except Exception as error:
             self.failure("interface-failed", f"model {name!r}.visual_degrees()", error, name)
-            return
+            return False
         if not isinstance(degrees, int | float) or degrees <= 0:
             self.problem("interface-failed",
                          f"visual_degrees() must return a positive number, got {degrees!r}.",
                          name)
+        return True
+
+    def check_brain_model(self, model: Any, name: str) -> None:
+        if not self._visual_degrees_ok(model, name):
+            return
         for region in REGIONS:
             self.progress(model=name, layer=region, step=f"recording {region}")
             try:
@@ -238,20 +273,12 @@ def check_module(
     root: Path,
     module_file: str,
     stimuli: Sequence[str],
-    names: Sequence[str] | None = None,
     progress: Progress = _no_progress,
 ) -> ModelChecker:
-    """Check every model of an imported models module (``kind`` is ``"base"`` or ``"brain"``).
-
-    ``names`` replaces ``get_model_list()`` for Brain-Score 2.x plugins, whose identifiers are
-    read from their registrations.
-    """
+    """Check every model of an imported 2021-layout module (``kind``: ``"base"``, ``"brain"``)."""
     checker = ModelChecker(root, module_file, stimuli, progress)
-    if names is None:
-        names = checker.model_names(module)
-        if names is None:
-            return checker
+    names = checker.model_names(module)
     check = checker.check_base if kind == "base" else checker.check_brain
-    for name in names:
+    for name in names or []:
         check(module, name)
     return checker

@@ -21,6 +21,8 @@ class Problem:
     line: int | None = None
     model: str | None = None
     layer: str | None = None
+    website: bool = False  # a rule the Brain-Score website applies to uploads
+    website_message: str | None = None  # how the website words it, where it says something
 
     def location(self) -> str:
         """``file:line`` (or just ``file``), for one-line reports."""
@@ -37,4 +39,7 @@ class Problem:
             subject = f" [model {self.model!r}" + (
                 f", layer {self.layer!r}]" if self.layer is not None else "]"
             )
-        return f"{self.location()}: {self.code}{subject}: {self.message}"
+        text = f"{self.location()}: {self.code}{subject}: {self.message}"
+        if self.website_message is not None:
+            text += f"\n    Brain-Score website: {self.website_message}"
+        return text

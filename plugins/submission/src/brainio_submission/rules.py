@@ -1,12 +1,14 @@
-"""The rules a submission's files must follow, checked by reading them (`ast`), not running them.
+"""The rules a submission's files must follow, checked by reading them, never by running them.
 
-Two layouts are accepted:
+Python files are compiled with :func:`compile` (which catches what parsing alone misses: bad
+encodings, a late ``from __future__``) and inspected with :mod:`ast`; nothing is imported.
+Two layouts are recognised:
 
-* the template layout (Brain-Score 1.x ``sample-model-submission``, what ``brainio submission
-  new`` writes): a build file declaring dependencies, ``models/__init__.py`` and
-  ``models/base_models.py`` and/or ``models/brain_models.py`` with the required functions;
-* the Brain-Score 2.x plugin layout: ``models/<name>/__init__.py`` registering
-  ``model_registry['<identifier>']`` next to a ``test.py``.
+* ``plugin``: today's Brain-Score plugins (``models/<identifier>/__init__.py`` ...), checked by
+  the website's rules (:mod:`~brainio_submission.website`) and what Brain-Score needs to
+  import them (:mod:`~brainio_submission.plugins`);
+* ``legacy``: the seed's 2021 layout (``models/base_models.py`` ...), checked by
+  :mod:`~brainio_submission.legacy`. The website rejects it.
 
 Every rule adds :class:`~brainio_submission.problems.Problem` entries; none stops the others.
 """
@@ -15,106 +17,90 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
+from brainio_submission import website
+from brainio_submission.legacy import check_legacy, is_legacy
+from brainio_submission.plugins import check_plugins, find_plugins
 from brainio_submission.problems import Problem
-from brainio_submission.tree import SubmissionTree
+from brainio_submission.sources import Modules, parse_python
+from brainio_submission.tree import MAX_TEXT_BYTES, SubmissionTree
 
-BASE_MODULE = "models/base_models.py"
-BRAIN_MODULE = "models/brain_models.py"
-
-# Required functions and how many positional arguments each is called with.
-REQUIRED_FUNCTIONS = {
-    BASE_MODULE: {"get_model_list": 0, "get_model": 1, "get_layers": 1, "get_bibtex": 1},
-    BRAIN_MODULE: {"get_model_list": 0, "get_model": 1, "get_bibtex": 1},
+LAYOUTS = {
+    "plugin": "Brain-Score plugin layout",
+    "legacy": "2021 layout (models/base_models.py); the Brain-Score website no longer accepts it",
 }
-METADATA_FILES = frozenset({"metadata.yml", "metadata.yaml"})
-_REGISTRY = "model_registry"
+
+def detect_layout(tree: SubmissionTree) -> str:
+    return "legacy" if is_legacy(tree) else "plugin"
 
 
 def check_tree(tree: SubmissionTree) -> list[Problem]:
     """Every problem of a submission's files, ordered by file and line."""
-    problems: list[Problem] = []
-    problems += _check_names(tree)
-    problems += _check_python_files(tree)
-    if tree.exists(BASE_MODULE) or tree.exists(BRAIN_MODULE):
-        problems += _check_build_file(tree)
-        problems += _check_template_models(tree)
-    elif tree.subfolders("models"):
-        problems += _check_plugins(tree)
+    modules = parse_python(tree)
+    problems: list[Problem] = [p for p in modules.values() if isinstance(p, Problem)]
+    problems += website.check_names(tree)
+    problems += _check_links_and_sizes(tree)
+    problems += _check_encodings(tree, modules)
+    for relative, module in modules.items():
+        if isinstance(module, ast.Module):
+            problems += _absolute_paths(tree, relative, module)
+    if detect_layout(tree) == "legacy":
+        problems += check_legacy(tree, modules)
     else:
-        problems.append(Problem(
-            "missing-models-module",
-            f"No models found: add {BASE_MODULE} (base models) or {BRAIN_MODULE} (brain "
-            "models), or a Brain-Score plugin folder models/<name>/ with __init__.py and "
-            "test.py. Start from `brainio submission new`.",
-            tree.display("models/"),
-        ))
+        plugins = find_plugins(tree, modules)
+        problems += website.check_plugin_layout(tree, plugins)
+        problems += check_plugins(tree, modules, plugins)
     return sorted(problems, key=lambda problem: (problem.file or "", problem.line or 0))
 
 
-# --- names ------------------------------------------------------------------------------------
-
-
-def _check_names(tree: SubmissionTree) -> Iterator[Problem]:
-    if " " in tree.prefix:
-        yield Problem(
-            "space-in-name",
-            "Folder names must not contain spaces; rename the root folder (e.g. use '_').",
-            tree.prefix,
-        )
-    for relative in sorted(tree.files):
-        if " " in relative:
-            yield Problem(
-                "space-in-name",
-                "File names must not contain spaces; rename it (e.g. use '_').",
-                tree.display(relative),
-            )
-        if PurePosixPath(relative).name.lower() in METADATA_FILES:
-            yield Problem(
-                "metadata-file",
-                "Submissions must not contain metadata.yml/metadata.yaml; Brain-Score "
-                "generates model metadata itself. Remove the file.",
-                tree.display(relative),
-            )
+def _check_links_and_sizes(tree: SubmissionTree) -> Iterator[Problem]:
     for relative in tree.symlinks:
         yield Problem(
             "symlink",
             "Symbolic links are not allowed in a submission; copy the file instead.",
             tree.display(relative),
         )
-
-
-# --- Python files -----------------------------------------------------------------------------
-
-
-def _parse(tree: SubmissionTree, relative: str) -> ast.Module | Problem | None:
-    source = tree.read_text(relative)
-    if source is None:
-        return None
-    try:
-        return ast.parse(source, filename=relative)
-    except SyntaxError as error:
-        return Problem(
-            "syntax-error",
-            f"Python cannot parse this file: {error.msg}.",
+    for relative in tree.too_large_to_read:
+        yield Problem(
+            "file-too-large",
+            f"This source file is larger than {MAX_TEXT_BYTES // 2**20} MB, so it was not "
+            "checked; keep data and weights out of source files and download them at run time.",
             tree.display(relative),
-            error.lineno,
         )
 
 
-def _check_python_files(tree: SubmissionTree) -> Iterator[Problem]:
-    for relative in sorted(tree.texts):
-        if not relative.endswith(".py"):
-            continue
-        module = _parse(tree, relative)
-        if isinstance(module, Problem):
-            yield module
-        elif module is not None:
-            yield from _absolute_paths(tree, relative, module)
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
+
+def _check_encodings(tree: SubmissionTree, modules: Modules) -> Iterator[Problem]:
+    """Sources and requirements must be UTF-8: Brain-Score reads them with the default codec.
+
+    A ``.py`` file that declares another encoding compiles, but Brain-Score's plugin scan
+    opens every ``__init__.py`` as UTF-8 text.
+    """
+    for relative in sorted(tree.contents):
+        if not (relative.endswith(".py") or relative.endswith("requirements.txt")):
+            continue
+        if isinstance(modules.get(relative), Problem):
+            continue  # does not compile: reported with the compiler's reason
+        data = tree.read_bytes(relative) or b""
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            declared = any(_CODING.match(text) for text in data.splitlines()[:2])
+            if relative.endswith(".py") and declared and not relative.endswith("__init__.py"):
+                continue  # compile() honours the declaration
+            yield Problem(
+                "not-utf8",
+                f"Byte 0x{data[error.start]:02x} is not UTF-8; save the file as UTF-8.",
+                tree.display(relative),
+                line,
+            )
+
+
+# --- absolute paths -----------------------------------------------------------------------------
 
 _ABSOLUTE = re.compile(r"^(?:~?/|[A-Za-z]:[\\/])\w")
 
@@ -171,315 +157,3 @@ def _leading_text(node: ast.expr) -> str | None:
     if isinstance(node, ast.JoinedStr) and node.values:
         return _leading_text(node.values[0])
     return None
-
-
-# --- build file -------------------------------------------------------------------------------
-
-
-def _check_build_file(tree: SubmissionTree) -> list[Problem]:
-    found: list[Problem] = []
-    declared = False
-    candidates = [name for name in ("pyproject.toml", "setup.py") if tree.exists(name)]
-    if not candidates:
-        return [Problem(
-            "missing-build-file",
-            "No pyproject.toml or setup.py at the project root: Brain-Score installs the "
-            "submission with pip and needs one that lists its dependencies.",
-            tree.display("pyproject.toml"),
-        )]
-    missing: list[Problem] = []
-    if "pyproject.toml" in candidates:
-        result = _pyproject_declares(tree)
-        if isinstance(result, Problem):
-            found.append(result)
-        elif result is True:
-            declared = True
-        else:
-            missing.append(Problem(
-                "missing-dependencies",
-                "pyproject.toml declares no dependencies: add them to [project] "
-                "dependencies = [...] (e.g. \"numpy\"), or the scoring run will fail.",
-                tree.display("pyproject.toml"),
-                result,
-            ))
-    if "setup.py" in candidates:
-        result = _setup_declares(tree)
-        if result is True:
-            declared = True
-        elif result is not None:
-            missing.append(Problem(
-                "missing-dependencies",
-                "setup.py declares no dependencies: pass install_requires=[...] to setup(), "
-                "or the scoring run will fail.",
-                tree.display("setup.py"),
-                result,
-            ))
-    if not declared:
-        found.extend(missing)
-    return found
-
-
-def _pyproject_declares(tree: SubmissionTree) -> bool | int | None | Problem:
-    """True when dependencies are declared; else the line of ``[project]`` (or None)."""
-    text = tree.read_text("pyproject.toml") or ""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+)", str(error))
-        return Problem(
-            "invalid-build-file",
-            f"pyproject.toml is not valid TOML: {error}.",
-            tree.display("pyproject.toml"),
-            int(match.group(1)) if match else None,
-        )
-    project = data.get("project")
-    if isinstance(project, dict) and (
-        "dependencies" in project or "dependencies" in project.get("dynamic", [])
-    ):
-        return True
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() == "[project]":
-            return number
-    return None
-
-
-def _setup_declares(tree: SubmissionTree) -> bool | int | None:
-    """True when ``setup(install_requires=...)`` is found; else the line of ``setup(``.
-
-    None when setup.py does not parse (that is reported as a syntax error already).
-    """
-    try:
-        module = ast.parse(tree.read_text("setup.py") or "")
-    except SyntaxError:
-        return None
-    line = 1
-    for node in ast.walk(module):
-        if isinstance(node, ast.Call) and _call_name(node) == "setup":
-            line = node.lineno
-            if any(keyword.arg in ("install_requires", None) for keyword in node.keywords):
-                return True  # `**kwargs` may carry install_requires; give the benefit of the doubt
-    return line
-
-
-def _call_name(node: ast.Call) -> str | None:
-    if isinstance(node.func, ast.Name):
-        return node.func.id
-    if isinstance(node.func, ast.Attribute):
-        return node.func.attr
-    return None
-
-
-# --- template layout --------------------------------------------------------------------------
-
-
-def _check_template_models(tree: SubmissionTree) -> Iterator[Problem]:
-    if not tree.exists("models/__init__.py"):
-        yield Problem(
-            "missing-init",
-            "models/__init__.py is missing, so `models` is not a package and "
-            "`import models.base_models` fails once installed. Add an empty file.",
-            tree.display("models/__init__.py"),
-        )
-    names_seen: dict[str, tuple[str, int]] = {}
-    for relative, required in REQUIRED_FUNCTIONS.items():
-        if not tree.exists(relative):
-            continue
-        module = _parse(tree, relative)
-        if not isinstance(module, ast.Module):
-            continue  # unreadable or a syntax error, already reported
-        definitions = _module_definitions(module)
-        for function, arity in required.items():
-            node = definitions.get(function)
-            if node is None:
-                yield Problem(
-                    "missing-function",
-                    f"{relative} must define {function}() at module level; see the "
-                    "template's docstrings for what it returns.",
-                    tree.display(relative),
-                )
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                reason = _arity_problem(node, arity)
-                if reason:
-                    yield Problem(
-                        "bad-signature",
-                        f"{function}() is called with {arity} positional argument(s) but "
-                        f"{reason}.",
-                        tree.display(relative),
-                        node.lineno,
-                    )
-        node = definitions.get("get_model_list")
-        if isinstance(node, ast.FunctionDef):
-            yield from _check_model_list(tree, relative, module, node, names_seen)
-
-
-def _module_definitions(module: ast.Module) -> dict[str, ast.AST]:
-    """Names bound at module level (defs, assignments, imports) and the node that binds them."""
-    found: dict[str, ast.AST] = {}
-    for node in module.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found[node.name] = node
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found[target.id] = node
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            found[node.target.id] = node
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                found[(alias.asname or alias.name).split(".")[0]] = node
-    return found
-
-
-def _arity_problem(node: ast.FunctionDef | ast.AsyncFunctionDef, arity: int) -> str | None:
-    arguments = node.args
-    positional = [*arguments.posonlyargs, *arguments.args]
-    required = len(positional) - len(arguments.defaults)
-    if len(positional) < arity and arguments.vararg is None:
-        return f"it accepts only {len(positional)}"
-    if required > arity:
-        return f"it requires {required}"
-    if any(default is None for default in arguments.kw_defaults):
-        return "it has a keyword-only argument without a default"
-    return None
-
-
-def _returned_list(
-    module: ast.Module, function: ast.FunctionDef
-) -> ast.List | ast.Tuple | None:
-    """The literal list ``get_model_list`` returns, following one module-level name."""
-    returns = [
-        node for node in _own_nodes(function) if isinstance(node, ast.Return) and node.value
-    ]
-    if len(returns) != 1:
-        return None
-    value = returns[0].value
-    if isinstance(value, ast.Name):
-        bound = _module_definitions(module).get(value.id)
-        if isinstance(bound, ast.Assign | ast.AnnAssign):
-            value = bound.value
-    return value if isinstance(value, ast.List | ast.Tuple) else None
-
-
-def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
-    """Nodes of a function body, not of functions nested in it."""
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        yield node
-        pending.extend(ast.iter_child_nodes(node))
-
-
-def _check_model_list(
-    tree: SubmissionTree,
-    relative: str,
-    module: ast.Module,
-    function: ast.FunctionDef,
-    names_seen: dict[str, tuple[str, int]],
-) -> Iterator[Problem]:
-    literal = _returned_list(module, function)
-    if literal is None:
-        return  # computed at run time: `check --run` reads it
-    if not literal.elts:
-        yield Problem(
-            "empty-model-list",
-            "get_model_list() returns an empty list: name at least one model.",
-            tree.display(relative),
-            literal.lineno,
-        )
-    for element in literal.elts:
-        if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
-            yield Problem(
-                "model-list-not-strings",
-                "get_model_list() must return model names as strings; this element is "
-                f"{ast.unparse(element)!r}.",
-                tree.display(relative),
-                element.lineno,
-            )
-            continue
-        yield from _check_identifier(tree, relative, element.value, element.lineno, names_seen)
-
-
-def _check_identifier(
-    tree: SubmissionTree,
-    relative: str,
-    name: str,
-    line: int,
-    names_seen: dict[str, tuple[str, int]],
-) -> Iterator[Problem]:
-    if "-" in name:
-        yield Problem(
-            "hyphen-in-identifier",
-            f"Model name {name!r} contains a hyphen, which Brain-Score rejects; use '_' or '.'.",
-            tree.display(relative),
-            line,
-        )
-    if name in names_seen:
-        first_file, first_line = names_seen[name]
-        yield Problem(
-            "duplicate-model-name",
-            f"Model name {name!r} is used twice (first in {first_file}:{first_line}); "
-            "every model needs its own name.",
-            tree.display(relative),
-            line,
-        )
-    else:
-        names_seen[name] = (tree.display(relative), line)
-
-
-# --- Brain-Score 2.x plugin layout --------------------------------------------------------------
-
-
-def _check_plugins(tree: SubmissionTree) -> Iterator[Problem]:
-    names_seen: dict[str, tuple[str, int]] = {}
-    for name in tree.subfolders("models"):
-        folder = f"models/{name}"
-        for required in ("__init__.py", "test.py"):
-            if not tree.exists(f"{folder}/{required}"):
-                yield Problem(
-                    "missing-plugin-file",
-                    f"Plugin folder {folder}/ needs {required} (registration in __init__.py, "
-                    "tests in test.py).",
-                    tree.display(f"{folder}/{required}"),
-                )
-        relative = f"{folder}/__init__.py"
-        module = _parse(tree, relative)
-        if not isinstance(module, ast.Module):
-            continue
-        registered = list(registered_identifiers(module))
-        if not registered:
-            yield Problem(
-                "missing-registration",
-                f"{relative} registers no model: add "
-                f"model_registry['<identifier>'] = lambda: ... .",
-                tree.display(relative),
-            )
-        for identifier, line in registered:
-            yield from _check_identifier(tree, relative, identifier, line, names_seen)
-
-
-def registered_identifiers(module: ast.Module) -> Iterator[tuple[str, int]]:
-    """``(identifier, line)`` of every ``model_registry['identifier'] = ...`` in a module."""
-    for node in ast.walk(module):
-        if not isinstance(node, ast.Assign):
-            continue
-        for target in node.targets:
-            if (
-                isinstance(target, ast.Subscript)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == _REGISTRY
-                and isinstance(target.slice, ast.Constant)
-                and isinstance(target.slice.value, str)
-            ):
-                yield target.slice.value, target.lineno
-
-
-def plugin_models(tree: SubmissionTree) -> dict[str, list[str]]:
-    """Plugin folder name -> identifiers it registers (for the mock run of a 2.x layout)."""
-    found: dict[str, list[str]] = {}
-    for name in tree.subfolders("models"):
-        module = _parse(tree, f"models/{name}/__init__.py")
-        if isinstance(module, ast.Module):
-            found[name] = [identifier for identifier, _ in registered_identifiers(module)]
-    return found

@@ -1,9 +1,15 @@
 """The child process of ``brainio submission check --run``: import the models and check them.
 
 Started by :mod:`brainio_submission.run` as ``python -I -B -m brainio_submission.runner
-REQUEST.json`` in its own temporary folder. It logs each step to a progress file (one JSON
-object per line, so the parent can say where a model hung after killing it) and writes its
-findings to a result file. Its stdout and stderr belong to the submitted code.
+REQUEST.json`` in its own temporary folder, inside the sandbox. Running as root, it first
+becomes ``nobody``. It logs each step to a progress file (one JSON object per line, so the
+parent can say where a model hung after killing it) and writes its findings to a result file.
+Its stdout and stderr belong to the submitted code.
+
+A plugin is loaded the way Brain-Score's ``load_model`` loads it: the plugin folder is
+imported as ``<library>.models.<folder>`` (so its ``from .model import ...`` and
+``from brainscore_vision import model_registry`` work unchanged), which registers the
+identifier, and ``model_registry[identifier]()`` builds the model.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 from brainio_submission.checks import ModelChecker, check_module
 from brainio_submission.problems import Problem
+from brainio_submission.sandbox import drop_privileges
 
 
 class ProgressLog:
@@ -33,22 +40,19 @@ class ProgressLog:
 
 
 def _import_target(root: Path, target: dict[str, Any]) -> types.ModuleType:
-    plugin = target.get("plugin")
-    if plugin is not None:
-        # A 2.x plugin's __init__.py registers into brainscore_vision; only model.py is needed,
-        # so its parent packages are created empty instead of running their __init__.py.
-        for name, folder in (("models", root / "models"),
-                             (f"models.{plugin}", root / "models" / plugin)):
-            if name not in sys.modules:
-                package = types.ModuleType(name)
-                package.__path__ = [str(folder)]
-                sys.modules[name] = package
-    return importlib.import_module(target["module"])
+    if "plugin" not in target:
+        return importlib.import_module(target["module"])
+    library = importlib.import_module(target["library"])
+    plugins = importlib.import_module(f"{target['library']}.models")
+    # the submission's plugin folder first, so it wins over an installed plugin of that name
+    plugins.__path__ = [str(root / "models"), *plugins.__path__]
+    importlib.import_module(target["module"])  # <library>.models.<plugin folder>
+    return library
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
     root = Path(request["root"])
-    sys.path.insert(0, str(root))
+    sys.path[:] = [str(root), *dict.fromkeys([*sys.path, *request.get("sys_path", [])])]
     progress = ProgressLog(Path(request["progress"]))
     problems: list[Problem] = []
     results: list[dict[str, Any]] = []
@@ -64,10 +68,13 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             problems.append(_explain_import(checker.problems[-1], error, root))
             continue
         try:
-            checker = check_module(
-                module, target["kind"], root, target["file"], request["stimuli"],
-                names=target.get("names"), progress=progress,
-            )
+            if "plugin" in target:
+                checker = ModelChecker(root, target["file"], request["stimuli"], progress)
+                for name in target["names"]:
+                    checker.check_registered(module.model_registry, name)
+            else:
+                checker = check_module(module, target["kind"], root, target["file"],
+                                       request["stimuli"], progress=progress)
         except BaseException as error:  # noqa: BLE001 - e.g. sys.exit() inside a model
             checker = ModelChecker(root, target["file"], request["stimuli"])
             checker.failure("run-crashed", f"checking {target['module']}", error)
@@ -83,17 +90,19 @@ def _explain_import(problem: Problem, error: BaseException, root: Path) -> Probl
         top = error.name.split(".")[0]
         if not (root / top).exists() and not (root / f"{top}.py").exists():
             message = (
-                f"{problem.message}. Module {top!r} is not installed in this environment: "
-                "declare it in the submission's dependencies and install it here to run the "
-                "check (the check itself installs nothing)."
+                f"{problem.message}. Module {top!r} is not installed in this environment, so "
+                "the mock run did not happen: declare it in the submission's requirements and "
+                "install it here to run the check (the check itself installs nothing)."
             )
-            return Problem(problem.code, message, problem.file, problem.line)
+            return Problem("missing-package", message, problem.file, problem.line)
     return problem
 
 
 def main(argv: list[str]) -> int:
     request_path = Path(argv[0])
     request = json.loads(request_path.read_text(encoding="utf-8"))
+    if request.get("drop_privileges"):
+        drop_privileges()
     result = run(request)
     destination = Path(request["result"])
     temporary = destination.with_suffix(".partial")

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from brainio.archive import ArchiveLimits, check_archive
 from brainio_submission.problems import Problem
-from brainio_submission.rules import BASE_MODULE, BRAIN_MODULE, check_tree
+from brainio_submission.rules import check_tree
 from brainio_submission.tree import SubmissionTree, read_folder, read_zip, top_level_entries
+from brainio_submission.website import MAX_SIZE_MB, SIZE_MESSAGE
 
-DEFAULT_MAX_SIZE_MB = 50.0
+DEFAULT_MAX_SIZE_MB = float(MAX_SIZE_MB)
 # A zip of at most ~50 MB that declares more than 1 GiB, 10,000 files or a zip inside a zip
 # inside the submission is not a model submission.
 SUBMISSION_LIMITS = ArchiveLimits(
@@ -69,18 +70,7 @@ def read_submission(
         ))
         return problems, None
     tree = read_zip(path, roots[0])
-    problems += check_tree(tree)
-    plugins = f"{roots[0]}/models/"
-    template_layout = tree.exists(BASE_MODULE) or tree.exists(BRAIN_MODULE)
-    if tree.subfolders("models") and not template_layout and plugins not in names:
-        problems.append(Problem(
-            "missing-folder-entries",
-            f"The zip has no entry for the folder {plugins}: the Brain-Score website looks for "
-            "plugin folders by their own zip entries. Create the zip with `zip -r` or your "
-            "file manager's 'Compress', which add folder entries.",
-            plugins,
-        ))
-    return problems, tree
+    return problems + check_tree(tree), tree
 
 
 def _sentence(text: str) -> str:
@@ -93,7 +83,7 @@ def _size_problem(path: Path, size: int, limit: int, what: str) -> list[Problem]
     return [Problem(
         "too-large",
         f"{what} {size / 2**20:.1f} MB, more than the {limit / 2**20:g} MB limit. Host large "
-        "files such as weights elsewhere and download them in get_model() (the Brain-Score "
-        "team can host them).",
-        str(path),
+        "files such as weights elsewhere and download them at run time (the Brain-Score "
+        "website takes weight uploads separately).",
+        str(path), website=True, website_message=SIZE_MESSAGE,
     )]

@@ -2,11 +2,11 @@
 
 Run it whenever the facts change, and commit both files::
 
-    python -m brainio_vision.make_catalog plugins/vision/facts/vision.csv
-    python -m brainio_vision.make_catalog FACTS.csv --output somewhere/lookup.csv
+    python plugins/vision/scripts/make_vision_catalog.py plugins/vision/facts/vision.csv
+    python plugins/vision/scripts/make_vision_catalog.py FACTS.csv --output somewhere/lookup.csv
 
 Every fact (one S3 file of a Brain-Score data plugin, see ``plugins/vision/facts/README.md``)
-becomes one catalog row by the Brain-Score conventions of :mod:`brainio_s3.brainscore_catalog`
+becomes one catalog row by the Brain-Score conventions of ``scripts/brainscore_catalog.py``
 (columns, naming rule, access, validation, deterministic atomic writing). What is particular
 to vision:
 
@@ -26,7 +26,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from brainio_s3.brainscore_catalog import FACT_COLUMNS, CatalogMaker, Report, read_facts
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))  # build helpers
+
+from brainscore_catalog import FACT_COLUMNS, CatalogMaker, Report, read_facts  # noqa: E402
 
 __all__ = [
     "FACT_COLUMNS",
@@ -38,7 +40,7 @@ __all__ = [
     "read_facts",
 ]
 
-DEFAULT_OUTPUT = Path(__file__).with_name("lookup.csv")
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "src" / "brainio_vision" / "lookup.csv"
 
 INACTIVE_PLUGINS = {
     "zhang2018": (
@@ -49,15 +51,13 @@ INACTIVE_PLUGINS = {
 """Plugins whose facts are left out, with the reason."""
 
 MAKER = CatalogMaker(
-    module="brainio_vision.make_catalog",
+    script="plugins/vision/scripts/make_vision_catalog.py",
     title="Brain-Score vision",
     output=DEFAULT_OUTPUT,
     inactive_plugins=INACTIVE_PLUGINS,
 )
 
-build_catalog = MAKER.build
-make_catalog = MAKER.make
-main = MAKER.main
+build_catalog, make_catalog, main = MAKER.build, MAKER.make, MAKER.main
 
 if __name__ == "__main__":
     sys.exit(main())

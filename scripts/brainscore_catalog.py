@@ -1,5 +1,9 @@
 """Brain-Score catalog facts -> a BrainIO ``lookup.csv``, by Brain-Score's S3 conventions.
 
+Build-time code shared by ``plugins/vision/scripts/make_vision_catalog.py`` and
+``plugins/language/scripts/make_language_catalog.py`` (it ships in no distribution: the
+catalogs it writes do).
+
 The Brain-Score data plugins register each data set with literal S3 coordinates. Written down
 as a *facts* CSV (columns :data:`FACT_COLUMNS`, one row per S3 file), they become a catalog with
 :class:`CatalogMaker`, which a domain's ``make_catalog`` script configures with what differs
@@ -65,7 +69,7 @@ from brainio.catalogs import COLUMNS
 from brainio.errors import CatalogError
 from brainio.hashing import is_sha1, normalize_sha1
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET
-from brainio_s3.helpers import remote_filename
+from brainio_s3.helpers import remote_filename  # the naming rule Brain-Score fetches by
 
 __all__ = [
     "ASSEMBLY",
@@ -249,14 +253,14 @@ def _no_checks(fact: Fact) -> Iterable[str]:
 class CatalogMaker:
     """How one Brain-Score domain turns its facts into its catalog.
 
-    ``module`` is the domain's script (``brainio_vision.make_catalog``): its logger reports, and
-    errors point at it. ``lookup_types`` are the kinds of data the domain has, ``lookup_types_note``
-    says why when a fact has another; ``class_hint`` helps when an assembly has no class;
-    ``inactive_plugins`` maps plugins whose rows are left out to the reason; ``check`` yields
-    the domain's own problems with a fact.
+    ``script`` is the domain's script (``plugins/vision/scripts/make_vision_catalog.py``): its
+    logger reports, and errors point at it. ``lookup_types`` are the kinds of data the domain
+    has, ``lookup_types_note`` says why when a fact has another; ``class_hint`` helps when an
+    assembly has no class; ``inactive_plugins`` maps plugins whose rows are left out to the
+    reason; ``check`` yields the domain's own problems with a fact.
     """
 
-    module: str
+    script: str
     title: str
     output: Path
     lookup_types: tuple[str, ...] = (STIMULUS_SET, ASSEMBLY)
@@ -267,7 +271,7 @@ class CatalogMaker:
 
     @property
     def logger(self) -> logging.Logger:
-        return logging.getLogger(self.module)
+        return logging.getLogger(Path(self.script).stem)
 
     def build(self, facts: Iterable[Fact], source: str = "the facts") -> Report:
         """Catalog rows for ``facts``; raises :class:`CatalogError` naming every unusable line."""
@@ -280,11 +284,10 @@ class CatalogMaker:
         problems.extend(_registry_problems(unique))
         problems.extend(_pair_problems(unique))
         if problems:
-            script = self.module.replace(".", "/") + ".py"
             raise CatalogError(
                 f"The facts in {source} cannot become a catalog:\n  "
                 + "\n  ".join(problems)
-                + f"\nFix these rows, or handle the case in {script}."
+                + f"\nFix these rows, or handle the case in {self.script}."
             )
         stimulus_sets = {
             fact.registry_key: fact.identifier
@@ -328,9 +331,9 @@ class CatalogMaker:
         return report
 
     def main(self, argv: Sequence[str] | None = None) -> int:
-        """``python -m <module> FACTS [--output LOOKUP_CSV]``; 0 on success, 1 on bad facts."""
+        """``python <script> FACTS [--output LOOKUP_CSV]``; 0 on success, 1 on bad facts."""
         parser = argparse.ArgumentParser(
-            prog=f"python -m {self.module}",
+            prog=f"python {self.script}",
             description=f"Generate the {self.title} catalog (lookup.csv) from the facts CSV.",
         )
         parser.add_argument("facts", type=Path, help="the facts CSV file")

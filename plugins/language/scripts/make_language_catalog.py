@@ -2,11 +2,11 @@
 
 Run it whenever the facts change, and commit both files::
 
-    python -m brainio_language.make_catalog plugins/language/facts/language.csv
-    python -m brainio_language.make_catalog FACTS.csv --output somewhere/lookup.csv
+    python plugins/language/scripts/make_language_catalog.py plugins/language/facts/language.csv
+    python plugins/language/scripts/make_language_catalog.py FACTS.csv --output somewhere/lookup.csv
 
 Every fact (one netCDF file on S3, see ``plugins/language/facts/README.md``) becomes one
-assembly row by the Brain-Score conventions of :mod:`brainio_s3.brainscore_catalog` (columns,
+assembly row by the Brain-Score conventions of ``scripts/brainscore_catalog.py`` (columns,
 naming rule ``assy_{identifier with '.' -> '_'}.nc``, access, validation, deterministic atomic
 writing). What is particular to language: there are assemblies only, with an empty
 ``stimulus_set_identifier`` (sentences and words are coordinates, so a stimulus-set row or a
@@ -21,7 +21,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from brainio_s3.brainscore_catalog import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))  # build helpers
+
+from brainscore_catalog import (  # noqa: E402
     ASSEMBLY,
     FACT_COLUMNS,
     CatalogMaker,
@@ -32,7 +34,7 @@ from brainio_s3.brainscore_catalog import (
 
 __all__ = ["FACT_COLUMNS", "Report", "build_catalog", "main", "make_catalog", "read_facts"]
 
-DEFAULT_OUTPUT = Path(__file__).with_name("lookup.csv")
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "src" / "brainio_language" / "lookup.csv"
 
 
 def _no_stimulus_sets(fact: Fact) -> Iterator[str]:
@@ -44,7 +46,7 @@ def _no_stimulus_sets(fact: Fact) -> Iterator[str]:
 
 
 MAKER = CatalogMaker(
-    module="brainio_language.make_catalog",
+    script="plugins/language/scripts/make_language_catalog.py",
     title="Brain-Score language",
     output=DEFAULT_OUTPUT,
     lookup_types=(ASSEMBLY,),
@@ -56,9 +58,7 @@ MAKER = CatalogMaker(
     check=_no_stimulus_sets,
 )
 
-build_catalog = MAKER.build
-make_catalog = MAKER.make
-main = MAKER.main
+build_catalog, make_catalog, main = MAKER.build, MAKER.make, MAKER.main
 
 if __name__ == "__main__":
     sys.exit(main())
