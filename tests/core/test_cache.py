@@ -377,6 +377,41 @@ def test_extract_places_contents_in_zip_stem_folder(tmp_path: Path) -> None:
     assert get_cache().extract(zip_path) == folder
 
 
+def test_extraction_manifest_records_each_file(tmp_path: Path) -> None:
+    _, zip_path = _cached_zip(tmp_path, {"a.png": b"A", "sub/b.png": b"BB"})
+    folder = get_cache().extract(zip_path)
+
+    manifest = json.loads((zip_path.parent / ".stimuli.zip.extracted.json").read_text())
+
+    assert manifest["folder"] == "stimuli"
+    assert manifest["files"]["sub/b.png"]["size"] == 2
+    assert manifest["files"]["sub/b.png"]["sha1"] == helpers.sha1_of(b"BB")
+    stat = (folder / "sub" / "b.png").stat()
+    assert manifest["files"]["sub/b.png"]["mtime_ns"] == stat.st_mtime_ns
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / "a.png").write_bytes(b"Z"),  # same size, new mtime
+        lambda folder: (folder / "a.png").unlink(),
+        lambda folder: (folder.parent / ".stimuli.zip.extracted.json").unlink(),  # 1.x-era
+    ],
+    ids=["changed", "missing", "no-manifest"],
+)
+def test_warm_extraction_that_no_longer_matches_is_redone(tmp_path: Path, damage, caplog) -> None:
+    _, zip_path = _cached_zip(tmp_path, {"a.png": b"A", "b.png": b"B"})
+    folder = get_cache().extract(zip_path)
+    damage(folder)
+
+    with caplog.at_level(logging.WARNING, logger="brainio.cache"):
+        assert get_cache().extract(zip_path) == folder
+
+    assert (folder / "a.png").read_bytes() == b"A"
+    assert "extracting" in caplog.text and "again" in caplog.text
+    assert get_cache().verify().ok
+
+
 def test_extract_of_unsafe_zip_creates_nothing(tmp_path: Path) -> None:
     _, zip_path = _cached_zip(tmp_path, {"ok.png": b"x", "../escape.png": b"y"})
     before = _files_under(zip_path.parent)
@@ -472,7 +507,7 @@ def test_info_ignores_foreign_folders(brainio_home: Path) -> None:
     assert (legacy / "assy.nc").exists()
 
 
-def test_verify_removes_corrupt_entries_and_stale_extractions(tmp_path: Path) -> None:
+def test_verify_removes_corrupt_entries_and_repairs_extractions(tmp_path: Path) -> None:
     good = get_cache().fetch(_source(tmp_path, "good.nc", b"g" * 10), fetcher=helpers.copy_fetcher)
     bad = get_cache().fetch(_source(tmp_path, "bad.nc", b"b" * 10), fetcher=helpers.copy_fetcher)
     stat = bad.stat()
@@ -484,15 +519,14 @@ def test_verify_removes_corrupt_entries_and_stale_extractions(tmp_path: Path) ->
 
     report = get_cache().verify()
 
-    assert report.checked == 3
+    assert report.checked == 3 + 2  # three cached files, two extracted ones
     messages = {problem.path: problem.message for problem in report.problems}
     assert "expected " + bad.parent.name in messages[bad]
-    assert "two.png" in messages[extracted]
+    assert "'two.png' of stimuli.zip is missing; extracted again" in messages[extracted]
     assert not bad.parent.exists()
-    assert not extracted.exists()
+    assert (extracted / "two.png").read_bytes() == b"2"  # repaired in place
     assert good.exists() and zip_path.exists()
     assert get_cache().verify().ok
-    assert (get_cache().extract(zip_path) / "two.png").read_bytes() == b"2"
 
 
 def test_clean_all_and_older_than(tmp_path: Path) -> None:

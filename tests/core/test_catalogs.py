@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from brainio.catalogs import COLUMNS, Catalog
 from brainio.errors import CatalogError
 
 SHA = "a" * 40
+HEADER = ",".join(COLUMNS)
 STIM_CSV = (
     f"lab.stim,stimulus_set,StimulusSet,S3,https://b.s3.amazonaws.com/stimulus_lab_stim.csv,{SHA},"
 )
@@ -103,3 +106,24 @@ def test_slicing_keeps_catalog_type(tmp_path, write_catalog):
     part = catalog[catalog["lookup_type"] == "assembly"]
     assert isinstance(part, Catalog)
     assert part.identifier == "lab"
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "words"),
+    [
+        (b"", 1, "the file is empty"),
+        (f"{HEADER}\n{ASSY}\n{ASSY},x,y\n".encode(), 3, "is not valid CSV"),
+        (f"{HEADER}\n{ASSY}\n".encode() + b"lab.\xe9,assembly\n", 3, "is not UTF-8 text"),
+        (b"identifier,location\n", 1, "lacks the column(s)"),
+        (f"{HEADER}\n{ASSY}\n{ASSY.replace('c' * 40, 'nothex')}\n".encode(), 3, "sha1 'nothex'"),
+    ],
+)
+def test_unreadable_catalog_names_file_and_line(tmp_path, content, line, words):
+    path = tmp_path / "lookup.csv"
+    path.write_bytes(content)
+    with pytest.raises(CatalogError, match=re.escape(words)) as caught:
+        Catalog.from_files("lab", path)
+    error = caught.value
+    assert (error.catalog, error.path, error.line) == ("lab", path, line)
+    assert f"line {line}" in str(error) and str(path) in str(error)
+    assert "\n" not in str(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import brainio
 from brainio import lookup
 from brainio.errors import (
     AssemblyLookupError,
@@ -149,3 +150,75 @@ def test_broken_legacy_catalog_warns_and_others_still_load(install_distribution,
     assert result.returncode == 0, result.stderr
     assert "Catalog 'broken'" in result.stderr and "RuntimeError: boom" in result.stderr
     assert "broken" not in result.stdout
+
+
+class _RaisingCatalogs:
+    @brainio.hookimpl
+    def brainio_catalogs(self, register):
+        raise ConnectionError("catalog server down")
+
+    LINE = brainio_catalogs.__code__.co_firstlineno + 2
+
+
+def test_raising_catalog_plugin_is_listed_as_broken(install_catalog, register_plugin):
+    install_catalog("lab", [ASSY])
+    register_plugin(_RaisingCatalogs(), name="flaky")
+
+    with pytest.warns(lookup.CatalogLoadWarning, match="plugin 'flaky' raised ConnectionError"):
+        assert "lab" in lookup.list_catalogs()
+    [broken] = lookup.broken_catalogs()
+    assert (broken.name, broken.plugin) == ("flaky", "flaky")
+    assert broken.path == __file__ and broken.line == _RaisingCatalogs.LINE
+    assert broken.reason == "ConnectionError: catalog server down"
+    assert lookup.lookup_assembly("lab.Assy2020").catalog == "lab"
+
+
+def test_strict_catalogs_make_a_broken_catalog_an_error(register_plugin, monkeypatch):
+    monkeypatch.setenv(lookup.STRICT_CATALOGS_ENV, "1")
+    register_plugin(_RaisingCatalogs(), name="flaky")
+    with pytest.raises(CatalogError, match="plugin 'flaky' raised ConnectionError"):
+        lookup.list_catalogs()
+
+
+def test_catalogs_follow_a_refreshed_plugin_manager(install_catalog):
+    from brainio.plugins import refresh_plugins
+
+    install_catalog("lab", [ASSY])  # registered on the current manager only
+    assert "lab" in lookup.list_catalogs()
+    refresh_plugins()
+    assert "lab" not in lookup.list_catalogs()
+
+
+def test_catalog_layer_imports_top_down():
+    """plugins <- classes <- lookup <- catalog_append: no module imports one above it
+    (``lookup.append``, BrainIO 1.x's name, is only forwarded by a module ``__getattr__``)."""
+    import ast
+    import importlib.util
+
+    layers = [
+        "brainio.plugins",
+        "brainio.catalogs",
+        "brainio.classes",
+        "brainio.lookup",
+        "brainio.packaging.catalog_append",
+    ]
+    for level, name in enumerate(layers):
+        tree = ast.parse(open(importlib.util.find_spec(name).origin).read())
+        forwarding = [
+            node for node in tree.body if getattr(node, "name", None) == "__getattr__"
+        ]
+        skipped = {id(n) for f in forwarding for n in ast.walk(f)}
+        imported = {
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in skipped
+            for alias in node.names
+        }
+        imported |= {
+            f"{node.module}.{alias.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and id(node) not in skipped
+            for alias in node.names
+        }
+        above = set(layers[level + 1 :])
+        assert not imported & above, f"{name} imports {imported & above}"

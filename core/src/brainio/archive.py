@@ -14,6 +14,7 @@ Python's :mod:`zipfile` already refuses to write outside the target, but silentl
 
 from __future__ import annotations
 
+import hashlib
 import lzma
 import os
 import re
@@ -25,7 +26,8 @@ from pathlib import Path
 
 import attrs
 
-from brainio.errors import FormatError, UnsafeArchiveError
+from brainio.errors import FormatError, UnsafeArchiveError, UnsafePathError
+from brainio.paths import confined_all
 
 SKIPPED_FOLDERS = frozenset({"__MACOSX"})
 ARCHIVE_SUFFIXES = (
@@ -275,6 +277,7 @@ def safe_extract(
     limits: ArchiveLimits | None = None,
     *,
     callback: Callable[[int], object] | None = None,
+    manifest: dict[str, tuple[int, str]] | None = None,
 ) -> Path:
     """Extract ``zip_path`` into ``destination`` (created if missing) and return it.
 
@@ -282,6 +285,8 @@ def safe_extract(
     an entry turns out to hold other than it declared while extracting, the extraction stops, what
     was written is removed, and the same error is raised. Existing files in ``destination``
     are never overwritten. ``callback(n)`` is called with the number of bytes written.
+    ``manifest``, when given, is filled with each written file's name (relative, ``/``
+    separated) and its size and sha1, computed while writing.
     """
     zip_path = Path(zip_path)
     destination = Path(destination)
@@ -292,28 +297,33 @@ def safe_extract(
             _refuse(zip_path, problems)
         destination.mkdir(parents=True, exist_ok=True)
         root = destination.resolve()
+        entries = [
+            info
+            for info in archive.infolist()
+            if not _is_skipped(info.filename) and _parts(info.filename)  # not "./"
+        ]
+        try:  # names were checked above; this also refuses symlinked folders in destination
+            targets = confined_all(root, [info.filename for info in entries])
+        except UnsafePathError as error:
+            _refuse(zip_path, [ArchiveProblem("path-traversal", error.name, error.reason)])
         created: list[Path] = []
         ready = {root}  # folders known to exist inside root (checked once, not per file)
         try:
             total = 0
-            for info in archive.infolist():
-                if _is_skipped(info.filename):
-                    continue
-                target = root.joinpath(*_parts(info.filename))
+            for info, target in zip(entries, targets, strict=True):
                 folder = target if info.is_dir() else target.parent
                 if folder not in ready:
-                    if not folder.resolve().is_relative_to(root):  # e.g. a symlinked folder
-                        _refuse(
-                            zip_path,
-                            [ArchiveProblem("path-traversal", info.filename, "resolves outside")],
-                            written=True,
-                        )
                     _make_folders(root, folder, created)
                     ready.add(folder)
                 if info.is_dir():
                     continue
                 # files are opened with O_EXCL: an existing file or symlink there is refused
-                total = _copy_member(archive, info, target, created, total, limits, zip_path)
+                before = total
+                total, digest = _copy_member(
+                    archive, info, target, created, total, limits, zip_path
+                )
+                if manifest is not None:
+                    manifest["/".join(_parts(info.filename))] = (total - before, digest)
                 if callback is not None:
                     callback(info.file_size)
         except BaseException:
@@ -340,8 +350,8 @@ def _copy_member(
     total: int,
     limits: ArchiveLimits,
     zip_path: Path,
-) -> int:
-    """Copy one entry, counting real bytes; returns the running total of bytes written."""
+) -> tuple[int, str]:
+    """Copy one entry, counting real bytes; returns the running total and the entry's sha1."""
     try:
         return _copy_checked(archive, info, target, created, total, limits, zip_path)
     except (zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError) as error:
@@ -361,8 +371,9 @@ def _copy_checked(
     total: int,
     limits: ArchiveLimits,
     zip_path: Path,
-) -> int:
+) -> tuple[int, str]:
     written = 0
+    digest = hashlib.sha1(usedforsecurity=False)
     with archive.open(info) as source:
         try:
             output = open(target, "xb")  # noqa: SIM115 - registered for cleanup before writing
@@ -390,6 +401,7 @@ def _copy_checked(
                         written=True,
                     )
                 output.write(block)
+                digest.update(block)
     # zipfile stops at the declared size, so an entry holding more fails its CRC (bad-data);
     # one holding fewer bytes (with the right CRC) ends early and is caught here
     if written != info.file_size:
@@ -404,7 +416,7 @@ def _copy_checked(
             ],
             written=True,
         )
-    return total
+    return total, digest.hexdigest()
 
 
 def _remove(created: list[Path]) -> None:

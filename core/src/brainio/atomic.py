@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from brainio import faultpoints
+
 
 @contextlib.contextmanager
 def atomic_path(
@@ -36,6 +38,7 @@ def atomic_path(
         yield temp
         if mode is not None:
             temp.chmod(mode)
+        faultpoints.point("atomic:before-rename")
         if exclusive:
             _link_new(temp, target)
         else:

@@ -9,6 +9,7 @@ Layout under the cache root (``$BRAINIO_HOME``, default ``~/.brainio``)::
             .<filename>.decoded-<key>.npy  a decoded copy of a netCDF file's values, recorded in
                                          the marker (see brainio.decoded; never trusted)
             <zip stem>/                  a zip's contents, renamed into place when complete
+            .<zip name>.extracted.json   manifest: size, mtime_ns and sha1 of each extracted file
             .<filename>.part             a download in progress or interrupted (never
                                          trusted; a fetcher may resume it), with its
                                          fetcher's note .<filename>.part.json
@@ -25,8 +26,10 @@ Rules: a download goes to a temporary file in the entry folder, its sha1 is chec
 is renamed into place (``os.replace``) and the marker is written (also atomically). A warm
 fetch compares the file's size and mtime with the marker and does not re-hash. A file whose
 marker is missing or stale is re-hashed once. Extraction happens in a temporary folder that is
-renamed into place, so an entry is either complete or absent. Warm fetches only read, so a
-read-only, pre-filled cache works.
+renamed into place after its manifest is written, so an entry is either complete or absent;
+a warm extraction compares sizes and mtimes with the manifest, and ``verify`` re-hashes every
+extracted file. Warm fetches only read, so a read-only, pre-filled cache works; writing to
+one raises :class:`ReadOnlyCacheError`, a full disk :class:`DiskFullError`.
 """
 
 from __future__ import annotations
@@ -49,21 +52,29 @@ from pathlib import Path
 import attrs
 import filelock
 
-from brainio import progress
+from brainio import faultpoints, progress
 from brainio.archive import ArchiveLimits, safe_extract
-from brainio.errors import BrainIOError, FetchError, IntegrityError
+from brainio.atomic import atomic_path
+from brainio.errors import (
+    BrainIOError,
+    CacheError,
+    FetchError,
+    IntegrityError,
+    ReadOnlyCacheError,
+)
 from brainio.hashing import is_sha1, normalize_sha1, sha1_hash
+from brainio.oserrors import HOME_ENV, explained, translated
 from brainio.plugins import find_fetcher
 from brainio.protocols import Fetcher
 from brainio.records import Source
 
 logger = logging.getLogger(__name__)
 
-HOME_ENV = "BRAINIO_HOME"
 DEFAULT_HOME = "~/.brainio"
 OBJECTS = "objects"
 UNVERIFIED = "unverified"
 MARKER_SUFFIX = ".verified.json"
+MANIFEST_SUFFIX = ".extracted.json"
 PART_SUFFIX = ".part"
 PARTIAL_INFO_SUFFIX = ".json"
 EXTRACTING_SUFFIX = ".extracting"
@@ -83,10 +94,25 @@ def home() -> Path:
     """The cache root: ``$BRAINIO_HOME`` (read on every call), default ``~/.brainio``.
 
     Tests written for BrainIO 1.x point the cache elsewhere by patching
-    ``brainio.fetch._local_data_path``; that value wins when set.
+    ``brainio.fetch._local_data_path``; that value wins when set. Raises
+    :class:`CacheError` when there is no home directory for the default, or when the root
+    exists but is not a folder.
     """
     patched = getattr(sys.modules.get("brainio.fetch"), "_local_data_path", None)
-    return Path(patched or os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser()
+    value = patched or os.environ.get(HOME_ENV) or DEFAULT_HOME
+    try:
+        root = Path(value).expanduser()
+    except RuntimeError:  # no $HOME and no password-database entry (e.g. a bare container)
+        raise CacheError(
+            f"There is no home directory for the default cache folder {DEFAULT_HOME}. Set "
+            f"{HOME_ENV} to a folder for the cache, e.g. `export {HOME_ENV}=/tmp/brainio`."
+        ) from None
+    if root.exists() and not root.is_dir():
+        raise CacheError(
+            f"{HOME_ENV} is {root}, which is a file, not a folder. Set {HOME_ENV} to a folder "
+            "for the cache (it is created if missing), or move the file away."
+        )
+    return root
 
 
 def get_cache() -> Cache:
@@ -295,7 +321,10 @@ class Cache:
             self._touch(path)
             return path
         self._ensure_writable(path.parent)
-        with self._holding(self._lock(path.parent)):
+        with (
+            translated(self.root, f"downloading {_describe(source)}"),
+            self._holding(self._lock(path.parent)),
+        ):
             if self._is_marked(path, expected):  # another process finished meanwhile
                 return path
             path.parent.mkdir(parents=True, exist_ok=True)  # a failed fetch may have removed it
@@ -325,14 +354,23 @@ class Cache:
             with progress.enabled(show):
                 try:
                     reported = fetcher(source, temp)
-                except BrainIOError:
-                    raise
                 except Exception as error:
+                    better = explained(  # a full or read-only disk, not a network problem
+                        error,
+                        path.parent,
+                        f"downloading {_describe(source)}",
+                        written=temp.stat().st_size if temp.exists() else None,
+                    )
+                    if better is not None:
+                        raise better from error
+                    if isinstance(error, BrainIOError):
+                        raise
                     raise FetchError(
                         f"Could not fetch {_describe(source)} (location_type "
                         f"'{source.location_type}'): {type(error).__name__}: {error}. Check the "
                         f"location and your connection, then try again."
                     ) from error
+                faultpoints.point("fetch:downloaded")
                 # the sha1 a fetcher computed while writing (HashingWriter) spares a second pass
                 actual = reported if is_sha1(reported) else self._hash(temp, show)
             if expected is not None and actual != expected:
@@ -352,6 +390,7 @@ class Cache:
             _discard_partial(temp)
             raise
         partial_info_path(temp).unlink(missing_ok=True)
+        faultpoints.point("fetch:renamed")
         self._write_marker(path, actual, source)
 
     def _recheck(self, path: Path, expected: str | None, source: Source) -> bool:
@@ -381,12 +420,7 @@ class Cache:
 
     @staticmethod
     def _read_marker(path: Path) -> dict | None:
-        try:
-            with open(Cache._marker(path), encoding="utf-8") as file:
-                marker = json.load(file)
-        except (OSError, ValueError):
-            return None
-        return marker if isinstance(marker, dict) else None
+        return _read_json(Cache._marker(path))
 
     @staticmethod
     def _is_marked(path: Path, expected: str | None) -> bool:
@@ -432,33 +466,77 @@ class Cache:
         """The folder holding the contents of ``zip_path`` (``<folder of zip>/<zip stem>/``).
 
         Extracts once, safely (:func:`brainio.archive.safe_extract`), into a temporary folder
-        renamed into place; concurrent callers wait for the first. An interrupted extraction
-        is never used: the next call starts over.
+        renamed into place, recording each file's size, mtime and sha1 in a manifest beside
+        the zip. Later calls compare sizes and mtimes with the manifest (no hashing) and
+        extract again if a file changed or went missing. Concurrent callers wait for the
+        first; an interrupted extraction is never used: the next call starts over.
         """
         zip_path = Path(zip_path)
         target = zip_path.parent / _extract_name(zip_path.name)
-        if target.is_dir():
+        if self._extraction_problem(zip_path, target) is None:
             return target
-        with self._holding(self._extract_lock(zip_path)):
-            if target.is_dir():
-                return target
-            self._remove_leftovers(zip_path.parent, only=f".{target.name}.")
-            temp = Path(
-                tempfile.mkdtemp(
-                    dir=zip_path.parent, prefix=f".{target.name}.", suffix=EXTRACTING_SUFFIX
-                )
-            )
-            try:
-                logger.info("extracting %s to %s", zip_path, target)
-                with progress.progress_bar(
-                    _declared_size(zip_path), f"Extracting {zip_path.name}"
-                ) as bar:
-                    safe_extract(zip_path, temp, self.archive_limits, callback=bar.update)
-                os.rename(temp, target)
-            except BaseException:
-                shutil.rmtree(temp, ignore_errors=True)
-                raise
+        # the lock lives beside the entry folder (in the cache) or beside the zip (elsewhere)
+        where = zip_path.parent.parent
+        with (
+            translated(where, f"extracting {zip_path.name}", needed=_declared_size(zip_path)),
+            self._holding(self._extract_lock(zip_path)),
+        ):
+            problem = self._extraction_problem(zip_path, target)
+            if problem is not None:
+                self._extract_locked(zip_path, target, problem)
         return target
+
+    def _extract_locked(self, zip_path: Path, target: Path, problem: str) -> None:
+        """(Re-)extract ``zip_path`` into ``target`` (the caller holds the lock)."""
+        if target.exists():
+            logger.warning("%s; extracting %s again", problem, zip_path)
+            shutil.rmtree(target)
+        self._remove_leftovers(zip_path.parent, only=f".{target.name}.")
+        temp = Path(
+            tempfile.mkdtemp(
+                dir=zip_path.parent, prefix=f".{target.name}.", suffix=EXTRACTING_SUFFIX
+            )
+        )
+        try:
+            logger.info("extracting %s to %s", zip_path, target)
+            files: dict[str, tuple[int, str]] = {}
+            with progress.progress_bar(
+                _declared_size(zip_path), f"Extracting {zip_path.name}"
+            ) as bar:
+                safe_extract(
+                    zip_path, temp, self.archive_limits, callback=bar.update, manifest=files
+                )
+            faultpoints.point("extract:written")
+            manifest = {
+                name: {
+                    "size": size,
+                    "sha1": sha1,
+                    "mtime_ns": temp.joinpath(*name.split("/")).stat().st_mtime_ns,
+                }
+                for name, (size, sha1) in files.items()
+            }
+            _write_json(_manifest_path(zip_path), {"folder": target.name, "files": manifest})
+            faultpoints.point("extract:manifest")
+            os.rename(temp, target)  # the manifest is in place before the folder appears
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+
+    def _extraction_problem(self, zip_path: Path, target: Path) -> str | None:
+        """Why ``target`` cannot be trusted as ``zip_path``'s contents (sizes and mtimes only)."""
+        if not target.is_dir():
+            return f"{target} is not extracted yet"
+        manifest = _read_json(_manifest_path(zip_path))
+        if manifest is None or manifest.get("folder") != target.name:
+            return f"{target} has no manifest of its files (extracted by an older BrainIO?)"
+        for name, expected in manifest.get("files", {}).items():
+            try:
+                stat = os.stat(target.joinpath(*name.split("/")))
+            except OSError:
+                return f"extracted file {target / name} is missing"
+            if (stat.st_size, stat.st_mtime_ns) != (expected["size"], expected["mtime_ns"]):
+                return f"extracted file {target / name} was changed after extraction"
+        return None
 
     def _extract_lock(self, zip_path: Path) -> filelock.FileLock:
         """The object's lock for a zip in the cache; a lock beside the zip for one elsewhere."""
@@ -485,7 +563,7 @@ class Cache:
                     shutil.rmtree(child, ignore_errors=True)
                 else:
                     child.unlink(missing_ok=True)
-            elif ".verified.json." in name:  # a marker write that never finished
+            elif ".verified.json." in name or f"{MANIFEST_SUFFIX}." in name:  # unfinished write
                 child.unlink(missing_ok=True)
 
     def _ensure_writable(self, entry_dir: Path) -> None:
@@ -496,7 +574,7 @@ class Cache:
                 pass
         except OSError as error:
             reason = error.strerror or type(error).__name__
-            raise FetchError(
+            raise ReadOnlyCacheError(
                 f"The BrainIO cache folder {self.root} is not writable ({reason} for "
                 f"{entry_dir}), so nothing can be downloaded. Set the environment variable "
                 f"{HOME_ENV} to a folder you can write to (e.g. `export "
@@ -563,17 +641,21 @@ class Cache:
         return CacheInfo(root=self.root, entries=entries)
 
     def verify(self) -> VerifyReport:
-        """Re-hash every cached file; remove what does not match, and say what was removed.
+        """Re-hash every cached and every extracted file; repair what does not match.
 
         A file whose sha1 differs from its object's name is removed with everything extracted
-        from it; an extracted folder that no longer matches its zip is removed (it is
-        re-extracted on next use); leftovers of interrupted runs are removed.
+        from it (it is fetched again when needed); an extracted folder that no longer matches
+        its manifest (a file changed, missing or added) is extracted again; leftovers of
+        interrupted runs are removed. Raises :class:`ReadOnlyCacheError` on a read-only cache.
         """
         checked = 0
         problems: list[CacheProblem] = []
         for folder, verified in self._entry_dirs():
             try:
-                with self._holding(self._lock(folder), timeout=0):
+                with (
+                    translated(self.root, "verifying the cache"),
+                    self._holding(self._lock(folder), timeout=0),
+                ):
                     count, found = self._verify_entry(folder, verified)
             except filelock.Timeout:
                 logger.info("skipping %s: another process is fetching or extracting it", folder)
@@ -617,12 +699,22 @@ class Cache:
         for child in sorted(folder.iterdir()):
             if child.name.startswith(".") or not child.is_dir():
                 continue
-            mismatch = _extraction_mismatch(folder, child)
-            if mismatch:
+            zips = [
+                item
+                for item in folder.iterdir()
+                if item.is_file() and _extract_name(item.name) == child.name
+            ]
+            if not zips:
                 problems.append(
-                    CacheProblem(child, f"{mismatch}; removed (re-extracted when needed)")
+                    CacheProblem(child, "no zip in the cache produced this folder; removed")
                 )
                 shutil.rmtree(child)
+                continue
+            count, mismatch = _extraction_mismatch(zips[0], child)
+            checked += count
+            if mismatch:
+                self._extract_locked(zips[0], child, mismatch)
+                problems.append(CacheProblem(child, f"{mismatch}; extracted again"))
         return checked, problems
 
     def clean(self, older_than: timedelta | float | None = None) -> CleanReport:
@@ -640,7 +732,10 @@ class Cache:
             if cutoff is not None and entry.last_used >= cutoff:
                 continue
             try:
-                with self._holding(self._lock(folder), timeout=0):
+                with (
+                    translated(self.root, "cleaning the cache"),
+                    self._holding(self._lock(folder), timeout=0),
+                ):
                     shutil.rmtree(folder)
             except filelock.Timeout:
                 in_use.append(entry)
@@ -659,16 +754,25 @@ def _decoded_copy_size(path: Path) -> int:
     return 0
 
 
-def _write_json(target: Path, content: dict) -> None:
-    """Write ``content`` to ``target`` atomically (temporary file in the same folder, rename)."""
-    descriptor, temp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
+def _read_json(path: Path) -> dict | None:
+    """A marker or manifest; ``None`` when missing, unreadable or not a JSON object."""
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(content, file)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+        with open(path, encoding="utf-8") as file:
+            data = json.load(file)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write a marker or manifest atomically (a reader sees the old one or the new one)."""
+    with atomic_path(path) as temp:
+        temp.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _manifest_path(zip_path: Path) -> Path:
+    """The manifest of the files extracted from ``zip_path`` (beside its verified marker)."""
+    return zip_path.with_name(f".{zip_path.name}{MANIFEST_SUFFIX}")
 
 
 # --- the verified marker, as decoded copies use it (brainio.decoded) ---------------------------
@@ -712,28 +816,27 @@ def _declared_size(zip_path: Path) -> int | None:
         return None  # safe_extract reports it
 
 
-def _extraction_mismatch(folder: Path, extracted: Path) -> str | None:
-    """Why an extracted folder differs from the zip it came from (``None`` if it matches)."""
-    zips = [
-        child
-        for child in folder.iterdir()
-        if child.is_file() and _extract_name(child.name) == extracted.name
-    ]
-    if not zips:
-        return "no zip in the cache produced this folder"
-    try:
-        with zipfile.ZipFile(zips[0]) as archive:
-            for info in archive.infolist():
-                if info.is_dir() or info.filename.replace("\\", "/").startswith("__MACOSX/"):
-                    continue
-                path = extracted.joinpath(*info.filename.replace("\\", "/").split("/"))
-                if not path.is_file():
-                    return f"'{info.filename}' of {zips[0].name} is missing"
-                if path.stat().st_size != info.file_size:
-                    return f"'{info.filename}' differs in size from {zips[0].name}"
-    except (OSError, zipfile.BadZipFile) as error:
-        return f"cannot compare with {zips[0].name} ({error})"
-    return None
+def _extraction_mismatch(zip_path: Path, extracted: Path) -> tuple[int, str | None]:
+    """Files re-hashed, and why ``extracted`` differs from its manifest (``None``: it matches).
+
+    Files the manifest does not list count too: nothing but the zip's contents belongs there.
+    """
+    manifest = _read_json(_manifest_path(zip_path))
+    if manifest is None or manifest.get("folder") != extracted.name:
+        return 0, f"no manifest records what {zip_path.name} extracted to"
+    files = manifest.get("files", {})
+    for count, (name, expected) in enumerate(files.items(), start=1):
+        path = extracted.joinpath(*name.split("/"))
+        if not path.is_file():
+            return count, f"'{name}' of {zip_path.name} is missing"
+        if path.stat().st_size != expected["size"] or sha1_hash(path) != expected["sha1"]:
+            return count, f"'{name}' differs from the copy in {zip_path.name}"
+    for base, _, names in os.walk(extracted):
+        for name in names:
+            relative = Path(base, name).relative_to(extracted).as_posix()
+            if relative not in files:
+                return len(files), f"'{relative}' is not part of {zip_path.name}"
+    return len(files), None
 
 
 def partial_path(path: Path) -> Path:

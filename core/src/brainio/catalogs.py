@@ -38,6 +38,7 @@ COLUMNS = (
 LOOKUP_TYPES = (TYPE_ASSEMBLY, TYPE_STIMULUS_SET)
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _IN_MEMORY_COLUMNS = (SOURCE_CATALOG, "lookup_source")
+_PARSER_LINE = re.compile(r"\bline (\d+)")
 
 
 class Catalog(pd.DataFrame):
@@ -53,18 +54,42 @@ class Catalog(pd.DataFrame):
     def from_files(cls, identifier: str, csv_path: str | Path, url: str | None = None) -> Catalog:
         """Read and validate a ``lookup.csv``; a :class:`CatalogError` lists every bad row."""
         csv_path = Path(csv_path)
+        where = dict(catalog=identifier, path=csv_path)
         try:
             # only empty cells are missing: "null" is a valid S3 version id, "NA" a valid name
             frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""])
         except FileNotFoundError:
             raise CatalogError(
                 f"Catalog '{identifier}': file {csv_path} does not exist. "
-                "Reinstall the package that provides this catalog."
+                "Reinstall the package that provides this catalog.",
+                **where,
             ) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        except pd.errors.EmptyDataError:
             raise CatalogError(
-                f"Catalog '{identifier}': {csv_path} is not a readable CSV file ({error}). "
-                f"It must start with the header {','.join(COLUMNS)}."
+                f"Catalog '{identifier}': {csv_path} line 1: the file is empty. "
+                f"It must start with the header {','.join(COLUMNS)}.",
+                **where,
+                line=1,
+            ) from None
+        except UnicodeDecodeError:
+            line, error = _undecodable(csv_path)
+            raise CatalogError(
+                f"Catalog '{identifier}': {csv_path} line {line} is not UTF-8 text "
+                f"({error.reason} at byte {error.start} of the file). Save the file as UTF-8.",
+                **where,
+                line=line,
+            ) from None
+        except pd.errors.ParserError as error:
+            found = _PARSER_LINE.search(str(error))
+            line = int(found.group(1)) if found else None
+            detail = " ".join(str(error).split())
+            raise CatalogError(
+                f"Catalog '{identifier}': {csv_path}"
+                + (f" line {line}" if line else "")
+                + f" is not valid CSV ({detail}). Every line needs the {len(COLUMNS)}+ cells of "
+                f"the header {','.join(COLUMNS)}; quote cells that contain commas.",
+                **where,
+                line=line,
             ) from None
         catalog = cls(frame)
         catalog.identifier = identifier
@@ -92,21 +117,28 @@ class Catalog(pd.DataFrame):
         """Check the header and every row; raise one :class:`CatalogError` naming all problems."""
         name = getattr(self, "identifier", None) or "unnamed"
         where = f"Catalog '{name}'" + (f" ({self.source_path})" if self.source_path else "")
+        location = dict(catalog=name, path=self.source_path)
         missing = [column for column in COLUMNS if column not in self.columns]
         if missing:
             raise CatalogError(
-                f"{where} lacks the column(s) {', '.join(missing)}. A catalog needs the "
-                f"header {','.join(COLUMNS)} (extra columns are allowed)."
+                f"{where} line 1 lacks the column(s) {', '.join(missing)}. A catalog needs the "
+                f"header {','.join(COLUMNS)} (extra columns are allowed).",
+                **location,
+                line=1,
             )
         problems = [
-            f"line {line}: {problem}"
+            (line, f"line {line}: {problem}")
             for line, row in zip(self._lines(), self.to_dict("records"), strict=True)
             for problem in _row_problems(row)
         ]
         if problems:
-            shown = "\n  ".join(problems[:20])
-            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-            raise CatalogError(f"{where} has invalid rows:\n  {shown}{more}\nFix these rows.")
+            shown = "; ".join(text for _, text in problems[:20])
+            more = f"; ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            raise CatalogError(
+                f"{where} has {len(problems)} invalid cell(s): {shown}{more}. Fix these rows.",
+                **location,
+                line=problems[0][0],
+            )
 
     def _lines(self) -> range:
         """File line numbers of the rows (the header is line 1)."""
@@ -133,6 +165,16 @@ class Catalog(pd.DataFrame):
                 line=line,
                 extra={column: row[column] for column in extra_columns if not _empty(row[column])},
             )
+
+
+def _undecodable(path: Path) -> tuple[int, UnicodeDecodeError]:
+    """The 1-based line of the first byte of ``path`` that is not UTF-8, and the error."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data[: error.start].count(b"\n") + 1, error
+    raise AssertionError(f"{path} decodes as UTF-8")  # pandas said it does not
 
 
 def _empty(value: object) -> bool:

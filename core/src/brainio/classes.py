@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
+
+import pluggy
 
 from brainio.errors import CatalogError
-from brainio.plugins import get_plugin_manager, warn_clash
+from brainio.plugins import PluginLoadWarning, each_result, get_plugin_manager, warn_clash
 
 logger = logging.getLogger(__name__)
 
 
-@functools.cache
 def registered_classes() -> dict[str, type]:
-    """Every class a catalog row may name, by class name."""
+    """Every class a catalog row may name, by class name (read once per plugin manager)."""
+    return _registered_classes(get_plugin_manager())
+
+
+@functools.lru_cache(maxsize=1)
+def _registered_classes(manager: pluggy.PluginManager) -> dict[str, type]:
     classes: dict[str, type] = {}
 
     def register(cls: type) -> None:
@@ -27,7 +34,16 @@ def registered_classes() -> dict[str, type]:
             return
         classes[name] = cls
 
-    get_plugin_manager().hook.brainio_classes(register=register)
+    def skip(plugin: str, error: Exception) -> None:
+        warnings.warn(
+            f"BrainIO plugin '{plugin}' raised {type(error).__name__}: {error} while "
+            "registering its classes; they were skipped. Update or uninstall the plugin.",
+            PluginLoadWarning,
+            stacklevel=4,
+        )
+
+    for _ in each_result(manager.hook.brainio_classes, skip, register=register):
+        pass
     return classes
 
 
@@ -46,5 +62,8 @@ def resolve(name: str, where: str = "") -> type:
 
 
 def refresh() -> None:
-    """Forget the registry, e.g. after registering a plugin at run time."""
-    registered_classes.cache_clear()
+    """Forget the registry, e.g. after registering a plugin at run time.
+
+    Also happens by itself after :func:`brainio.plugins.refresh_plugins`.
+    """
+    _registered_classes.cache_clear()

@@ -34,7 +34,24 @@ class StimulusSetLookupError(IdentifierLookupError):
 
 
 class CatalogError(BrainIOError, ValueError):
-    """A catalog file or row is malformed, or two catalogs contradict each other."""
+    """A catalog file or row is malformed, or two catalogs contradict each other.
+
+    ``catalog``, ``path`` and ``line`` say where (each ``None`` when unknown), so the
+    catalog can be reported as broken without parsing the message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        catalog: str | None = None,
+        path: object = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.catalog = catalog
+        self.path = path
+        self.line = line
 
 
 class CatalogConflictError(CatalogError):
@@ -63,6 +80,18 @@ class IntegrityError(BrainIOError, ValueError, OSError):
     """
 
 
+class CacheError(FetchError):
+    """The cache cannot be used: its folder is missing, not a folder, or not writable."""
+
+
+class ReadOnlyCacheError(CacheError, PermissionError):
+    """A file must be written to the cache, but its folder is read-only."""
+
+
+class DiskFullError(CacheError):
+    """A disk (or a quota, or a file size limit) ran out while writing a file."""
+
+
 # --- file contents ----------------------------------------------------------------------------
 
 
@@ -70,8 +99,18 @@ class FormatError(BrainIOError, ValueError):
     """A file is not what its catalog says: not netCDF, truncated, or missing stimuli."""
 
 
+class CorruptFileError(FormatError):
+    """A file that was verified once can no longer be read: it was damaged afterwards."""
+
+
 class UnsafeArchiveError(FormatError):
     """An archive entry would be written outside its folder, or the archive is a zip bomb."""
+
+
+class UnsafePathError(BrainIOError, ValueError):
+    """A name taken from data (stimulus filename, archive member, bucket key, stored path)
+    would become a path outside the folder it belongs to: absolute, with ``..``, or through a
+    symbolic link leading out. Raised by :func:`brainio.paths.confined`."""
 
 
 class PackagingError(BrainIOError, ValueError):
@@ -82,14 +121,19 @@ __all__ = [
     "AccessDeniedError",
     "AssemblyLookupError",
     "BrainIOError",
+    "CacheError",
     "CatalogConflictError",
     "CatalogError",
+    "CorruptFileError",
+    "DiskFullError",
     "FetchError",
     "FormatError",
     "IdentifierLookupError",
     "IntegrityError",
     "PackagingError",
     "PluginMissingError",
+    "ReadOnlyCacheError",
     "StimulusSetLookupError",
     "UnsafeArchiveError",
+    "UnsafePathError",
 ]

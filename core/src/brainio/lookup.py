@@ -11,11 +11,14 @@ import difflib
 import functools
 import importlib.metadata
 import logging
+import os
+import traceback
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+import attrs
 import pandas as pd
 
 from brainio.catalogs import COLUMNS, SOURCE_CATALOG, Catalog
@@ -30,7 +33,7 @@ from brainio.errors import (
     StimulusSetLookupError,
 )
 from brainio.hashing import sha1_hash
-from brainio.plugins import PluginLoadWarning, get_plugin_manager, warn_clash
+from brainio.plugins import PluginLoadWarning, each_result, get_plugin_manager, warn_clash
 from brainio.records import TYPE_ASSEMBLY, TYPE_STIMULUS_SET, LookupRow
 
 logger = logging.getLogger(__name__)
@@ -46,7 +49,10 @@ __all__ = [
     "TYPE_ASSEMBLY",
     "TYPE_STIMULUS_SET",
     "AssemblyLookupError",
+    "BrokenCatalog",
+    "CatalogLoadWarning",
     "StimulusSetLookupError",
+    "broken_catalogs",
     "combined_catalog",
     "get_catalog",
     "get_catalogs",
@@ -62,10 +68,55 @@ __all__ = [
 ]
 
 
-@functools.cache
+STRICT_CATALOGS_ENV = "BRAINIO_STRICT_CATALOGS"
+"""Set to ``1`` to make a broken catalog an error instead of a warning (for authors and CI)."""
+
+
+class CatalogLoadWarning(PluginLoadWarning):
+    """An installed catalog is broken and was disabled; the other catalogs still load."""
+
+
+@attrs.frozen
+class BrokenCatalog:
+    """A catalog (or a plugin's ``brainio_catalogs`` hook) that failed to load, and why."""
+
+    name: str
+    reason: str
+    plugin: str | None = None
+    path: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return attrs.asdict(self)
+
+
+@attrs.define
+class _Installed:
+    """What the installed plugins provide, read once per plugin manager."""
+
+    catalogs: dict[str, Catalog]
+    broken: list[BrokenCatalog]
+    index: dict[str, list[LookupRow]] | None = None
+
+
 def get_catalogs() -> dict[str, Catalog]:
-    """Every installed catalog by name, read once per process."""
-    catalogs: dict[str, Catalog] = {}
+    """Every installed catalog that loaded, by name, read once per process.
+
+    A broken catalog is left out with a :class:`CatalogLoadWarning` (see
+    :func:`broken_catalogs`), unless ``BRAINIO_STRICT_CATALOGS=1`` makes it an error.
+    """
+    return _installed(get_plugin_manager()).catalogs
+
+
+def broken_catalogs() -> list[BrokenCatalog]:
+    """The catalogs that failed to load, with the reason (``brainio catalogs`` lists them)."""
+    return list(_installed(get_plugin_manager()).broken)
+
+
+@functools.lru_cache(maxsize=1)
+def _installed(manager: object) -> _Installed:
+    installed = _Installed(catalogs={}, broken=[])
+    catalogs = installed.catalogs
 
     def register(catalog: Catalog) -> None:
         if not isinstance(catalog, Catalog):
@@ -81,51 +132,95 @@ def get_catalogs() -> dict[str, Catalog]:
             return
         catalogs[name] = catalog
 
-    get_plugin_manager().hook.brainio_catalogs(register=register)
-    for catalog in _legacy_catalogs():
-        register(catalog)
-    logger.debug("catalogs loaded: %s", sorted(catalogs))
-    return catalogs
+    def disable(plugin: str, error: Exception) -> None:
+        installed.broken.append(
+            _disable(error, name=plugin, plugin=plugin, source=f"BrainIO plugin '{plugin}'")
+        )
 
-
-def _legacy_catalogs() -> list[Catalog]:
-    """Catalogs of the BrainIO 1.x entry-point group, each loaded in its own ``try``."""
-    found = []
+    for _ in each_result(manager.hook.brainio_catalogs, disable, register=register):
+        pass
     for entry_point in sorted(importlib.metadata.entry_points(group=ENTRYPOINT)):
         try:
-            catalog = entry_point.load()()
-            if not isinstance(catalog, Catalog):  # pre-2022 packages returned a DataFrame
-                frame = pd.DataFrame(catalog)
-                catalog = Catalog(frame)
-                catalog.attrs.update(frame.attrs)
-            catalog.identifier = entry_point.name
-            catalog.validate()
+            register(_legacy_catalog(entry_point))
         except Exception as error:
-            warnings.warn(
-                f"Catalog '{entry_point.name}' ({entry_point.value}) failed to load and was "
-                f"skipped: {type(error).__name__}: {error}",
-                PluginLoadWarning,
-                stacklevel=3,
+            source = f"Catalog '{entry_point.name}' ({ENTRYPOINT} entry point {entry_point.value})"
+            installed.broken.append(
+                _disable(error, name=entry_point.name, plugin=entry_point.value, source=source)
             )
-            continue
-        found.append(catalog)
-    return found
+    logger.debug("catalogs loaded: %s", sorted(catalogs))
+    return installed
 
 
-@functools.cache
+def _legacy_catalog(entry_point: importlib.metadata.EntryPoint) -> Catalog:
+    """A catalog of the BrainIO 1.x entry-point group ``brainio_lookups``."""
+    catalog = entry_point.load()()
+    if not isinstance(catalog, Catalog):  # pre-2022 packages returned a DataFrame
+        frame = pd.DataFrame(catalog)
+        catalog = Catalog(frame)
+        catalog.attrs.update(frame.attrs)
+    catalog.identifier = entry_point.name
+    try:
+        catalog.validate()
+    except CatalogError as error:
+        error.catalog = entry_point.name
+        raise
+    return catalog
+
+
+def _disable(error: Exception, *, name: str, plugin: str, source: str) -> BrokenCatalog:
+    """Warn about (or, in strict mode, raise) a catalog that failed; describe it.
+
+    ``name`` is the catalog's name as far as known, ``plugin`` what provided it, ``source``
+    a description of both for the message.
+    """
+    strict = os.environ.get(STRICT_CATALOGS_ENV, "") not in ("", "0")
+    advice = (
+        f"The other catalogs still load; set {STRICT_CATALOGS_ENV}=1 to make this an error."
+    )
+    if isinstance(error, CatalogError):
+        name, path, line = error.catalog or name, error.path, error.line
+        reason = str(error)
+        message = f"{reason} Catalog '{name}' (from {plugin}) was disabled. {advice}"
+    else:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        path, line = frame.filename, frame.lineno
+        reason = f"{type(error).__name__}: {error}"
+        message = (
+            f"{source} raised {reason} ({path}, line {line}) while loading its catalogs, "
+            f"which were disabled. Update or uninstall the package that provides it, or "
+            f"report it to its maintainers. {advice}"
+        )
+    if strict:
+        raise CatalogError(message, catalog=name, path=path, line=line) from error
+    warnings.warn(message, CatalogLoadWarning, stacklevel=4)
+    return BrokenCatalog(
+        name=name,
+        reason=" ".join(reason.split()),
+        plugin=plugin,
+        path=str(path) if path is not None else None,
+        line=line,
+    )
+
+
 def _index() -> dict[str, list[LookupRow]]:
     """Rows of all catalogs by identifier, duplicates across catalogs collapsed."""
-    index: dict[str, list[LookupRow]] = defaultdict(list)
-    for catalog in get_catalogs().values():
-        for row in catalog.rows():
-            index[row.identifier].append(row)
-    return dict(index)
+    installed = _installed(get_plugin_manager())
+    if installed.index is None:
+        index: dict[str, list[LookupRow]] = defaultdict(list)
+        for catalog in installed.catalogs.values():
+            for row in catalog.rows():
+                index[row.identifier].append(row)
+        installed.index = dict(index)
+    return installed.index
 
 
 def refresh() -> None:
-    """Forget catalogs read so far; the next lookup reads them again."""
-    get_catalogs.cache_clear()
-    _index.cache_clear()
+    """Forget catalogs read so far; the next lookup reads them again.
+
+    Also happens by itself after :func:`brainio.plugins.refresh_plugins` (catalogs are read
+    once per plugin manager).
+    """
+    _installed.cache_clear()
 
 
 def list_catalogs() -> list[str]:
@@ -189,17 +284,21 @@ def _suggest(identifier: str, known: object) -> str:
     return f" (did you mean {', '.join(repr(m) for m in matches)}?)" if matches else ""
 
 
+_PLURALS = {TYPE_ASSEMBLY: "assemblies", TYPE_STIMULUS_SET: "stimulus sets"}
+
+
 def _rows(identifier: str, lookup_type: str, error: type[IdentifierLookupError]) -> list:
     rows = [row for row in _index().get(identifier, []) if row.lookup_type == lookup_type]
     if not rows:
         known = _identifiers(lookup_type)
         kind = lookup_type.replace("_", " ")
+        kinds = _PLURALS[lookup_type]
         hint = _suggest(identifier, known)
         if not get_catalogs():
             advice = "No catalog is installed: install a catalog package (e.g. brainio-vision)."
         else:
             advice = (
-                f"Run `brainio list` to see the {len(known)} known {kind}s, or install the "
+                f"Run `brainio list` to see the {len(known)} known {kinds}, or install the "
                 "catalog package that provides it."
             )
         raise error(f"No {kind} '{identifier}' in the installed catalogs{hint}. {advice}")
@@ -256,8 +355,8 @@ def lookup_stimulus_set(identifier: str) -> tuple[LookupRow, LookupRow | None]:
 
 
 def __getattr__(name: str) -> object:
-    # ``append`` (1.x ``lookup.append``) lives with the rest of catalog writing; imported on
-    # use because that module imports this one.
+    # BrainIO 1.x's ``lookup.append`` lives with the rest of catalog writing, a layer above
+    # this one (it imports this module); the old name is only forwarded, on use.
     if name == "append":
         from brainio.packaging.catalog_append import append
 

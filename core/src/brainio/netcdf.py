@@ -45,7 +45,7 @@ from xarray.core import indexing
 
 from brainio import chunked_read, decoded
 from brainio.atomic import atomic_path
-from brainio.errors import BrainIOError, FormatError, PackagingError
+from brainio.errors import BrainIOError, CorruptFileError, FormatError, PackagingError
 from brainio.hashing import sha1_hash
 
 logger = logging.getLogger(__name__)
@@ -336,7 +336,41 @@ def _single_variable(dataset: xr.Dataset, where: str) -> xr.DataArray:
     # attributes; files written with compress=False have them on the variable only.
     array.attrs = {**array.attrs, **dataset.attrs}
     array.name = DATA_VARIABLE
+    _report_read_errors(array.variable, where)
     return array
+
+
+class _ReadReporting(BackendArray):
+    """A file's values, read on first use; a read that fails (a corrupt chunk) says so."""
+
+    __slots__ = ("array", "dtype", "shape", "where")
+
+    def __init__(self, array: BackendArray, where: str) -> None:
+        self.array, self.where = array, where
+        self.shape, self.dtype = array.shape, array.dtype
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return self.array[key]
+        except (OSError, RuntimeError) as error:
+            raise CorruptFileError(
+                f"Cannot read the values of the netCDF file {self.where}: part of it is "
+                f"corrupt ({type(error).__name__}: {error}). Run `brainio cache verify` "
+                "(it removes damaged files; they are fetched again on next use), or fetch "
+                "the file again from its source."
+            ) from error
+
+
+def _report_read_errors(variable: xr.Variable, where: str) -> None:
+    """Wrap the file's lazily read values so a failed read names the file and the fix.
+
+    Only values read without dask are wrapped; dask reports a failed chunk itself.
+    """
+    data = getattr(variable, "_data", None)
+    while data is not None and not isinstance(getattr(data, "array", None), BackendArray):
+        data = getattr(data, "array", None)
+    if data is not None:
+        data.array = _ReadReporting(data.array, where)
 
 
 def _data_variable_name(dataset: xr.Dataset, where: str) -> str:

@@ -20,6 +20,7 @@ import importlib.metadata
 import logging
 import os
 import warnings
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -170,24 +171,63 @@ def warn_clash(what: str, key: str, winner: str, losers: list[str]) -> None:
     )
 
 
+def each_result(
+    hook: pluggy.HookCaller, on_error: Callable[[str, Exception], None], **kwargs: Any
+) -> Iterator[tuple[Any, Any]]:
+    """``(implementation, result)`` of each implementation of ``hook`` that did not raise.
+
+    pluggy calls every implementation in one go and lets the first exception end the call, so
+    one broken plugin would take down every catalog, fetcher or loader. Here implementations
+    are called one at a time, in pluggy's order (``tryfirst`` and last registered first); one
+    that raises goes to ``on_error(plugin_name, error)`` (which may re-raise) and the next is
+    asked. Lazy: stop iterating at the first useful result for ``firstresult`` behaviour.
+    """
+    for implementation in reversed(hook.get_hookimpls()):
+        if implementation.hookwrapper or implementation.wrapper:
+            continue  # wrappers wrap a whole call; BrainIO's hooks define none
+        arguments = [kwargs[name] for name in implementation.argnames]
+        try:
+            result = implementation.function(*arguments)
+        except Exception as error:
+            on_error(implementation.plugin_name, error)
+            continue
+        yield implementation, result
+
+
+def skip_raising(wanted: str) -> Callable[[str, Exception], None]:
+    """An ``on_error`` for :func:`each_result`: warn that a plugin raised when asked for
+    ``wanted`` and was skipped (with ``BRAINIO_STRICT_PLUGINS=1``: raise
+    :class:`PluginMissingError`)."""
+
+    def skip(plugin: str, error: Exception) -> None:
+        message = (
+            f"BrainIO plugin '{plugin}' raised {type(error).__name__}: {error} when asked for "
+            f"{wanted}; it was skipped. Update or uninstall the plugin, or report it to its "
+            "maintainers."
+        )
+        if os.environ.get(STRICT_PLUGINS_ENV, "") not in ("", "0"):
+            raise PluginMissingError(message) from error
+        warnings.warn(message, PluginLoadWarning, stacklevel=4)
+
+    return skip
+
+
 def choose(
     hook_name: str, *, what: str, key: str, include_builtin: bool = True, **kwargs: Any
 ) -> Any:
     """The first non-``None`` answer of a ``firstresult`` hook, as pluggy would return it.
 
-    Unlike pluggy, every implementation is asked, so that two installed plugins answering for
-    the same ``key`` (e.g. one location type) are reported through :func:`warn_clash`; the
+    Unlike pluggy, every implementation is asked, each on its own (:func:`each_result`: one
+    that raises is skipped with a warning), so that two installed plugins answering for the
+    same ``key`` (e.g. one location type) are reported through :func:`warn_clash`; the
     built-in implementations and those marked ``tryfirst`` never count as a clash.
     """
     caller = getattr(get_plugin_manager().hook, hook_name)
-    answers = []
-    for impl in reversed(caller.get_hookimpls()):  # pluggy's calling order
-        skipped = impl.plugin_name == BUILTIN and not include_builtin
-        if skipped or impl.hookwrapper or impl.wrapper:
-            continue
-        answer = impl.function(*(kwargs[name] for name in impl.argnames))
-        if answer is not None:
-            answers.append((impl, answer))
+    answers = [
+        (impl, answer)
+        for impl, answer in each_result(caller, skip_raising(f"{what} '{key}'"), **kwargs)
+        if answer is not None and (include_builtin or impl.plugin_name != BUILTIN)
+    ]
     if not answers:
         return None
     (first, answer), others = answers[0], answers[1:]
@@ -276,13 +316,12 @@ def find_stimulus_set_loader(row: LookupRow) -> StimulusSetLoader:
 
 
 def refresh_plugins() -> None:
-    """Forget loaded plugins and catalogs, e.g. after installing a catalog package mid-session."""
-    from brainio import classes, lookup
+    """Forget loaded plugins and catalogs, e.g. after installing a catalog package mid-session.
 
+    Catalogs and classes are read once per plugin manager, so they are read again too.
+    """
     get_plugin_manager.cache_clear()
     _clashes_reported.clear()
-    classes.refresh()
-    lookup.refresh()
 
 
 def list_plugins() -> list[dict[str, object]]:

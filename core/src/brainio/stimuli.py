@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from brainio.errors import FormatError
+from brainio.paths import confined_all
 
 logger = logging.getLogger(__name__)
 
@@ -143,12 +144,12 @@ class StimulusSetLoader:
                 f"stimuli in {self.stimuli_directory} cannot be found."
             )
         directory = self.stimuli_directory
-        paths = {
-            stimulus_id: directory / str(filename)
-            for stimulus_id, filename in zip(
-                stimulus_set["stimulus_id"], stimulus_set["filename"], strict=True
-            )
-        }
+        filenames = [str(filename) for filename in stimulus_set["filename"]]
+        # names from the CSV must not lead out of the stimulus folder (absolute, '..', links)
+        located = confined_all(
+            directory, filenames, what=f"Stimulus filename in '{name}' ({self.csv_path.name})"
+        )
+        paths = dict(zip(stimulus_set["stimulus_id"], located, strict=True))
         missing = [sid for sid, path in paths.items() if not os.path.isfile(path)]
         if missing:
             examples = ", ".join(f"{sid} ({paths[sid].name})" for sid in missing[:5])

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -59,20 +60,24 @@ def cli(verbose: int) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def catalogs(as_json: bool) -> None:
-    """List the installed catalogs."""
-    from brainio.lookup import get_catalogs
+    """List the installed catalogs, and the broken ones with the reason."""
+    from brainio.lookup import broken_catalogs, get_catalogs
 
     entries = [
-        {"name": name, "rows": len(catalog), "path": str(catalog.source_path or "")}
+        {"name": name, "status": "ok", "rows": len(catalog), "path": str(catalog.source_path or "")}
         for name, catalog in sorted(get_catalogs().items())
     ]
+    broken = [{**entry.to_dict(), "status": "broken"} for entry in broken_catalogs()]
     if as_json:
-        _echo_json(entries)
+        _echo_json(entries + broken)
         return
-    if not entries:
+    if not entries and not broken:
         click.echo("No catalog is installed. Install a catalog package, e.g. brainio-vision.")
     for entry in entries:
         click.echo(f"{entry['name']}\t{entry['rows']} rows\t{entry['path']}")
+    for entry in broken:
+        where = f"{entry['path']}" + (f":{entry['line']}" if entry["line"] else "")
+        click.echo(f"{entry['name']}\tBROKEN\t{where}\t{entry['reason']}")
 
 
 @cli.command(name="list")
@@ -270,8 +275,14 @@ def build_cli() -> click.Group:
     return cli
 
 
+def _one_line_warning(message: Any, category: type, *args: Any, **kwargs: Any) -> str:
+    """Warnings as users of a command read them: no source file and code line of BrainIO."""
+    return f"Warning: {category.__name__}: {message}\n"
+
+
 def main() -> None:
     """Entry point of the ``brainio`` command."""
+    warnings.formatwarning = _one_line_warning
     try:
         group = build_cli()
     except BrainIOError as error:

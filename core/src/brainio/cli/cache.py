@@ -69,9 +69,11 @@ def info(as_json: bool) -> None:
 @cache.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def verify(as_json: bool) -> None:
-    """Re-hash every cached file and remove those that do not match (decoded copies too).
+    """Re-hash every cached and extracted file (decoded copies too); repair what does not match.
 
-    Exits with status 1 when something was wrong (and has been removed).
+    Cached files that do not match are removed (fetched again when needed); extracted files
+    that differ from their zip are extracted again. Exits with status 1 when something was
+    wrong (and has been repaired).
     """
     from brainio import decoded
 

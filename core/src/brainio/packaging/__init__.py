@@ -10,7 +10,8 @@ arguments. Each one
 3. uploads them to a storage target through the ``brainio_uploader`` hook (``file:///folder``
    with brainio-local, ``s3://bucket/prefix`` with brainio-s3; 1.x's ``bucket_name=`` means
    ``s3://<bucket_name>``);
-4. appends the catalog rows atomically (:mod:`brainio.packaging.catalog_append`), when a catalog is given,
+4. appends the catalog rows atomically (:mod:`brainio.packaging.catalog_append`), when a
+   catalog is given,
 
 and returns a :class:`Packaged` holding the rows written (``result.rows``), which also answers
 1.x's result keys (``result["sha1"]``, ``result["csv_version_id"]``, ...).
@@ -36,10 +37,10 @@ import xarray as xr
 
 from brainio import progress
 from brainio.atomic import atomic_path
-from brainio.packaging.catalog_append import append_rows, catalog_file, present_identifiers
 from brainio.errors import BrainIOError, PackagingError, PluginMissingError
 from brainio.hashing import sha1_hash
 from brainio.netcdf import write_netcdf
+from brainio.packaging.catalog_append import append_rows, catalog_file, present_identifiers
 from brainio.packaging.checks import (
     GENERAL_COLUMNS,
     archive_name,

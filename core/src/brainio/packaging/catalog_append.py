@@ -24,6 +24,7 @@ import attrs
 import filelock
 import pandas as pd
 
+from brainio import lookup
 from brainio.catalogs import COLUMNS, SOURCE_CATALOG, Catalog
 from brainio.errors import CatalogError
 from brainio.packaging.portable import portable_row
@@ -50,9 +51,7 @@ def lock_for(catalog_path: Path) -> filelock.FileLock:
 
 def catalog_file(catalog_name: str) -> Path:
     """The ``lookup.csv`` of the installed catalog ``catalog_name``, for appending to it."""
-    from brainio.lookup import get_catalog
-
-    path = get_catalog(catalog_name).source_path
+    path = lookup.get_catalog(catalog_name).source_path
     if path is None:
         raise CatalogError(
             f"The installed catalog '{catalog_name}' was not read from a file, so rows cannot "
@@ -208,8 +207,6 @@ def _write_atomically(path: Path, header: list[str], table: list[dict[str, str]]
 
 def _forget_loaded_catalogs() -> None:
     """This process must see the new rows on its next lookup."""
-    from brainio import lookup
-
     lookup.refresh()
 
 

@@ -17,6 +17,7 @@ import attrs
 
 from brainio.atomic import atomic_path
 from brainio.errors import PackagingError
+from brainio.paths import UnsafePathError, confined
 from brainio.records import StoredObject
 from brainio_local.fetcher import LOCATION_TYPE
 
@@ -34,21 +35,19 @@ class FolderStore:
 
         :raises PackagingError: for an empty or absolute key, or one escaping ``root``.
         """
-        normalized = posixpath.normpath(key) if key else ""
-        if (
-            not key
-            or "\\" in key
-            or "\0" in key
-            or posixpath.isabs(key)
-            or normalized in (".", "..")
-            or normalized.startswith("../")
-        ):
-            raise PackagingError(
-                f"Storage key '{key}' is not allowed in the folder store {self.root}: keys "
-                f"are relative paths with '/' separators that stay inside the store "
-                f"(e.g. 'assy_lab_Name2024.nc' or 'lab/stimulus_lab_name.zip')."
-            )
-        return self.root.joinpath(*normalized.split("/"))
+        if "\\" in key:
+            reason = "contains a backslash"
+        else:
+            try:
+                # a key is the packager's own name: 'a/../b' means 'b' (posix rules)
+                return confined(self.root, posixpath.normpath(key), what="Storage key")
+            except UnsafePathError as error:
+                reason = error.reason
+        raise PackagingError(
+            f"Storage key '{key}' is not allowed in the folder store {self.root}: it {reason}; "
+            f"keys are relative paths with '/' separators that stay inside the store "
+            f"(e.g. 'assy_lab_Name2024.nc' or 'lab/stimulus_lab_name.zip')."
+        )
 
     def __call__(self, local_path: Path, key: str, *, overwrite: bool = False) -> StoredObject:
         """Copy ``local_path`` to the store under ``key``.
