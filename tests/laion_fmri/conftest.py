@@ -197,8 +197,8 @@ def jpeg_bytes(color: tuple[int, int, int], size: tuple[int, int] = (16, 12)) ->
 def stimulus_objects() -> dict[str, bytes]:
     """``stimuli/stimuli.tsv`` (stimulus_id, filename, shared) and ``stimuli/images/*.jpg``."""
     ids = stimulus_ids()
-    rows = ["stimulus_id\tfilename\tshared"] + [
-        f"{name}\t{name}\t{name.startswith('shared_')}" for name in ids]
+    rows = ["stimulus_id\tfilename\tshared\tcategory"] + [
+        f"{name}\t{name}\t{name.startswith('shared_')}\tLAION" for name in ids]
     objects = {"stimuli/stimuli.tsv": ("\n".join(rows) + "\n").encode()}
     for index, name in enumerate(ids):
         objects[f"stimuli/images/{name}"] = jpeg_bytes(stimulus_color(index))

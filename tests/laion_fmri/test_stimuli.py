@@ -77,7 +77,7 @@ def test_without_accepted_terms_nothing_is_fetched(data_dir):
     stimuli = Stimuli()
     assert not stimuli.is_downloaded()
     with pytest.raises(StimuliNotDownloadedError, match=r"accept_licenses\(include_stimuli=True\)"):
-        stimuli.metadata
+        _ = stimuli.metadata
     assert not (data_dir / "stimuli").exists()
     assert not Subject("sub-01", data_dir).has_stimuli()
 
