@@ -181,6 +181,10 @@ def test_voxel_coordinates(subject, mini):
     coords = subject.get_voxel_coordinates(roi="MT")
     selected = mini.roi_mask("sub-01", "MT")
     assert np.array_equal(coords, np.argwhere(selected))
+    mm = subject.get_voxel_coordinates(roi="MT", space="mm")
+    assert np.allclose(mm, nib.affines.apply_affine(mini.AFFINE, np.argwhere(selected)))
+    with pytest.raises(InvalidArgumentError, match="space='mni'"):
+        subject.get_voxel_coordinates(space="mni")
 
 
 def test_assembly(subject, mini):

@@ -356,11 +356,18 @@ class Subject:
     # --- coordinates, assemblies ----------------------------------------------------------------
 
     def get_voxel_coordinates(
-        self, roi: RoiQuery | None = None, mask: np.ndarray | None = None
+        self, roi: RoiQuery | None = None, mask: np.ndarray | None = None, space: str = "grid"
     ) -> np.ndarray:
-        """``(n_voxels, 3)`` grid indices (i, j, k) of the selected voxels."""
+        """``(n_voxels, 3)`` coordinates of the selected voxels: grid indices (i, j, k), or
+        with ``space="mm"`` scanner coordinates through the affine (what the LAION-fMRI
+        package returns)."""
         selected = self._selection(roi, mask)
-        return np.column_stack(np.unravel_index(np.flatnonzero(selected), self._brain[1]))
+        ijk = np.column_stack(np.unravel_index(np.flatnonzero(selected), self._brain[1]))
+        if space == "grid":
+            return ijk
+        if space == "mm":
+            return nib.affines.apply_affine(self._brain[2], ijk)
+        raise InvalidArgumentError(f"space={space!r}; use 'grid' (voxel indices) or 'mm'.")
 
     def get_assembly(
         self,
