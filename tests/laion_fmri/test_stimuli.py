@@ -95,7 +95,7 @@ def test_unknown_stimulus(accepted):
         stimuli["cat.jpg"]
     with pytest.raises(IndexError, match="index 50 is out of range for 50"):
         stimuli[50]
-    with pytest.raises(InvalidArgumentError, match="not float"):
+    with pytest.raises(TypeError, match="not float"):
         stimuli[1.0]
 
 

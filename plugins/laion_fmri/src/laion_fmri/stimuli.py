@@ -28,7 +28,12 @@ from brainio.errors import FetchError, FormatError
 from brainio.paths import confined_all
 from laion_fmri._paths import STIMULI_PREFIX
 from laion_fmri.config import get_data_dir
-from laion_fmri.errors import InvalidArgumentError, LaionFMRIError, StimuliNotDownloadedError
+from laion_fmri.errors import (
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    LaionFMRIError,
+    StimuliNotDownloadedError,
+)
 
 METADATA_FILES = ("stimuli.tsv", "task-images_metadata.csv")
 IMAGES_PREFIX = f"{STIMULI_PREFIX}images/"
@@ -141,7 +146,7 @@ class Stimuli:
             if not -len(self) <= key < len(self):
                 raise IndexError(f"Stimulus index {key} is out of range for {len(self)} stimuli.")
             return int(key) % len(self)
-        raise InvalidArgumentError(
+        raise InvalidArgumentTypeError(
             f"A stimulus is an index or a stimulus id, not {type(key).__name__} {key!r}."
         )
 
