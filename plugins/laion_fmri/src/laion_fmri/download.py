@@ -431,6 +431,8 @@ def remove_stale_parts(folder: Path) -> list[Path]:
             if _lock(descriptor, wait=False) and _names(part, descriptor):
                 part.unlink(missing_ok=True)
                 removed.append(part)
+        except OSError:  # in use where files cannot be locked, only not removed (Windows)
+            continue
         finally:
             os.close(descriptor)
     if removed:
