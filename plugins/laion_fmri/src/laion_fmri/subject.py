@@ -290,7 +290,8 @@ class Subject:
         path = self._session_file(_paths.betas_file, session, "single-trial betas")
         trials = self.get_trial_info(session)
         if stimuli is not None:
-            trials = trials[self._shared_trials(trials) == (check_stimuli(stimuli) == "shared")]
+            wanted = check_stimuli(stimuli) == "shared"
+            trials = trials[self._shared_trials(trials, session) == wanted]
         nc = None
         if nc_threshold is not None:
             nc = self._noise_ceiling_full(session=session)
@@ -474,7 +475,10 @@ class Subject:
         """Each trial's row in :meth:`get_stimulus_metadata`; a dict for a list of sessions."""
         if _several(session):
             return {s: self.get_trial_stimulus_indices(s) for s in session}
-        labels = self.get_trial_info(session)["label"].astype(str)
+        return self._stimulus_rows(self.get_trial_info(session), session)
+
+    def _stimulus_rows(self, trials: pd.DataFrame, session: str) -> np.ndarray:
+        labels = trials["label"].astype(str)
         rows = {name: row for row, name in enumerate(self.get_stimulus_metadata()["stimulus_id"])}
         unknown = sorted(set(labels) - set(rows))
         if unknown:
@@ -493,7 +497,7 @@ class Subject:
         """One stimulus image (PIL) by metadata row or stimulus id."""
         return self.stimuli.image(idx)
 
-    def _shared_trials(self, trials: pd.DataFrame) -> np.ndarray:
+    def _shared_trials(self, trials: pd.DataFrame, session: str) -> np.ndarray:
         """Boolean per trial: a shared image? From the ``shared_``/``unique_`` prefix of the
         labels (the bucket's trial tables), else from the stimulus metadata's ``shared`` flag
         (trial tables with opaque ``stimulus_id`` values)."""
@@ -501,15 +505,8 @@ class Subject:
         shared = labels.str.startswith("shared_")
         if (shared | labels.str.startswith("unique_")).all():
             return shared.to_numpy()
-        metadata = self.get_stimulus_metadata()
-        flags = dict(zip(metadata["stimulus_id"], metadata["shared"], strict=True))
-        unknown = sorted(set(labels) - set(flags))
-        if unknown:
-            raise FormatError(
-                f"Cannot tell shared from unique trials of {self._subject_id}: {len(unknown)} "
-                f"stimulus ids are not in the stimulus metadata (e.g. {unknown[0]})."
-            )
-        return labels.map(flags).to_numpy(dtype=bool)
+        rows = self._stimulus_rows(trials, session)
+        return self.get_stimulus_metadata()["shared"].to_numpy(dtype=bool)[rows]
 
     # --- brain space and torch --------------------------------------------------------------------
 
