@@ -92,3 +92,21 @@ def test_a_part_being_written_is_left_alone(tmp_path):
     finally:
         os.close(descriptor)
     assert remove_stale_parts(tmp_path) == [part] and not part.exists()
+
+
+def test_concurrent_downloads_of_the_same_files(data_dir, laion_env, laion_bucket):
+    """Four processes into one data directory: each file is written by one at a time (the
+    others wait on its part's lock), every file ends complete, and no part is left."""
+    script = ("from laion_fmri.download import download\n"
+              "download('sub-01', ses='ses-01', desc='SingletrialBetas', n_jobs=2)\n")
+    env = {**laion_env, "LAION_FMRI_DATA_DIR": str(data_dir)}
+    children = [subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                                 stderr=subprocess.PIPE) for _ in range(4)]
+    for child in children:
+        _, err = child.communicate(timeout=180)
+        assert child.returncode == 0, err
+    assert (data_dir / BETAS).read_bytes() == laion_bucket.objects[BETAS]
+    trials = BETAS.replace("_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz",
+                           "_desc-SingletrialBetas_trials.tsv")
+    assert (data_dir / trials).read_bytes() == laion_bucket.objects[trials]
+    assert not list(data_dir.rglob("*.part"))

@@ -15,8 +15,11 @@ the dataset-level files, under the data directory:
 - Held-out sessions (ses-31 .. ses-34) are skipped unless asked for by name; the bucket
   refuses them anyway, and any refused key (403) becomes a warning naming it.
 - A file already present with the bucket's size and ETag is not downloaded again; others are
-  downloaded ``n_jobs`` at a time into a temporary file renamed into place, so an interrupted
-  run never leaves a half file under the final name.
+  downloaded ``n_jobs`` at a time into a locked ``.<name>.part`` file renamed into place, so an
+  interrupted run never leaves a half file under the final name, and the part a killed run
+  leaves is removed by the next download into that folder.
+- Keys become paths only inside the data directory: a listed key with ``..`` or an absolute
+  path (a hostile mirror) is skipped with a warning and reported in ``summary.unsafe``.
 """
 
 from __future__ import annotations
