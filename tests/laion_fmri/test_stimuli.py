@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from brainio.errors import UnsafePathError
+from brainio.errors import FormatError, UnsafePathError
 from laion_fmri import Stimuli, load_stimulus, load_stimulus_metadata
 from laion_fmri.download import accept_licenses
 from laion_fmri.errors import InvalidArgumentError, StimuliNotDownloadedError
@@ -127,3 +127,27 @@ def test_iteration_yields_ids_and_bytes(accepted, laion_bucket, mini):
     pairs = list(Stimuli())
     assert [name for name, _ in pairs] == mini.stimulus_ids()
     assert all(raw == laion_bucket.objects[f"stimuli/images/{name}"] for name, raw in pairs)
+
+
+def test_hdf5_archive_is_read_instead_of_files(data_dir, mini):
+    """The access service's archive: dataset ``images`` of JPEG bytes, row i = metadata row i."""
+    h5py = pytest.importorskip("h5py")
+    folder = data_dir / "stimuli"
+    folder.mkdir()
+    names = mini.stimulus_ids()[:4]
+    (folder / "task-images_metadata.csv").write_text(
+        "image_name,dataset,participant,unique_or_shared,n_reps\n" + "".join(
+            f"{name},laion,all,{name.split('_')[0]},1\n" for name in names))
+    with h5py.File(folder / "task-images_stimuli.h5", "w") as archive:
+        images = archive.create_dataset("images", (4,), dtype=h5py.vlen_dtype(np.uint8))
+        for row in range(4):
+            images[row] = np.frombuffer(mini.jpeg_bytes(mini.stimulus_color(row)), np.uint8)
+    with Stimuli(fetch=False) as stimuli:  # nothing to fetch: all is local
+        assert stimuli[names[2]] == mini.jpeg_bytes(mini.stimulus_color(2))
+        assert close_to(stimuli.image(3), mini.stimulus_color(3))
+        assert [name for name, _ in stimuli] == names
+        assert len(stimuli.images(stimuli="shared")) == sum(n.startswith("shared_") for n in names)
+    with open(folder / "task-images_metadata.csv", "a") as table:
+        table.write("unique_extra.jpg,laion,sub-01,unique,1\n")  # the metadata grew
+    with pytest.raises(FormatError, match="holds 4 images but the metadata lists 5"):
+        Stimuli(fetch=False)[0]

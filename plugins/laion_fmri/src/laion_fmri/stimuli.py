@@ -4,7 +4,10 @@ The bucket's stimulus folder holds a metadata table (``stimuli/stimuli.tsv``; th
 ``stimuli/task-images_metadata.csv`` is read too) and the images (``stimuli/images/<filename>``).
 :class:`Stimuli` reads both from the local mirror; what is missing there is downloaded once,
 through the same verified, atomic path as :func:`laion_fmri.download.download`, when the
-stimulus terms of use have been accepted (``accept_licenses(include_stimuli=True)``).
+stimulus terms of use have been accepted (``accept_licenses(include_stimuli=True)``). A local
+HDF5 archive ``stimuli/task-images_stimuli.h5`` (dataset ``images``: one JPEG per metadata
+row, as the LAION-fMRI access service hands it out) is read instead of single files when
+present (needs ``h5py``).
 
 >>> stimuli = Stimuli()                      # doctest: +SKIP
 >>> stimuli.metadata.head()                  # stimulus_id, filename, shared, ...
@@ -36,6 +39,7 @@ from laion_fmri.errors import (
 )
 
 METADATA_FILES = ("stimuli.tsv", "task-images_metadata.csv")
+ARCHIVE = "task-images_stimuli.h5"
 IMAGES_PREFIX = f"{STIMULI_PREFIX}images/"
 FORMATS = ("pil", "numpy", "torch")
 
@@ -62,6 +66,8 @@ class Stimuli:
         self.fetch = stimuli_terms_accepted(self.data_dir) if fetch is None else fetch
         self._metadata: pd.DataFrame | None = None
         self._index: dict[str, int] = {}
+        self._h5: Any = None  # the archive's open file, per process
+        self._h5_pid = 0
 
     def __repr__(self) -> str:
         return f"Stimuli(data_dir={str(self.data_dir)!r})"
@@ -73,7 +79,13 @@ class Stimuli:
         self.close()
 
     def close(self) -> None:
-        """Nothing stays open between calls; kept for the LAION-fMRI package's API."""
+        """Close the HDF5 archive if it was opened (files are never kept open)."""
+        if self._h5 is not None:
+            self._h5.close()
+            self._h5 = None
+
+    def __getstate__(self) -> dict:  # DataLoader workers open the archive themselves
+        return {**self.__dict__, "_h5": None, "_h5_pid": 0}
 
     # --- metadata -------------------------------------------------------------------------------
 
@@ -150,6 +162,20 @@ class Stimuli:
             f"A stimulus is an index or a stimulus id, not {type(key).__name__} {key!r}."
         )
 
+    @property
+    def archive(self) -> Path | None:
+        """The local HDF5 archive of the images, if there is one."""
+        path = self.data_dir / STIMULI_PREFIX / ARCHIVE
+        return path if path.is_file() else None
+
+    def prepare(self, keys: Sequence[int | str] | None = None) -> list[int]:
+        """Rows of the stimuli ``keys`` (default: all), each readable locally afterwards:
+        missing image files are downloaded in one batch."""
+        rows = list(range(len(self))) if keys is None else [self._row(key) for key in keys]
+        if self.archive is None:
+            self.paths(rows)
+        return rows
+
     def paths(self, keys: Sequence[int | str] | None = None) -> list[Path]:
         """Local files of the stimuli ``keys`` (default: all), downloaded first if missing."""
         rows = range(len(self)) if keys is None else [self._row(key) for key in keys]
@@ -171,18 +197,35 @@ class Stimuli:
     def path(self, key: int | str) -> Path:
         return self.paths([key])[0]
 
+    def read(self, row: int) -> bytes:
+        """The raw image of metadata row ``row`` (after :meth:`prepare`)."""
+        if self.archive is None:
+            return self.paths([row])[0].read_bytes()
+        if self._h5 is None or self._h5_pid != os.getpid():
+            import h5py
+
+            self._h5, self._h5_pid = h5py.File(self.archive, "r"), os.getpid()
+        images = self._h5["images"]
+        if len(images) != len(self):
+            raise FormatError(
+                f"{self.archive} holds {len(images)} images but the metadata lists {len(self)}; "
+                "fetch both again so that row i of one is image i of the other."
+            )
+        return bytes(images[row])
+
     def __getitem__(self, key: int | str) -> bytes:
         """The raw file (JPEG or PNG bytes) of one stimulus, by index or stimulus id."""
-        return self.path(key).read_bytes()
+        return self.read(self.prepare([key])[0])
 
     def __iter__(self) -> Iterator[tuple[str, bytes]]:
         """``(stimulus_id, raw bytes)`` in metadata order."""
-        for name, path in zip(self.names(), self.paths(), strict=True):
-            yield name, path.read_bytes()
+        names = self.names()
+        for row in self.prepare():
+            yield names[row], self.read(row)
 
     def image(self, key: int | str):
         """One stimulus as a :class:`PIL.Image.Image` (needs Pillow)."""
-        return _open_image(self.path(key))
+        return decode(self[key])
 
     def images(self, stimuli: str | None = None, format: str = "pil") -> Any:
         """Every stimulus (or the ``"shared"`` / ``"unique"`` ones) in metadata order.
@@ -195,7 +238,7 @@ class Stimuli:
         table = self.metadata
         if stimuli is not None:
             table = table[table["shared"] == (check_stimuli(stimuli) == "shared")]
-        images = [_open_image(path) for path in self.paths(table.index.tolist())]
+        images = [decode(self.read(row)) for row in self.prepare(table.index.tolist())]
         if format == "pil":
             return images
         arrays = [np.asarray(image.convert("RGB")) for image in images]
@@ -258,15 +301,15 @@ def _normalize(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _open_image(path: Path):
+def decode(raw: bytes):
+    """A stimulus file's bytes as a :class:`PIL.Image.Image` (needs Pillow)."""
     try:
         from PIL import Image
     except ImportError:
         raise ImportError("Decoding stimulus images needs Pillow: pip install "
                           "'brainio-laion-fmri[images]'.") from None
-    with open(path, "rb") as file:
-        image = Image.open(io.BytesIO(file.read()))
-        image.load()
+    image = Image.open(io.BytesIO(raw))
+    image.load()
     return image
 
 

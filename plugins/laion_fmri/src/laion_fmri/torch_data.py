@@ -12,14 +12,13 @@ Both need torch (``pip install 'brainio-laion-fmri[torch]'``).
 from __future__ import annotations
 
 import importlib.util
-import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from laion_fmri import _bucket
-from laion_fmri.stimuli import IMAGES_PREFIX, Stimuli
+from laion_fmri.stimuli import IMAGES_PREFIX, Stimuli, decode
 
 try:
     from torch.utils.data import Dataset as _Dataset
@@ -71,7 +70,8 @@ class LaionFMRIDataset(_Dataset):
             self._repetitions = trials["rep_index"].to_numpy()
         else:
             self._repetitions = repetition_index(self._labels)
-        self._paths = subject.stimuli.paths(self._labels)
+        self._stimuli = subject.stimuli
+        self._rows = self._stimuli.prepare(self._labels)
 
     def __len__(self) -> int:
         return len(self._betas)
@@ -79,9 +79,7 @@ class LaionFMRIDataset(_Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         import torch
 
-        from laion_fmri.stimuli import _open_image
-
-        image = image_tensor(_open_image(self._paths[index]))
+        image = image_tensor(decode(self._stimuli.read(self._rows[index])))
         if self._image_transform is not None:
             image = self._image_transform(image)
         return {
@@ -124,11 +122,8 @@ class _Decode:
         self.transform = transform
 
     def __call__(self, reader) -> Any:
-        from PIL import Image
-
         name = reader.key[len(IMAGES_PREFIX):]
-        image = Image.open(io.BytesIO(reader.read()))
-        image.load()
+        image = decode(reader.read())
         stimulus_id = self.ids[name]
         if self.transform is not None:
             return self.transform(stimulus_id, image)
