@@ -33,6 +33,8 @@ def test_unknown_subject_has_no_rois_and_warns(laion_env):
     with pytest.warns(UserWarning, match=r"No ROIs found for sub-99 under s3://laion-fmri/"
                                          r"derivatives/rois/sub-99/.*get_subjects"):
         assert discovery.get_rois("sub-99") == []
+    with pytest.warns(UserWarning, match="No ROIs found for sub-99"):
+        assert discovery.get_rois("99", category="face") == []
 
 
 @pytest.mark.parametrize("bad", ["", "sub-", "sub-01/..", "../sub-01", 1.5, None, True])

@@ -81,6 +81,13 @@ def get_rois(subject: str | int | None = None, category: str | None = None) -> l
         subject = subjects[0]
     subject = normalize_subject(subject)
     by_category = get_rois_by_category(subject)
+    if not by_category:
+        warnings.warn(
+            f"No ROIs found for {subject} under s3://{_bucket.BUCKET}/{ROI_PREFIX}{subject}/ "
+            "(the subject may not exist or have no ROIs uploaded yet; see get_subjects()).",
+            UserWarning,
+            stacklevel=2,
+        )
     if category is not None:
         if category not in by_category and category not in ROI_CATEGORIES:
             raise RoiNotFoundError(
@@ -88,15 +95,7 @@ def get_rois(subject: str | int | None = None, category: str | None = None) -> l
                 f"Categories: {', '.join(sorted(set(by_category) | set(ROI_CATEGORIES)))}."
             )
         return by_category.get(category, [])
-    rois = sorted({roi for names in by_category.values() for roi in names})
-    if not rois:
-        warnings.warn(
-            f"No ROIs found for {subject} under s3://{_bucket.BUCKET}/{ROI_PREFIX}{subject}/ "
-            "(the subject may not exist or have no ROIs uploaded yet; see get_subjects()).",
-            UserWarning,
-            stacklevel=2,
-        )
-    return rois
+    return sorted({roi for names in by_category.values() for roi in names})
 
 
 def get_rois_by_category(subject: str | int) -> dict[str, list[str]]:
