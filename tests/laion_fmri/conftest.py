@@ -14,11 +14,12 @@ Betas encode where they come from: volume ``t`` of session ``ses-NN`` holds
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -158,6 +159,7 @@ def build_objects() -> dict[str, bytes]:
             objects[f"{func}_space-T1w_stat-rsquare_desc-R2_statmap.nii.gz"] = nifti_bytes(r2)
             objects[f"{func}_space-T1w_desc-GLMsingle_model.h5"] = b"\x89HDF\r\n\x1a\n(test)"
             objects[f"{func}_desc-GLMsingle_summary.json"] = b"{}"
+    objects.update(stimulus_objects())
     for subject, categories in ROIS.items():
         for category, labels in categories.items():
             folder = f"derivatives/rois/{subject}/{category}"
@@ -172,6 +174,36 @@ def build_objects() -> dict[str, bytes]:
                     stem = f"{folder}/{subject}_hemi-{hemi}_space-fsnative_label-{label}_mask"
                     objects[f"{stem}.func.gii"] = gifti_bytes(values)
                     objects[f"{stem}.label"] = label_bytes(subject, vertices)
+    return objects
+
+
+def stimulus_ids() -> list[str]:
+    """Every image the trial tables name: 10 shared ones, then the unique ones of each session."""
+    labels = [label for session in ("ses-01", "ses-02") for label in labels_of(session)]
+    return list(dict.fromkeys(sorted(labels, key=lambda name: not name.startswith("shared_"))))
+
+
+def stimulus_color(index: int) -> tuple[int, int, int]:
+    """The solid colour of stimulus ``index`` (a JPEG of one colour decodes within +-3)."""
+    return (index * 5 % 256, 255 - index * 5 % 256, 40 + index % 7 * 30)
+
+
+def jpeg_bytes(color: tuple[int, int, int], size: tuple[int, int] = (16, 12)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+def stimulus_objects() -> dict[str, bytes]:
+    """``stimuli/stimuli.tsv`` (stimulus_id, filename, shared) and ``stimuli/images/*.jpg``."""
+    ids = stimulus_ids()
+    rows = ["stimulus_id\tfilename\tshared\tcategory"] + [
+        f"{name}\t{name}\t{name.startswith('shared_')}\tLAION" for name in ids]
+    objects = {"stimuli/stimuli.tsv": ("\n".join(rows) + "\n").encode()}
+    for index, name in enumerate(ids):
+        objects[f"stimuli/images/{name}"] = jpeg_bytes(stimulus_color(index))
     return objects
 
 
@@ -236,6 +268,24 @@ def _put_many(client, keys: list[str], body: bytes) -> None:
     listed = sum(page.get("KeyCount", 0) for page in client.get_paginator("list_objects_v2")
                  .paginate(Bucket=BUCKET, Prefix=f"{GLM}/sub-03/ses-01/func/figures/"))
     assert listed == len(keys), f"the server holds {listed} of the {len(keys)} figure keys"
+
+
+@pytest.fixture
+def crafted_keys(laion_bucket: Miniature) -> Iterator[Callable[[str, bytes], None]]:
+    """``put(key, body)``: a crafted object in the miniature for one test, removed after it."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=laion_bucket.endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    keys: list[str] = []
+
+    def put(key: str, body: bytes = b"crafted") -> None:
+        client.put_object(Bucket=BUCKET, Key=key, Body=body)
+        keys.append(key)
+
+    yield put
+    for key in keys:
+        client.delete_object(Bucket=BUCKET, Key=key)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from brainio.errors import BrainIOError
 from laion_fmri.config import config_path, dataset_initialize, get_data_dir
-from laion_fmri.errors import DataDirNotFoundError, DataDirNotSetError, InvalidArgumentError
+from laion_fmri.errors import DataDirNotFoundError, DataDirNotSetError, InvalidArgumentTypeError
 
 
 @pytest.fixture(autouse=True)
@@ -49,9 +49,25 @@ def test_missing_directory_is_refused(tmp_path):
     assert not config_path().exists()
 
 
-def test_not_a_path():
-    with pytest.raises(InvalidArgumentError, match="expects a path.*int 42"):
+def test_not_a_path_is_a_type_error():
+    """As in the LAION-fMRI package: a TypeError (here also a BrainIOError)."""
+    with pytest.raises(TypeError, match="expects a path.*int 42") as caught:
         dataset_initialize(42)
+    assert isinstance(caught.value, InvalidArgumentTypeError)
+
+
+def test_create_a_missing_directory(tmp_path):
+    dataset_initialize(str(tmp_path / "new" / "data"), create=True)
+    assert get_data_dir() == str((tmp_path / "new" / "data").resolve())
+
+
+def test_directory_that_cannot_be_created(tmp_path):
+    occupied = tmp_path / "occupied"
+    occupied.write_text("a file where a folder would have to be")
+    with pytest.raises(DataDirNotFoundError, match=r"Cannot create the data directory .*"
+                                                   r"occupied/data.*Choose a folder"):
+        dataset_initialize(str(occupied / "data"), create=True)
+    assert not config_path().exists()
 
 
 def test_unreadable_config_file(tmp_path):

@@ -28,9 +28,28 @@ def test_known_category_a_subject_lacks_is_empty(laion_env):
     assert discovery.get_rois("sub-05", category="place") == []
 
 
-def test_unknown_subject_lists_the_subjects(laion_env):
-    with pytest.raises(SubjectNotFoundError, match=r"sub-99.*Subjects: sub-01, sub-03, sub-05"):
-        discovery.get_rois("sub-99")
+def test_unknown_subject_has_no_rois_and_warns(laion_env):
+    """As in the LAION-fMRI package: [] and a UserWarning, not an error."""
+    with pytest.warns(UserWarning, match=r"No ROIs found for sub-99 under s3://laion-fmri/"
+                                         r"derivatives/rois/sub-99/.*get_subjects"):
+        assert discovery.get_rois("sub-99") == []
+    with pytest.warns(UserWarning, match="No ROIs found for sub-99"):
+        assert discovery.get_rois("99", category="face") == []
+
+
+@pytest.mark.parametrize("bad", ["", "sub-", "sub-01/..", "../sub-01", 1.5, None, True])
+def test_what_cannot_be_a_subject_id(bad):
+    with pytest.raises(SubjectNotFoundError, match="subject"):
+        discovery.normalize_subject(bad)
+
+
+def test_empty_bucket_warns_and_gives_nothing(laion_env, make_bucket, monkeypatch):
+    empty = make_bucket(public=True)
+    monkeypatch.setattr(_bucket, "BUCKET", empty)
+    with pytest.warns(UserWarning, match=f"No subjects found in s3://{empty}"):
+        assert discovery.get_subjects() == []
+    with pytest.warns(UserWarning, match="No subjects found"):
+        assert discovery.get_rois() == []
 
 
 def test_unknown_category_lists_the_categories(laion_env):
@@ -47,7 +66,7 @@ def test_describe_and_inspect_bucket_print_the_reports(laion_env):
                          "  Subjects:  3 (sub-01, sub-03, sub-05)"]
     assert lines[3].startswith("  ROIs:      EBA, FFA1, FFA2,")
     assert lines[4:] == [
-        "Bucket: s3://laion-fmri", "Top-level prefixes (1):", "  derivatives/",
+        "Bucket: s3://laion-fmri", "Top-level prefixes (2):", "  derivatives/", "  stimuli/",
         "derivatives/glmsingle-tedana/: 2 entries, 2 sub-* entries",
         "derivatives/rois/: 3 entries, 3 sub-* entries",
     ]

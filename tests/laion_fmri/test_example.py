@@ -45,7 +45,7 @@ def test_example_runs_end_to_end(laion_env, tmp_path, mini):
     assert "face: ['FFA1', 'FFA2', 'OFA']" in lines  # hyphens of FFA-1 removed
     for category in ("body", "character", "laion", "motion", "object", "place", "retinotopy"):
         assert any(line.startswith(f"{category}: [") for line in lines), category
-    assert "Top-level prefixes (1):" in lines
+    assert "Top-level prefixes (2):" in lines
     assert "derivatives/glmsingle-tedana/: 2 entries, 2 sub-* entries" in lines
     assert "derivatives/rois/: 3 entries, 3 sub-* entries" in lines
     assert "Pools: ['shared', 'sub-01']" in lines
@@ -64,6 +64,7 @@ def test_example_runs_end_to_end(laion_env, tmp_path, mini):
     assert "sub-01: 11 ROIs total, 3 face" in lines
     assert "sub-03: 12 ROIs total, 4 face" in lines
     assert "sub-05: 3 ROIs total, 1 face" in lines
+    assert "Total stimuli: 50" in lines and "Shared: 10" in lines
     # the uncommented stimulus download fetched every non-held-out session of sub-01
     func = data / "derivatives/glmsingle-tedana/sub-01"
     assert sorted(p.name for p in func.glob("ses-*")) == ["ses-01", "ses-02"]

@@ -14,6 +14,7 @@ from laion_fmri.errors import (
     InvalidArgumentError,
     RoiNotFoundError,
     StimuliNotDownloadedError,
+    SubjectNotFoundError,
 )
 from laion_fmri.subject import Subject, load_subject
 
@@ -180,6 +181,10 @@ def test_voxel_coordinates(subject, mini):
     coords = subject.get_voxel_coordinates(roi="MT")
     selected = mini.roi_mask("sub-01", "MT")
     assert np.array_equal(coords, np.argwhere(selected))
+    mm = subject.get_voxel_coordinates(roi="MT", space="mm")
+    assert np.allclose(mm, nib.affines.apply_affine(mini.AFFINE, np.argwhere(selected)))
+    with pytest.raises(InvalidArgumentError, match="space='mni'"):
+        subject.get_voxel_coordinates(space="mni")
 
 
 def test_assembly(subject, mini):
@@ -245,3 +250,74 @@ def test_streaming_reads_one_volume_at_a_time(tmp_path):
     assert np.array_equal(streamed, data.reshape(-1, n_volumes)[mask].T)
     assert streamed_peak <= 2 * volume + streamed.nbytes, streamed_peak / volume
     assert loaded_peak >= n_volumes * volume
+
+
+# --- the LAION-fMRI package's behaviour (its tests/test_subject.py, in this data's terms) ------
+
+
+@pytest.mark.parametrize("method", ["get_betas", "get_trial_info"])
+def test_session_is_required(subject, method):
+    """As in the LAION-fMRI package: a ValueError, not a TypeError, naming what to pass."""
+    with pytest.raises(ValueError, match=r"session is required.*ses-01, ses-02") as caught:
+        getattr(subject, method)(session=None)
+    assert isinstance(caught.value, InvalidArgumentError)
+    with pytest.raises(InvalidArgumentError, match="session is required"):
+        getattr(subject, method)("")
+
+
+@pytest.mark.parametrize("bad", ["", "sub-"])
+def test_malformed_subject_id(subject, bad):
+    with pytest.raises(SubjectNotFoundError, match="not a subject id"):
+        load_subject(bad)
+
+
+def test_unknown_but_well_formed_subject_is_not_downloaded(subject):
+    with pytest.raises(DataNotDownloadedError):
+        load_subject("sub-99")
+
+
+def test_stimuli_filter_when_trials_name_opaque_stimulus_ids(downloaded, tmp_path, mini):
+    """Trial tables whose stimulus column is ``stimulus_id`` (no shared_/unique_ prefix): the
+    shared flag comes from the stimulus metadata. This gave 0 trials before."""
+    data = tmp_path / "data"
+    glm = f"{mini.GLM}/sub-01"
+    for source in (downloaded / "derivatives").rglob("*.nii.gz"):
+        target = data / source.relative_to(downloaded)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(source)
+    labels = mini.labels_of("ses-01")
+    ids = {label: f"stim_{n:04d}" for n, label in enumerate(dict.fromkeys(labels))}
+    func = data / glm / "ses-01" / "func"
+    rows = ["session\trun\tbeta_index\tstimulus_id\trep_index"] + [
+        f"ses-01\t1\t{t}\t{ids[label]}\t0" for t, label in enumerate(labels)]
+    (func / "sub-01_ses-01_task-images_desc-SingletrialBetas_trials.tsv").write_text(
+        "\n".join(rows) + "\n")
+    (data / "stimuli").mkdir()
+    (data / "stimuli" / "stimuli.tsv").write_text("stimulus_id\tfilename\tshared\n" + "".join(
+        f"{sid}\t{sid}.jpg\t{label.startswith('shared_')}\n" for label, sid in ids.items()))
+    subject = Subject("sub-01", data)
+    shared = subject.get_betas("ses-01", roi="MT", stimuli="shared")
+    unique = subject.get_betas("ses-01", roi="MT", stimuli="unique")
+    shared_volumes = [t for t, label in enumerate(labels) if label.startswith("shared_")]
+    unique_volumes = [t for t, label in enumerate(labels) if label.startswith("unique_")]
+    selected = mini.roi_mask("sub-01", "MT").ravel()
+    assert np.array_equal(shared, expected_betas(mini, "ses-01", shared_volumes, selected))
+    assert np.array_equal(unique, expected_betas(mini, "ses-01", unique_volumes, selected))
+    assert "stimulus_id" in subject.get_trial_info("ses-01").columns
+    assert subject.get_n_stimuli() == 30 and subject.get_n_stimuli("shared") == 10
+    indices = subject.get_trial_stimulus_indices("ses-01")
+    assert subject.get_stimulus_metadata()["stimulus_id"].to_numpy()[indices].tolist() == [
+        ids[label] for label in labels]
+
+
+def test_to_nifti_puts_values_back_on_the_grid(subject, mini, tmp_path):
+    values = np.arange(subject.get_roi_mask("MT").sum(), dtype=np.float32) + 1
+    path = subject.to_nifti(values, tmp_path / "mt.nii.gz", roi="MT")
+    volume = np.asarray(nib.load(path).dataobj)
+    selected = mini.roi_mask("sub-01", "MT")
+    assert volume.shape == mini.GRID and np.array_equal(volume[selected], values)
+    assert np.count_nonzero(volume) == values.size
+    assert np.allclose(nib.load(path).affine, mini.AFFINE)
+    with pytest.raises(InvalidArgumentError, match=r"values has shape \(3,\).*voxels are selected"):
+        subject.to_nifti(np.ones(3), tmp_path / "bad.nii.gz", roi="MT")
+    assert not (tmp_path / "bad.nii.gz").exists()

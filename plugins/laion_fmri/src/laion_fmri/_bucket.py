@@ -9,9 +9,8 @@ subject's folder holds far more than the 1,000 keys S3 returns per page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
 import attrs
 import botocore.exceptions
@@ -47,6 +46,11 @@ def client() -> Any:
     return get_client(location(), signed=False)
 
 
+def endpoint() -> str:
+    """The server the requests go to (the bucket's, or a mirror's)."""
+    return client().meta.endpoint_url
+
+
 def list_objects(prefix: str, recursive: bool = True) -> Iterator[RemoteObject]:
     """Every object under ``prefix`` (only those directly in it when not ``recursive``)."""
     paginator = client().get_paginator("list_objects_v2")
@@ -57,6 +61,33 @@ def list_objects(prefix: str, recursive: bool = True) -> Iterator[RemoteObject]:
                 yield RemoteObject(entry["Key"], int(entry["Size"]), entry["ETag"].strip('"'))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         raise translate_error(error, location(prefix), client=client()) from error
+
+
+def head(key: str) -> RemoteObject:
+    """Size and ETag of one key (:class:`brainio.errors.FetchError` when it is missing)."""
+    try:
+        answer = client().head_object(Bucket=BUCKET, Key=key)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        raise translate_error(error, location(key), client=client()) from error
+    return RemoteObject(key, int(answer["ContentLength"]), answer["ETag"].strip('"'))
+
+
+def dataset(keys: list[str], transform: Callable, iterable: bool = False,
+            enable_sharding: bool = False) -> Any:
+    """The S3 plugin's streaming data set (``S3MapDataset`` or ``S3IterableDataset``) over
+    ``keys`` of the bucket, unsigned, on the same endpoint as every other request here."""
+    from brainio_s3 import S3ClientConfig, S3IterableDataset, S3MapDataset
+
+    options = {
+        "region": REGION,
+        "endpoint": endpoint(),
+        "transform": transform,
+        "s3client_config": S3ClientConfig(unsigned=True),
+    }
+    uris = [f"s3://{BUCKET}/{key}" for key in keys]
+    if iterable:
+        return S3IterableDataset.from_objects(uris, enable_sharding=enable_sharding, **options)
+    return S3MapDataset.from_objects(uris, **options)
 
 
 def list_prefixes(prefix: str) -> list[str]:
@@ -72,17 +103,17 @@ def list_prefixes(prefix: str) -> list[str]:
     return names
 
 
-def download(obj: RemoteObject, destination: Path, settings: S3Settings | None = None) -> None:
-    """Write ``obj`` to the (temporary) file ``destination`` with boto3's transfer manager.
+def download(obj: RemoteObject, file: BinaryIO, settings: S3Settings | None = None) -> None:
+    """Write ``obj`` into the open (temporary) ``file`` with boto3's transfer manager.
 
-    Raises a :class:`brainio.errors.FetchError` subclass, :class:`AccessDeniedError` for a 403.
+    Large objects arrive in parallel ranged parts written at their offsets. Raises a
+    :class:`brainio.errors.FetchError` subclass, :class:`AccessDeniedError` for a 403.
     """
     settings = settings or S3Settings.from_env()
     s3 = client()
     manager = create_transfer_manager(s3, transfer_config(settings))
     try:
-        with open(destination, "wb") as file:
-            manager.download(BUCKET, obj.key, file, extra_args={}).result()
+        manager.download(BUCKET, obj.key, file, extra_args={}).result()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         raise translate_error(error, location(obj.key), client=s3) from error
     finally:

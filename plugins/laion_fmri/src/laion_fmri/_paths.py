@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from brainio.paths import confined
+
 GLM_PREFIX = "derivatives/glmsingle-tedana/"
 ROI_PREFIX = "derivatives/rois/"
 STIMULI_PREFIX = "stimuli/"
@@ -37,7 +39,13 @@ def bidsify(key: str) -> str:
 
 
 def local_path(data_dir: str | Path, key: str) -> Path:
-    return Path(data_dir).joinpath(*bidsify(key).split("/"))
+    """Where bucket key ``key`` lands under ``data_dir``.
+
+    Keys come from a listing (the bucket's, or a mirror's named by ``AWS_ENDPOINT_URL``), so
+    one holding ``..`` or an absolute path raises :class:`brainio.errors.UnsafePathError`
+    instead of leading outside ``data_dir``.
+    """
+    return confined(data_dir, bidsify(key), what="Bucket key (as a local name)")
 
 
 def roi_name(filename: str) -> str | None:

@@ -14,22 +14,51 @@ from brainio.errors import BrainIOError
 
 
 def _errors(command: Callable) -> Callable:
-    """Report BrainIO errors as one line and exit status 1 instead of a traceback."""
+    """Report BrainIO and OS errors as one line and exit status 1 instead of a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except BrainIOError as error:
+        except (BrainIOError, OSError) as error:
             click.echo(f"Error: {type(error).__name__}: {error}", err=True)
             sys.exit(1)
 
     return wrapper
 
 
-@click.group(name="laion-fmri")
-def laion_fmri() -> None:
+class _SeveralValues(click.Command):
+    """A command whose filter options take several values after one flag, as documented by
+    the LAION-fMRI package (``--ses ses-01 averages``); repeating the flag works too."""
+
+    several = ("--subject", "--ses", "--task", "--space", "--desc", "--stat", "--suffix",
+               "--extension")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Rewrite ``--ses a b`` as ``--ses a --ses b`` before click parses the arguments."""
+        expanded: list[str] = []
+        flag, has_value = None, False
+        for position, arg in enumerate(args):
+            if arg == "--":
+                expanded += args[position:]
+                break
+            if arg.startswith("-") and len(arg) > 1:
+                name, equals, _ = arg.partition("=")
+                flag, has_value = (name, bool(equals)) if name in self.several else (None, False)
+            elif flag is not None:
+                if has_value:
+                    expanded.append(flag)
+                has_value = True
+            expanded.append(arg)
+        return super().parse_args(ctx, expanded)
+
+
+@click.group(name="laion-fmri", invoke_without_command=True)
+@click.pass_context
+def laion_fmri(ctx: click.Context) -> None:
     """Discover, download and read the LAION-fMRI data set (s3://laion-fmri)."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @laion_fmri.command()
@@ -41,29 +70,32 @@ def config(data_dir: Path | None) -> None:
     from laion_fmri.config import config_path, dataset_initialize, get_data_dir
 
     if data_dir is not None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        dataset_initialize(str(data_dir))
+        dataset_initialize(str(data_dir), create=True)
     click.echo(f"data directory: {get_data_dir()}")
     click.echo(f"config file:    {config_path()}")
 
 
-@laion_fmri.command()
+@laion_fmri.command(cls=_SeveralValues)
 @click.option("--subject", "subjects", multiple=True, required=True,
-              help="sub-01, 01 or 'all' (repeatable).")
-@click.option("--ses", multiple=True, help="Session (ses-01 or 01; 'averages'); repeatable.")
+              help="sub-01, 01 or 'all'; several values allowed.")
+@click.option("--ses", multiple=True,
+              help="Sessions (ses-01 or 01; 'averages' for subject-level maps).")
 @click.option("--task", multiple=True)
 @click.option("--space", multiple=True)
 @click.option("--desc", multiple=True)
 @click.option("--stat", multiple=True)
 @click.option("--suffix", multiple=True, help="Last _ token of the file name, e.g. statmap.")
 @click.option("--extension", multiple=True, help="e.g. nii.gz, tsv, json.")
-@click.option("--n-jobs", type=int, default=4, show_default=True, help="Parallel downloads.")
+@click.option("--n-jobs", type=int, default=1, show_default=True, help="Parallel downloads.")
 @click.option("--include-stimuli", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_errors
 def download(subjects, ses, task, space, desc, stat, suffix, extension, n_jobs,
              include_stimuli, as_json) -> None:
-    """Download a subject's files (filters as in laion_fmri.download.download)."""
+    """Download a subject's files (filters as in laion_fmri.download.download).
+
+    Each filter takes one or several values: --ses ses-01 ses-02 averages.
+    """
     import attrs
 
     from laion_fmri.download import download as run
@@ -88,17 +120,23 @@ def download(subjects, ses, task, space, desc, stat, suffix, extension, n_jobs,
 def info(subject: str | None) -> None:
     """Summarize the bucket, or one subject's ROIs."""
     from laion_fmri import discovery
+    from laion_fmri.errors import SubjectNotFoundError
 
     if subject is None:
         discovery.describe()
         return
-    for category in discovery.ROI_CATEGORIES:
-        try:
-            rois = discovery.get_rois(subject, category=category)
-        except BrainIOError:
-            continue
-        if rois:
-            click.echo(f"{category}: {', '.join(rois)}")
+    name = discovery.normalize_subject(subject)
+    subjects = discovery.get_subjects()
+    if name not in subjects:
+        raise SubjectNotFoundError(
+            f"Subject '{name}' is not in s3://laion-fmri. Subjects: "
+            f"{', '.join(subjects) or '(none)'}."
+        )
+    by_category = discovery.get_rois_by_category(name)
+    if not by_category:
+        click.echo(f"{name}: no ROIs in the bucket yet.")
+    for category, rois in by_category.items():
+        click.echo(f"{category}: {', '.join(rois)}")
 
 
 @laion_fmri.command("accept-terms")

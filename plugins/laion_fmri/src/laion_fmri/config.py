@@ -16,7 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
-from laion_fmri.errors import DataDirNotFoundError, DataDirNotSetError, InvalidArgumentError
+from laion_fmri.errors import DataDirNotFoundError, DataDirNotSetError, InvalidArgumentTypeError
 
 ENV_DATA_DIR = "LAION_FMRI_DATA_DIR"
 STATE_DIR = ".laion_fmri"
@@ -27,22 +27,45 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir("laion_fmri", appauthor=False)) / "config.json"
 
 
-def dataset_initialize(path: str | os.PathLike[str]) -> None:
-    """Use the existing directory ``path`` as the data directory from now on."""
+def dataset_initialize(path: str | os.PathLike[str], create: bool = False) -> None:
+    """Use the existing directory ``path`` as the data directory from now on.
+
+    With ``create=True`` a missing directory is created first (as ``laion-fmri config`` does).
+    """
     if not isinstance(path, str | os.PathLike):
-        raise InvalidArgumentError(
+        raise InvalidArgumentTypeError(
             f"dataset_initialize expects a path (str), got {type(path).__name__} {path!r}."
         )
     folder = Path(path).expanduser().resolve()
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DataDirNotFoundError(
+                f"Cannot create the data directory {folder}: {error.strerror or error}. Choose "
+                "a folder you can write to (or create it yourself) and run again."
+            ) from None
     if not folder.is_dir():
         raise DataDirNotFoundError(
             f"Data directory {folder} does not exist. Create it first "
             f"(os.makedirs({str(folder)!r}, exist_ok=True)), then call dataset_initialize again."
         )
-    (folder / STATE_DIR).mkdir(exist_ok=True)
     target = config_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(target, json.dumps({"data_dir": str(folder)}, indent=2) + "\n")
+    try:
+        (folder / STATE_DIR).mkdir(exist_ok=True)
+    except OSError as error:
+        raise DataDirNotFoundError(
+            f"The data directory {folder} is not writable ({error.strerror or error}). Choose "
+            "a folder you can write to, or fix its permissions."
+        ) from None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(target, json.dumps({"data_dir": str(folder)}, indent=2) + "\n")
+    except OSError as error:
+        raise DataDirNotSetError(
+            f"Cannot write the LAION-fMRI configuration file {target} ({error.strerror or error})."
+            f" Set {ENV_DATA_DIR}={folder} instead, or make {target.parent} writable."
+        ) from None
 
 
 def get_data_dir() -> str:

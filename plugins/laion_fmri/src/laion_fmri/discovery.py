@@ -6,15 +6,14 @@
 
 from __future__ import annotations
 
-import logging
+import re
 import sys
+import warnings
 from typing import TextIO
 
 from laion_fmri import _bucket
 from laion_fmri._paths import ROI_PREFIX, SUBJECT_PREFIXES, roi_name
 from laion_fmri.errors import RoiNotFoundError, SubjectNotFoundError
-
-logger = logging.getLogger(__name__)
 
 ROI_CATEGORIES = (
     "body", "character", "face", "laion", "motion", "object", "place", "retinotopy",
@@ -25,7 +24,8 @@ ROI_CATEGORIES = (
 def get_subjects() -> list[str]:
     """Every ``sub-*`` folder under any derivative tree of the bucket, sorted.
 
-    The union, so that subjects whose data are only partly uploaded count too.
+    The union, so that subjects whose data are only partly uploaded count too. An empty
+    bucket gives ``[]`` and a :class:`UserWarning` (as in the LAION-fMRI package).
     """
     found = {
         name
@@ -34,56 +34,73 @@ def get_subjects() -> list[str]:
         if name.startswith("sub-")
     }
     if not found:
-        logger.warning(
-            "No subjects found in s3://%s under %s; check AWS_ENDPOINT_URL and the network.",
-            _bucket.BUCKET, ", ".join(SUBJECT_PREFIXES),
+        warnings.warn(
+            f"No subjects found in s3://{_bucket.BUCKET} under {', '.join(SUBJECT_PREFIXES)}; "
+            "check AWS_ENDPOINT_URL and the network.",
+            UserWarning,
+            stacklevel=2,
         )
     return sorted(found)
 
 
+_SUBJECT = re.compile(r"^sub-[A-Za-z0-9]+$")
+
+
 def normalize_subject(subject: str | int) -> str:
-    """``"sub-01"``, ``"01"`` and ``1`` all name subject ``sub-01``."""
+    """``"sub-01"``, ``"01"`` and ``1`` all name subject ``sub-01``.
+
+    Raises :class:`SubjectNotFoundError` for what cannot be a subject id (``""``, ``"sub-"``,
+    ``"sub-01/.."``, a float ...).
+    """
     if isinstance(subject, bool) or not isinstance(subject, str | int):
         raise SubjectNotFoundError(
             f"A subject is named like 'sub-01' (or '01'), not {type(subject).__name__} "
             f"{subject!r}."
         )
     text = f"{subject:02d}" if isinstance(subject, int) else subject.strip()
-    return text if text.startswith("sub-") else f"sub-{text}"
+    name = text if text.startswith("sub-") else f"sub-{text}"
+    if not _SUBJECT.match(name):
+        raise SubjectNotFoundError(
+            f"{subject!r} is not a subject id; subjects are named like 'sub-01' (or '01'). "
+            "laion_fmri.discovery.get_subjects() lists them."
+        )
+    return name
 
 
-def get_rois(subject: str | None = None, category: str | None = None) -> list[str]:
+def get_rois(subject: str | int | None = None, category: str | None = None) -> list[str]:
     """ROI names of ``subject`` (default: the first subject), optionally of one category.
 
-    Names are BIDS-clean (hyphens of the bucket's labels removed: ``FFA-1`` -> ``FFA1``).
+    Names are BIDS-clean (hyphens of the bucket's labels removed: ``FFA-1`` -> ``FFA1``). A
+    subject without ROIs in the bucket (unknown, or not uploaded yet) gives ``[]`` and a
+    :class:`UserWarning`, as in the LAION-fMRI package.
     """
-    subjects = get_subjects()
     if subject is None:
+        subjects = get_subjects()
         if not subjects:
             return []
         subject = subjects[0]
     subject = normalize_subject(subject)
-    if subject not in subjects:
-        raise SubjectNotFoundError(
-            f"Subject '{subject}' is not in s3://{_bucket.BUCKET}. "
-            f"Subjects: {', '.join(subjects) or '(none)'}."
+    by_category = get_rois_by_category(subject)
+    if not by_category:
+        warnings.warn(
+            f"No ROIs found for {subject} under s3://{_bucket.BUCKET}/{ROI_PREFIX}{subject}/ "
+            "(the subject may not exist or have no ROIs uploaded yet; see get_subjects()).",
+            UserWarning,
+            stacklevel=2,
         )
-    by_category = _rois_by_category(subject)
     if category is not None:
         if category not in by_category and category not in ROI_CATEGORIES:
             raise RoiNotFoundError(
                 f"ROI category '{category}' does not exist for {subject} in the bucket. "
                 f"Categories: {', '.join(sorted(set(by_category) | set(ROI_CATEGORIES)))}."
             )
-        return sorted(by_category.get(category, ()))
-    rois = sorted({roi for names in by_category.values() for roi in names})
-    if not rois:
-        logger.warning("No ROIs found for %s under s3://%s/%s%s/", subject, _bucket.BUCKET,
-                       ROI_PREFIX, subject)
-    return rois
+        return by_category.get(category, [])
+    return sorted({roi for names in by_category.values() for roi in names})
 
 
-def _rois_by_category(subject: str) -> dict[str, set[str]]:
+def get_rois_by_category(subject: str | int) -> dict[str, list[str]]:
+    """``{category: [ROI names]}`` of ``subject`` in the bucket (one paginated listing)."""
+    subject = normalize_subject(subject)
     prefix = f"{ROI_PREFIX}{subject}/"
     categories: dict[str, set[str]] = {}
     for obj in _bucket.list_objects(prefix):
@@ -93,7 +110,7 @@ def _rois_by_category(subject: str) -> dict[str, set[str]]:
         name = roi_name(parts[1])
         if name is not None:
             categories.setdefault(parts[0], set()).add(name)
-    return categories
+    return {category: sorted(names) for category, names in sorted(categories.items())}
 
 
 def describe(file: TextIO | None = None) -> None:
@@ -132,6 +149,7 @@ __all__ = [
     "ROI_CATEGORIES",
     "describe",
     "get_rois",
+    "get_rois_by_category",
     "get_subjects",
     "inspect_bucket",
 ]

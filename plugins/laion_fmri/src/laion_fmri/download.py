@@ -15,8 +15,11 @@ the dataset-level files, under the data directory:
 - Held-out sessions (ses-31 .. ses-34) are skipped unless asked for by name; the bucket
   refuses them anyway, and any refused key (403) becomes a warning naming it.
 - A file already present with the bucket's size and ETag is not downloaded again; others are
-  downloaded ``n_jobs`` at a time into a temporary file renamed into place, so an interrupted
-  run never leaves a half file under the final name.
+  downloaded ``n_jobs`` at a time into a locked ``.<name>.part`` file renamed into place, so an
+  interrupted run never leaves a half file under the final name, and the part a killed run
+  leaves is removed by the next download into that folder.
+- Keys become paths only inside the data directory: a listed key with ``..`` or an absolute
+  path (a hostile mirror) is skipped with a warning and reported in ``summary.unsafe``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 
 import attrs
 
-from brainio.errors import AccessDeniedError, FetchError
+from brainio.errors import AccessDeniedError, FetchError, UnsafePathError
 from laion_fmri import _bucket
 from laion_fmri._bucket import RemoteObject
 from laion_fmri._paths import (
@@ -73,6 +76,7 @@ class DownloadSummary:
     skipped: list[str] = attrs.field(factory=list)
     denied: list[str] = attrs.field(factory=list)
     held_out: list[str] = attrs.field(factory=list)
+    unsafe: list[str] = attrs.field(factory=list)
     bytes_downloaded: int = 0
 
     def __str__(self) -> str:
@@ -80,6 +84,7 @@ class DownloadSummary:
             f"{len(self.matched)} files matched: {len(self.downloaded)} downloaded "
             f"({self.bytes_downloaded / MiB:.1f} MiB), {len(self.skipped)} already present, "
             f"{len(self.denied)} access denied; {len(self.held_out)} held-out files not requested"
+            + (f"; {len(self.unsafe)} unsafe keys refused" if self.unsafe else "")
         )
 
 
@@ -165,6 +170,35 @@ def download(
     summary.matched = [obj.key for obj in wanted]
     _transfer(wanted, Path(data_dir), workers, summary)
     logger.info("LAION-fMRI download: %s", summary)
+    return summary
+
+
+def fetch_keys(keys: Sequence[str], data_dir: str | os.PathLike[str] | None = None,
+               n_jobs: int = 8) -> DownloadSummary:
+    """Download exactly ``keys`` of the bucket (those missing or changed) into the data dir.
+
+    A few keys are looked up one by one (HEAD); many share one listing of their folder.
+    """
+    data_dir = Path(data_dir or get_data_dir())
+    if len(keys) <= 32:
+        objects = [_bucket.head(key) for key in keys]
+    else:
+        prefix = os.path.commonprefix(list(keys)).rpartition("/")[0] + "/"
+        wanted = set(keys)
+        objects = [obj for obj in _bucket.list_objects(prefix) if obj.key in wanted]
+        missing = wanted - {obj.key for obj in objects}
+        if missing:
+            raise NoMatchingDataError(
+                f"{len(missing)} keys are not in s3://{_bucket.BUCKET} (e.g. {min(missing)}); "
+                "the metadata may be newer than the bucket's files, or the mirror incomplete."
+            )
+    summary = DownloadSummary(matched=[obj.key for obj in objects])
+    _transfer(objects, data_dir, _check_n_jobs(n_jobs), summary)
+    if summary.denied or summary.unsafe:
+        raise NoMatchingDataError(
+            f"s3://{_bucket.BUCKET} refused {len(summary.denied) + len(summary.unsafe)} of the "
+            f"keys asked for (e.g. {(summary.denied + summary.unsafe)[0]})."
+        )
     return summary
 
 
@@ -288,20 +322,29 @@ def _transfer(objects: list[RemoteObject], data_dir: Path, workers: int,
     records = _Records(data_dir)
     todo = []
     for obj in objects:
-        target = local_path(data_dir, obj.key)
+        try:
+            target = local_path(data_dir, obj.key)
+        except UnsafePathError as error:
+            summary.unsafe.append(obj.key)
+            warnings.warn(f"Skipped a key listed by {_bucket.endpoint()}: {error}", UserWarning,
+                          stacklevel=3)
+            continue
         if records.is_current(target, obj):
             summary.skipped.append(obj.key)
         else:
             todo.append((obj, target))
+    for folder in {target.parent for _, target in todo}:
+        remove_stale_parts(folder)
     failures: list[tuple[str, Exception]] = []
     try:
         with progress_bar(sum(obj.size for obj, _ in todo), "laion-fmri") as bar, \
                 ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_fetch_one, obj, target): (obj, target) for obj, target in todo}
+            futures = {pool.submit(_fetch_one, obj, target, records): (obj, target)
+                       for obj, target in todo}
             for future in as_completed(futures):
                 obj, target = futures[future]
                 try:
-                    future.result()
+                    fetched = future.result()
                 except AccessDeniedError:
                     summary.denied.append(obj.key)
                     warnings.warn(
@@ -315,8 +358,11 @@ def _transfer(objects: list[RemoteObject], data_dir: Path, workers: int,
                     failures.append((obj.key, error))
                     continue
                 records.add(target, obj)
-                summary.downloaded.append(obj.key)
-                summary.bytes_downloaded += obj.size
+                if fetched:
+                    summary.downloaded.append(obj.key)
+                    summary.bytes_downloaded += obj.size
+                else:
+                    summary.skipped.append(obj.key)
                 bar.update(obj.size)
     finally:
         records.save()
@@ -328,23 +374,97 @@ def _transfer(objects: list[RemoteObject], data_dir: Path, workers: int,
         )
 
 
-def _fetch_one(obj: RemoteObject, target: Path) -> None:
+PART_SUFFIX = ".part"
+
+
+def part_path(target: Path) -> Path:
+    """Where ``target`` is written before it is complete: ``.<name>.part`` beside it."""
+    return target.with_name(f".{target.name}{PART_SUFFIX}")
+
+
+def _fetch_one(obj: RemoteObject, target: Path, records: _Records) -> bool:
+    """Download ``obj`` to ``target`` through its locked ``.part`` file.
+
+    Returns ``False`` when another process completed the same file while this one waited for
+    the lock. A part left by a killed run is started over (a part written by parallel ranged
+    GETs has holes, so it cannot be resumed); :func:`remove_stale_parts` removes the others.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".part")
-    os.close(handle)
+    part = part_path(target)
+    while True:
+        descriptor = os.open(part, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(descriptor)
+            if not _names(part, descriptor):  # completed or swept while we waited
+                if records.is_current(target, obj):
+                    return False
+                continue
+            with os.fdopen(descriptor, "r+b", closefd=False) as file:
+                file.truncate(0)
+                _bucket.download(obj, file)
+            size = os.fstat(descriptor).st_size
+            if size != obj.size:
+                raise FetchError(
+                    f"s3://{_bucket.BUCKET}/{obj.key} arrived with {size} bytes instead of "
+                    f"{obj.size}; it may have changed during the download. Run download again."
+                )
+            os.replace(part, target)
+            return True
+        except BaseException:
+            if _names(part, descriptor):
+                part.unlink(missing_ok=True)
+            raise
+        finally:
+            os.close(descriptor)  # also releases the lock
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Remove the ``.part`` files in ``folder`` that no running download holds.
+
+    A download killed (``kill -9``, power loss) leaves its part behind; the next download
+    into the folder removes it.
+    """
+    removed = []
+    for part in folder.glob(f".*{PART_SUFFIX}"):
+        try:
+            descriptor = os.open(part, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            if _lock(descriptor, wait=False) and _names(part, descriptor):
+                part.unlink(missing_ok=True)
+                removed.append(part)
+        except OSError:  # in use where files cannot be locked, only not removed (Windows)
+            continue
+        finally:
+            os.close(descriptor)
+    if removed:
+        logger.info("Removed %d unfinished download(s) in %s", len(removed), folder)
+    return removed
+
+
+def _names(path: Path, descriptor: int) -> bool:
+    """Whether ``path`` still names the open file ``descriptor``."""
     try:
-        _bucket.download(obj, Path(temporary))
-        size = os.path.getsize(temporary)
-        if size != obj.size:
-            raise FetchError(
-                f"s3://{_bucket.BUCKET}/{obj.key} arrived with {size} bytes instead of "
-                f"{obj.size}; it may have changed during the download. Run download again."
-            )
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        return os.stat(path).st_ino == os.fstat(descriptor).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _lock(descriptor: int, wait: bool = True) -> bool:
+    """An exclusive lock on an open file, released when it is closed (POSIX ``flock``).
+
+    Without ``fcntl`` (Windows) there is no lock: an open file cannot be removed there.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 class _Records:
@@ -428,4 +548,11 @@ def etag_matches(path: Path, etag: str) -> bool:
     return False
 
 
-__all__ = ["DownloadSummary", "accept_licenses", "download", "etag_matches"]
+__all__ = [
+    "DownloadSummary",
+    "accept_licenses",
+    "download",
+    "etag_matches",
+    "fetch_keys",
+    "remove_stale_parts",
+]

@@ -39,7 +39,11 @@ class RoiNotFoundError(LaionFMRIError, ValueError):
 
 
 class InvalidArgumentError(LaionFMRIError, ValueError):
-    """Arguments that contradict each other or a value outside the allowed ones."""
+    """Arguments that contradict each other, a missing one, or a value outside the allowed ones."""
+
+
+class InvalidArgumentTypeError(LaionFMRIError, TypeError):
+    """An argument of the wrong type (``dataset_initialize(123)``)."""
 
 
 class SplitNotFoundError(LaionFMRIError, ValueError):
@@ -63,6 +67,7 @@ __all__ = [
     "DataDirNotSetError",
     "DataNotDownloadedError",
     "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "LaionFMRIError",
     "LicenseNotAcceptedError",
     "NoMatchingDataError",

@@ -24,19 +24,20 @@ import numpy as np
 import pandas as pd
 
 from brainio.errors import FormatError
-from laion_fmri import _paths
+from laion_fmri import _paths, io
 from laion_fmri.config import get_data_dir
 from laion_fmri.errors import (
     DataNotDownloadedError,
     InvalidArgumentError,
     RoiNotFoundError,
-    StimuliNotDownloadedError,
     SubjectNotFoundError,
 )
+from laion_fmri.stimuli import check_stimuli
 
 logger = logging.getLogger(__name__)
 
 RoiQuery = str | Sequence[str]
+_SURFACE_READERS = {"func.gii": io.load_gifti_mask, "label": io.load_freesurfer_label}
 FORMATS = ("all", "volume", "nii.gz", "gii", "func.gii", "label")
 HEMIS = {"all": ("L", "R"), "L": ("L",), "R": ("R",), "hemi-L": ("L",), "hemi-R": ("R",)}
 
@@ -205,7 +206,7 @@ class Subject:
                         path = self._roi_index[roi]["surface"].get((side, ext))
                         if path is None:
                             continue
-                        surfaces.setdefault(f"hemi-{side}", {})[ext] = _read_surface(path, ext)
+                        surfaces.setdefault(f"hemi-{side}", {})[ext] = _SURFACE_READERS[ext](path)
                 entry["gii"] = surfaces
             result[roi] = entry
         return result
@@ -247,7 +248,7 @@ class Subject:
 
     def get_trial_info(self, session: str | Sequence[str]) -> pd.DataFrame | dict:
         """The session's trial table (``session, run, beta_index, label``); a dict for a list."""
-        if not isinstance(session, str):
+        if _several(session):
             return {s: self.get_trial_info(s) for s in session}
         path = self._session_file(_paths.trials_file, session, "trial table")
         trials = pd.read_csv(path, sep="\t")
@@ -279,7 +280,7 @@ class Subject:
         one volume at a time (memory: about two volumes plus the result) instead of the whole
         4-D file.
         """
-        if not isinstance(session, str):
+        if _several(session):
             return {s: self.get_betas(s, roi, mask, nc_threshold, stimuli, streaming)
                     for s in session}
         return self._betas(session, roi, mask, nc_threshold, stimuli, streaming)[0]
@@ -289,9 +290,8 @@ class Subject:
         path = self._session_file(_paths.betas_file, session, "single-trial betas")
         trials = self.get_trial_info(session)
         if stimuli is not None:
-            if stimuli not in ("shared", "unique"):
-                raise InvalidArgumentError(f"stimuli={stimuli!r}; use 'shared', 'unique' or None.")
-            trials = trials[trials["label"].astype(str).str.startswith(f"{stimuli}_")]
+            wanted = check_stimuli(stimuli) == "shared"
+            trials = trials[self._shared_trials(trials, session) == wanted]
         nc = None
         if nc_threshold is not None:
             nc = self._noise_ceiling_full(session=session)
@@ -357,11 +357,18 @@ class Subject:
     # --- coordinates, assemblies ----------------------------------------------------------------
 
     def get_voxel_coordinates(
-        self, roi: RoiQuery | None = None, mask: np.ndarray | None = None
+        self, roi: RoiQuery | None = None, mask: np.ndarray | None = None, space: str = "grid"
     ) -> np.ndarray:
-        """``(n_voxels, 3)`` grid indices (i, j, k) of the selected voxels."""
+        """``(n_voxels, 3)`` coordinates of the selected voxels: grid indices (i, j, k), or
+        with ``space="mm"`` scanner coordinates through the affine (what the LAION-fMRI
+        package returns)."""
         selected = self._selection(roi, mask)
-        return np.column_stack(np.unravel_index(np.flatnonzero(selected), self._brain[1]))
+        ijk = np.column_stack(np.unravel_index(np.flatnonzero(selected), self._brain[1]))
+        if space == "grid":
+            return ijk
+        if space == "mm":
+            return nib.affines.apply_affine(self._brain[2], ijk)
+        raise InvalidArgumentError(f"space={space!r}; use 'grid' (voxel indices) or 'mm'.")
 
     def get_assembly(
         self,
@@ -442,28 +449,96 @@ class Subject:
 
     # --- stimuli ----------------------------------------------------------------------------------
 
+    @cached_property
+    def stimuli(self):
+        """The stimulus set (:class:`laion_fmri.stimuli.Stimuli`) of this data directory."""
+        from laion_fmri.stimuli import Stimuli
+
+        return Stimuli(self.data_dir)
+
     def has_stimuli(self) -> bool:
         """Whether the stimulus metadata table has been downloaded."""
-        return self._stimuli_table() is not None
+        return self.stimuli.is_downloaded()
 
     def get_stimulus_metadata(self) -> pd.DataFrame:
-        path = self._stimuli_table()
-        if path is None:
-            raise StimuliNotDownloadedError(
-                f"No stimulus metadata in {self.data_dir / _paths.STIMULI_PREFIX}. Run "
-                f"download(subject={self._subject_id!r}, include_stimuli=True) once the "
-                "stimuli are published."
-            )
-        return pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",")
+        """One row per stimulus: ``stimulus_id``, ``filename``, ``shared``, ..."""
+        return self.stimuli.metadata
 
-    def _stimuli_table(self) -> Path | None:
-        candidates = [_paths.stimuli_metadata_file(self.data_dir),
-                      self.data_dir / _paths.STIMULI_PREFIX / "task-images_metadata.csv"]
-        return next((path for path in candidates if path.is_file()), None)
+    def get_n_stimuli(self, stimuli: str | None = None) -> int:
+        """How many stimuli the metadata lists (only ``"shared"`` or ``"unique"`` ones)."""
+        shared = self.get_stimulus_metadata()["shared"].to_numpy()
+        if stimuli is None:
+            return len(shared)
+        return int(np.sum(shared == (check_stimuli(stimuli) == "shared")))
+
+    def get_trial_stimulus_indices(self, session: str | Sequence[str]):
+        """Each trial's row in :meth:`get_stimulus_metadata`; a dict for a list of sessions."""
+        if _several(session):
+            return {s: self.get_trial_stimulus_indices(s) for s in session}
+        return self._stimulus_rows(self.get_trial_info(session), session)
+
+    def _stimulus_rows(self, trials: pd.DataFrame, session: str) -> np.ndarray:
+        labels = trials["label"].astype(str)
+        rows = {name: row for row, name in enumerate(self.get_stimulus_metadata()["stimulus_id"])}
+        unknown = sorted(set(labels) - set(rows))
+        if unknown:
+            raise FormatError(
+                f"{len(unknown)} stimuli of {self._subject_id} {session} are not in the stimulus "
+                f"metadata (e.g. {unknown[0]}). Fetch the metadata again (download(..., "
+                "include_stimuli=True))."
+            )
+        return labels.map(rows).to_numpy(dtype=np.int64)
+
+    def get_images(self, stimuli: str | None = None, format: str = "pil"):
+        """Stimulus images in metadata order (see :meth:`laion_fmri.stimuli.Stimuli.images`)."""
+        return self.stimuli.images(stimuli=stimuli, format=format)
+
+    def get_image(self, idx: int | str):
+        """One stimulus image (PIL) by metadata row or stimulus id."""
+        return self.stimuli.image(idx)
+
+    def _shared_trials(self, trials: pd.DataFrame, session: str) -> np.ndarray:
+        """Boolean per trial: a shared image? From the ``shared_``/``unique_`` prefix of the
+        labels (the bucket's trial tables), else from the stimulus metadata's ``shared`` flag
+        (trial tables with opaque ``stimulus_id`` values)."""
+        labels = trials["label"].astype(str)
+        shared = labels.str.startswith("shared_")
+        if (shared | labels.str.startswith("unique_")).all():
+            return shared.to_numpy()
+        rows = self._stimulus_rows(trials, session)
+        return self.get_stimulus_metadata()["shared"].to_numpy(dtype=bool)[rows]
+
+    # --- brain space and torch --------------------------------------------------------------------
+
+    def to_nifti(self, values: np.ndarray, output_path: str | os.PathLike[str],
+                 roi: RoiQuery | None = None, mask: np.ndarray | None = None) -> Path:
+        """Write per-voxel ``values`` (over the selected voxels) as a 3-D NIfTI on the
+        subject's grid; voxels not selected are 0."""
+        selected = self._selection(roi, mask)
+        values = np.asarray(values)
+        if values.shape != (int(selected.sum()),):
+            raise InvalidArgumentError(
+                f"values has shape {values.shape}, but {int(selected.sum())} voxels are selected "
+                "(pass the same roi=/mask= as for get_betas)."
+            )
+        from laion_fmri.brain import write_volume
+
+        return write_volume(values, selected, self._brain[1], self._brain[2], output_path)
+
+    def to_torch_dataset(self, **kwargs: Any):
+        """This subject as a torch ``Dataset`` (:class:`laion_fmri.torch_data.LaionFMRIDataset`)."""
+        from laion_fmri.torch_data import LaionFMRIDataset
+
+        return LaionFMRIDataset(self, **kwargs)
 
     # --- helpers ----------------------------------------------------------------------------------
 
     def _session_file(self, template, session: str, what: str) -> Path:
+        if session is None or session == "":
+            raise InvalidArgumentError(
+                f"session is required: trials and betas are stored per session. Pass one of "
+                f"{', '.join(self.get_sessions()) or 'the downloaded sessions'} (or a list)."
+            )
         if not isinstance(session, str) or not session.startswith("ses-"):
             raise InvalidArgumentError(f"A session is named like 'ses-01', not {session!r}.")
         path = template(self.data_dir, self._subject_id, session)
@@ -535,17 +610,15 @@ def _stream(image, volumes: np.ndarray, i: np.ndarray, j: np.ndarray, k: np.ndar
     return betas
 
 
+def _several(session: Any) -> bool:
+    """A list (or tuple ...) of sessions rather than one session or ``None``."""
+    return session is not None and not isinstance(session, str)
+
+
 def _column(trials: pd.DataFrame, name: str) -> np.ndarray:
     if name in trials.columns:
         return trials[name].to_numpy()
     return np.full(len(trials), -1)
-
-
-def _read_surface(path: Path, ext: str) -> np.ndarray:
-    if ext == "label":
-        return np.asarray(nib.freesurfer.io.read_label(str(path)), dtype=np.int64)
-    image = nib.load(path)
-    return np.asarray(image.darrays[0].data) > 0
 
 
 __all__ = ["Subject", "SubjectNotFoundError", "load_subject"]

@@ -246,6 +246,15 @@ def read_split_file(path: str | os.PathLike[str], pool: str | None = None) -> Sp
         raise SplitNotFoundError(f"Split file {path} does not exist.") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise SplitFormatError(f"Split file {path} is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise SplitFormatError(
+            f"Split file {path} nests its JSON too deeply to be a split file; use the published "
+            "schema (name, pool, splitter, params, n_train, n_test, variants)."
+        ) from None
+    except OSError as error:
+        raise SplitFormatError(
+            f"Cannot read split file {path}: {error.strerror or error}."
+        ) from None
     problems = validate_split(raw)
     if problems:
         raise SplitFormatError(
