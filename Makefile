@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Every distribution of this repository, installed editable into one environment by `make test`.
 DISTRIBUTIONS := core plugins/local plugins/s3 plugins/submission plugins/laion_fmri plugins/vision plugins/language
 
-.PHONY: demo test typecheck docs install bench clean
+.PHONY: demo test lint typecheck docs install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ demo: $(VENV)/.demo-installed
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-test: install typecheck docs
+test: install lint typecheck docs
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy

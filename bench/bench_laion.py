@@ -79,11 +79,14 @@ def prepare(work: Path) -> None:
     nib.save(nib.Nifti1Image(r2, affine), r2mean)
     for number, name in enumerate(FACE):
         roi = np.zeros(GRID, dtype=np.uint8)
-        roi[40 + 8 * number: 48 + 8 * number, 30:50, 30:45] = 1
-        nib.save(nib.Nifti1Image(roi, affine),
-                 face / f"{SUBJECT}_space-T1w_res-1pt8_label-{name}_mask.nii.gz")
+        roi[40 + 8 * number : 48 + 8 * number, 30:50, 30:45] = 1
+        nib.save(
+            nib.Nifti1Image(roi, affine),
+            face / f"{SUBJECT}_space-T1w_res-1pt8_label-{name}_mask.nii.gz",
+        )
     rows = ["session\trun\tbeta_index\tlabel"] + [
-        f"{SESSION}\t{t // 10 + 1}\t{t}\tunique_bench_{t}.jpg" for t in range(TRIALS)]
+        f"{SESSION}\t{t // 10 + 1}\t{t}\tunique_bench_{t}.jpg" for t in range(TRIALS)
+    ]
     trials.write_text("\n".join(rows) + "\n")
     # the 4-D file volume by volume (never the whole series in memory), as nibabel writes .gz
     print(f"Generating {betas} ({TRIALS} volumes of {GRID}) ...", flush=True)
@@ -129,8 +132,11 @@ def measure(side: str, work: Path) -> dict:
     def ours(streaming: bool):
         return Subject(SUBJECT, data_dir).get_betas(SESSION, roi="face", streaming=streaming)
 
-    call = {"nibabel": baseline, "ours-streaming": lambda: ours(True),
-            "ours-full": lambda: ours(False)}[side]
+    call = {
+        "nibabel": baseline,
+        "ours-streaming": lambda: ours(True),
+        "ours-full": lambda: ours(False),
+    }[side]
     rss_before = common.peak_rss_mib()
     with common.Stopwatch() as watch:
         result = call()
@@ -142,9 +148,15 @@ def measure(side: str, work: Path) -> dict:
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     result_mib = result.nbytes / 2**20
-    return {**watch.laps, "traced_peak_mib": traced / 2**20, "rss_growth_mib": rss_growth,
-            "result_mib": result_mib, "volume_mib": float(volume_mib),
-            "budget_mib": float(2 * volume_mib + result_mib), "shape": list(result.shape)}
+    return {
+        **watch.laps,
+        "traced_peak_mib": traced / 2**20,
+        "rss_growth_mib": rss_growth,
+        "result_mib": result_mib,
+        "volume_mib": float(volume_mib),
+        "budget_mib": float(2 * volume_mib + result_mib),
+        "shape": list(result.shape),
+    }
 
 
 def main() -> None:
@@ -156,27 +168,40 @@ def main() -> None:
     prepare(args.work)
     env = {"LAION_BENCH_TRIALS": str(TRIALS)}
     runs = common.run_rounds(Path(__file__), SIDES, args.rounds, args.work, env)
-    med = {side: {m: statistics.median(r[m] for r in rs) for m in
-                  ("seconds", "traced_peak_mib", "rss_growth_mib", "budget_mib")}
-           for side, rs in runs.items()}
+    med = {
+        side: {
+            m: statistics.median(r[m] for r in rs)
+            for m in ("seconds", "traced_peak_mib", "rss_growth_mib", "budget_mib")
+        }
+        for side, rs in runs.items()
+    }
     first = runs["ours-streaming"][0]
-    print(f"\n== {TITLE}: {TRIALS} trials, result {first['shape']} float32 "
-          f"({first['result_mib']:.1f} MiB), one volume {first['volume_mib']:.1f} MiB, "
-          f"budget 2 volumes + result = {first['budget_mib']:.1f} MiB")
-    print(f"{'side':<16}{'seconds':>9}{'x nibabel':>11}{'traced peak MiB':>17}"
-          f"{'RSS growth MiB':>16}")
+    print(
+        f"\n== {TITLE}: {TRIALS} trials, result {first['shape']} float32 "
+        f"({first['result_mib']:.1f} MiB), one volume {first['volume_mib']:.1f} MiB, "
+        f"budget 2 volumes + result = {first['budget_mib']:.1f} MiB"
+    )
+    print(
+        f"{'side':<16}{'seconds':>9}{'x nibabel':>11}{'traced peak MiB':>17}{'RSS growth MiB':>16}"
+    )
     for side in SIDES:
         ratio = med[side]["seconds"] / med["nibabel"]["seconds"]
-        print(f"{side:<16}{med[side]['seconds']:>9.2f}{ratio:>11.2f}"
-              f"{med[side]['traced_peak_mib']:>17.1f}{med[side]['rss_growth_mib']:>16.1f}")
+        print(
+            f"{side:<16}{med[side]['seconds']:>9.2f}{ratio:>11.2f}"
+            f"{med[side]['traced_peak_mib']:>17.1f}{med[side]['rss_growth_mib']:>16.1f}"
+        )
     streaming = med["ours-streaming"]
     time_ok = streaming["seconds"] <= TARGETS["seconds"] * med["nibabel"]["seconds"]
     memory_ok = streaming["traced_peak_mib"] <= streaming["budget_mib"]
-    print(f"\ntime target (<= 1.0x nibabel): {'ok' if time_ok else 'MISSED'}; memory target "
-          f"(traced peak <= {streaming['budget_mib']:.1f} MiB): "
-          f"{'ok' if memory_ok else 'MISSED'}")
-    print(f"{args.rounds} rounds, medians; {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    print(
+        f"\ntime target (<= 1.0x nibabel): {'ok' if time_ok else 'MISSED'}; memory target "
+        f"(traced peak <= {streaming['budget_mib']:.1f} MiB): "
+        f"{'ok' if memory_ok else 'MISSED'}"
+    )
+    print(
+        f"{args.rounds} rounds, medians; {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"medians": med, "runs": runs}, indent=1))
 

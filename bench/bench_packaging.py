@@ -88,8 +88,9 @@ def _package_brainio1(proto, scratch: Path) -> None:
 def _package_ours(proto, scratch: Path) -> None:
     from brainio.packaging import package_stimulus_set
 
-    package_stimulus_set("bench", proto, IDENTIFIER, target=scratch / "store",
-                         catalog_path=scratch / "lookup.csv")
+    package_stimulus_set(
+        "bench", proto, IDENTIFIER, target=scratch / "store", catalog_path=scratch / "lookup.csv"
+    )
 
 
 def measure(side: str, work: Path) -> dict:

@@ -126,8 +126,7 @@ def main() -> None:
     for side in sides:
         mode, size = side.split(":")
         medians = {
-            metric: statistics.median(run[metric] for run in runs[side])
-            for metric in runs[side][0]
+            metric: statistics.median(run[metric] for run in runs[side]) for metric in runs[side][0]
         }
         worker = medians.get("worker_peak_mib")
         print(

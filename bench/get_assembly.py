@@ -85,9 +85,8 @@ def measure(side: str, work: Path) -> dict:
         kwargs = {"chunks": {}} if side == "ours-lazy" else {}
     from brainio import get_assembly
 
-    return common.time_assembly_load(
-        lambda: get_assembly(common.ASSEMBLY_ID, **kwargs), imports
-    )
+    return common.time_assembly_load(lambda: get_assembly(common.ASSEMBLY_ID, **kwargs), imports)
+
 
 if __name__ == "__main__":
     common.worker_main(measure)

@@ -47,5 +47,6 @@ def measure(side: str, work: Path) -> dict:
 
     return common.time_assembly_load(load, imports)
 
+
 if __name__ == "__main__":
     common.worker_main(measure)

@@ -35,7 +35,7 @@ def bibtex_field(bibtex: str, name: str) -> str | None:
     match = re.search(_FIELD_START.format(name=re.escape(name)), bibtex, re.IGNORECASE)
     if match is None:
         return None
-    rest = bibtex[match.end():]
+    rest = bibtex[match.end() :]
     if rest.startswith("{"):
         depth = 0
         for index, character in enumerate(rest):

@@ -61,15 +61,17 @@ def rebin(source, target_bins):
     source_bins = [tuple(int(v) for v in pair) for pair in source["time_bin"].values]
     weights = np.array(
         [
-            [max(0, min(end, s_end) - max(start, s_start)) / (s_end - s_start)
-             for s_start, s_end in source_bins]
+            [
+                max(0, min(end, s_end) - max(start, s_start)) / (s_end - s_start)
+                for s_start, s_end in source_bins
+            ]
             for start, end in target_bins
         ]
     )
     source = source.transpose(..., "time_bin")
-    data = np.stack(
-        [(source.values * w).sum(-1) / w.sum() for w in weights], axis=-1
-    ).astype(source.dtype)
+    data = np.stack([(source.values * w).sum(-1) / w.sum() for w in weights], axis=-1).astype(
+        source.dtype
+    )
     kept = {name: coord for name, coord in source.coords.items() if name != "time_bin"}
     return type(source)(
         data,
@@ -108,7 +110,8 @@ def time_bins() -> dict:
         "aligned_ends": aligned["time_bin_end"].values.tolist(),
         "aligned_dims": list(aligned.dims),
         "aligned_values": aligned.transpose("presentation", "neuroid", "time_bin")
-        .values.round(10).tolist(),
+        .values.round(10)
+        .tolist(),
         "aligned_regions": aligned["region"].values.tolist(),
         "aligned_model": str(aligned["model"].values),
         "repeated_starts": repeated["time_bin_start"].values.tolist(),
@@ -162,7 +165,9 @@ def split_merge() -> dict:
     merged = merge_data_arrays(parts)
     by_neuroid = {
         str(neuroid_id): merged.isel({merged["neuroid_id"].dims[0]: position})
-        .transpose("presentation").values.round(10).tolist()
+        .transpose("presentation")
+        .values.round(10)
+        .tolist()
         for position, neuroid_id in enumerate(merged["neuroid_id"].values)
     }
     return {

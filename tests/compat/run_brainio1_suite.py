@@ -43,7 +43,7 @@ markers =
     private_access: needs AWS credentials for private buckets
     slow: takes long
 """
-ENTRY_POINT_MODULE = '''from pathlib import Path
+ENTRY_POINT_MODULE = """from pathlib import Path
 
 from brainio.catalogs import Catalog
 
@@ -54,7 +54,7 @@ def brainio_test():
 
 def brainio_test2():
     return Catalog.from_files("brainio_test2", Path(__file__).parent / "lookup2.csv")
-'''
+"""
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -68,16 +68,42 @@ def brainio1_python() -> Path:
     python = BRAINIO1_VENV / "bin" / "python"
     probe = subprocess.run([python, "-c", "import pytest, moto, imageio"], capture_output=True)
     if probe.returncode != 0:  # the suite's own test requirements, pinned as 1.1.0 needs them
-        run([python, "-m", "pip", "install", "--quiet", "pytest", "moto", "imageio",
-             "numpy<2", "pandas<2", "xarray<2022.6"])
+        run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "pytest",
+                "moto",
+                "imageio",
+                "numpy<2",
+                "pandas<2",
+                "xarray<2022.6",
+            ]
+        )
     return python
 
 
 def fetch_tests(sdist: Path | None, work: Path) -> Path:
     """``<work>/suite/tests/`` with 1.1.0's test modules, our conftest and a pytest.ini."""
     if sdist is None:
-        run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--no-binary", ":all:", SDIST, "-d", work / "sdist"])
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                SDIST,
+                "-d",
+                work / "sdist",
+            ]
+        )
         sdist = next((work / "sdist").glob("brainscore_brainio-1.1.0.tar.gz"))
     tests = work / "suite" / "tests"
     tests.mkdir(parents=True)
@@ -124,10 +150,26 @@ def run_suite(python: Path | str, tests: Path, work: Path, side: str) -> dict[st
         "BRAINIO_HOME": str(work / f"home-{side}"),
     }
     subprocess.run(
-        [str(python), "-m", "pytest", str(tests), "-c", str(tests.parent / "pytest.ini"),
-         "--rootdir", str(tests.parent), "-p", "no:cacheprovider", "-q", "-m", OFFLINE,
-         "--junitxml", str(report)],
-        env=env, cwd=tests.parent, timeout=3600,
+        [
+            str(python),
+            "-m",
+            "pytest",
+            str(tests),
+            "-c",
+            str(tests.parent / "pytest.ini"),
+            "--rootdir",
+            str(tests.parent),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-m",
+            OFFLINE,
+            "--junitxml",
+            str(report),
+        ],
+        env=env,
+        cwd=tests.parent,
+        timeout=3600,
     )
     return outcomes(report)
 
@@ -174,8 +216,10 @@ def main() -> int:
     for test in gained:
         print(f"  passes here only: {test}")
     rate = (len(passing) - len(differing)) / len(passing) if passing else 0.0
-    print(f"Pass here: {len(passing) - len(differing)} of {len(passing)} ({rate:.1%}); "
-          f"target {args.target:.0%}. Work folder: {work}")
+    print(
+        f"Pass here: {len(passing) - len(differing)} of {len(passing)} ({rate:.1%}); "
+        f"target {args.target:.0%}. Work folder: {work}"
+    )
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if rate >= args.target else 1

@@ -74,7 +74,9 @@ def test_every_name_brainio1_defines_still_imports(brainio1_python, tmp_path) ->
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     subprocess.run(
         [str(brainio1_python), str(HERE / "brainio1_names.py"), str(out)],
-        env=env, check=True, timeout=300,
+        env=env,
+        check=True,
+        timeout=300,
     )
     names = json.loads(out.read_text())
     assert len(names["brainio.assemblies"]) > 20  # the listing saw 1.x's modules
@@ -285,7 +287,12 @@ def test_packaging_without_catalog_then_loading_like_the_data_helpers(
     )
     # the result dictionaries of 1.x, which scripts print and paste into their plugins
     assert set(stimuli) == {
-        "identifier", "bucket", "csv_sha1", "zip_sha1", "csv_version_id", "zip_version_id"
+        "identifier",
+        "bucket",
+        "csv_sha1",
+        "zip_sha1",
+        "csv_version_id",
+        "zip_version_id",
     }
     assert set(assembly.keys()) == {"identifier", "version_id", "sha1", "bucket", "cls"}
     assert assembly.get("cls") == "NeuronRecordingAssembly" and "sha1" in assembly
@@ -294,10 +301,18 @@ def test_packaging_without_catalog_then_loading_like_the_data_helpers(
 
     # load_stimulus_set_from_s3
     fetch = brainio.fetch.fetch_file
-    csv_path = fetch("S3", s3_url(bucket, "stimulus_lab_Test2024.csv"),
-                     stimuli["csv_sha1"], stimuli["csv_version_id"])
-    zip_path = fetch("S3", s3_url(bucket, "stimulus_lab_Test2024.zip"),
-                     stimuli["zip_sha1"], stimuli["zip_version_id"])
+    csv_path = fetch(
+        "S3",
+        s3_url(bucket, "stimulus_lab_Test2024.csv"),
+        stimuli["csv_sha1"],
+        stimuli["csv_version_id"],
+    )
+    zip_path = fetch(
+        "S3",
+        s3_url(bucket, "stimulus_lab_Test2024.zip"),
+        stimuli["zip_sha1"],
+        stimuli["zip_version_id"],
+    )
     stimuli_directory = brainio.fetch.unzip(zip_path)
     loader = StimulusSetLoader(
         csv_path=csv_path,
@@ -310,8 +325,9 @@ def test_packaging_without_catalog_then_loading_like_the_data_helpers(
     assert set(stimulus_set.stimulus_paths.values()) == on_disk  # the helpers' overlap check
 
     # load_assembly_from_s3
-    nc_path = fetch("S3", s3_url(bucket, "assy_lab_Test2024.nc"),
-                    assembly["sha1"], assembly["version_id"])
+    nc_path = fetch(
+        "S3", s3_url(bucket, "assy_lab_Test2024.nc"), assembly["sha1"], assembly["version_id"]
+    )
     loader_class = functools.partial(
         StimulusMergeAssemblyLoader,
         stimulus_set_identifier=stimulus_set.identifier,
@@ -457,7 +473,8 @@ def test_same_sha1_at_two_locations_are_mirrors_tried_in_turn(register_plugin, t
     )
     assert lookup.lookup_assembly("lab.A2024").location == str(gone)
     assert [r.catalog for r in lookup.mirrors(lookup.lookup_assembly("lab.A2024"))] == [
-        "first", "second"
+        "first",
+        "second",
     ]
     loaded = brainio.get_assembly("lab.A2024", load_stimulus_set=False)
     assert loaded.shape == (4, 2, 1)

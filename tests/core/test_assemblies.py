@@ -178,7 +178,10 @@ def test_get_metadata_reports_a_lone_coordinate_as_the_index_of_its_dimension() 
     indexes = get_metadata(assy, names_only=True, include_coords=False, include_levels=False)
     assert set(indexes) == {"sideways"}
     multi = get_metadata(
-        assy, names_only=True, include_indexes=False, include_levels=False,
+        assy,
+        names_only=True,
+        include_indexes=False,
+        include_levels=False,
         include_multi_indexes=True,
     )
     assert set(multi) == {"a"}  # never ``b``: its MultiIndex has one level

@@ -117,13 +117,19 @@ def test_no_catalog_installed_gives_empty_lists(run_python):
 
 def test_legacy_brainio_lookups_entry_point_loads(install_distribution, run_python):
     """A catalog package written for BrainIO 1.x (entry-point group brainio_lookups) loads."""
-    folder = install_distribution("old-lab-catalog", {"old_lab_catalog": """
+    folder = install_distribution(
+        "old-lab-catalog",
+        {
+            "old_lab_catalog": """
         from pathlib import Path
         from brainio.catalogs import Catalog
 
         def brainio_old_lab():
             return Catalog.from_files("old_lab", Path(__file__).parent / "lookup.csv")
-    """}, {"brainio_lookups": {"old_lab": "old_lab_catalog:brainio_old_lab"}})
+    """
+        },
+        {"brainio_lookups": {"old_lab": "old_lab_catalog:brainio_old_lab"}},
+    )
     (folder / "lookup.csv").write_text(
         "identifier,lookup_type,class,location_type,location,sha1,stimulus_set_identifier,lookup_source\n"
         + ASSY
@@ -143,9 +149,11 @@ def test_legacy_brainio_lookups_entry_point_loads(install_distribution, run_pyth
 
 
 def test_broken_legacy_catalog_warns_and_others_still_load(install_distribution, run_python):
-    install_distribution("broken-catalog", {
-        "broken_catalog": "def make():\n    raise RuntimeError('boom')\n"
-    }, {"brainio_lookups": {"broken": "broken_catalog:make"}})
+    install_distribution(
+        "broken-catalog",
+        {"broken_catalog": "def make():\n    raise RuntimeError('boom')\n"},
+        {"brainio_lookups": {"broken": "broken_catalog:make"}},
+    )
     result = run_python("import brainio; print(brainio.list_catalogs())")
     assert result.returncode == 0, result.stderr
     assert "Catalog 'broken'" in result.stderr and "RuntimeError: boom" in result.stderr
@@ -204,9 +212,7 @@ def test_catalog_layer_imports_top_down():
     ]
     for level, name in enumerate(layers):
         tree = ast.parse(open(importlib.util.find_spec(name).origin).read())
-        forwarding = [
-            node for node in tree.body if getattr(node, "name", None) == "__getattr__"
-        ]
+        forwarding = [node for node in tree.body if getattr(node, "name", None) == "__getattr__"]
         skipped = {id(n) for f in forwarding for n in ast.walk(f)}
         imported = {
             node.module if isinstance(node, ast.ImportFrom) else alias.name

@@ -49,8 +49,14 @@ def _render(html: str, folder: Path) -> tuple[str, Path]:
     browser = _browser()
     page = folder / "page.html"
     page.write_text(f"<!doctype html><html><meta charset='utf-8'><body>{html}{PROBE}</body></html>")
-    common = [browser, "--headless=new", "--no-sandbox", "--disable-gpu",
-              "--virtual-time-budget=10000", "--window-size=1280,1600"]
+    common = [
+        browser,
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--virtual-time-budget=10000",
+        "--window-size=1280,1600",
+    ]
     dom = subprocess.run(
         [*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
     )
@@ -58,7 +64,9 @@ def _render(html: str, folder: Path) -> tuple[str, Path]:
     screenshot = folder / "page.png"
     shot = subprocess.run(
         [*common, f"--screenshot={screenshot}", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert shot.returncode == 0 and screenshot.is_file(), shot.stderr
     return dom.stdout, screenshot

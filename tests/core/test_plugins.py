@@ -119,15 +119,15 @@ def test_every_hook_spec_is_documented():
 @BOTH_ORDERS
 def test_a_misspelled_hook_disables_only_its_plugin(install_distribution, order):
     def install_good():
-        folder = install_distribution("good-plugin", {"good_plugin": GOOD_PLUGIN}, {
-            "brainio": {"good_plugin": "good_plugin"}
-        })
+        folder = install_distribution(
+            "good-plugin", {"good_plugin": GOOD_PLUGIN}, {"brainio": {"good_plugin": "good_plugin"}}
+        )
         _write_csv(folder, "good", "good.Assy")
 
     def install_typo():
-        install_distribution("typo-plugin", {"typo_plugin": TYPO_PLUGIN}, {
-            "brainio": {"typo_plugin": "typo_plugin"}
-        })
+        install_distribution(
+            "typo-plugin", {"typo_plugin": TYPO_PLUGIN}, {"brainio": {"typo_plugin": "typo_plugin"}}
+        )
 
     installs = [install_good, install_typo]
     for index in order:
@@ -143,9 +143,9 @@ def test_a_misspelled_hook_disables_only_its_plugin(install_distribution, order)
 
 
 def test_brainio_list_survives_a_misspelled_hook(install_distribution):
-    install_distribution("typo-plugin", {"typo_plugin": TYPO_PLUGIN}, {
-        "brainio": {"typo_plugin": "typo_plugin"}
-    })
+    install_distribution(
+        "typo-plugin", {"typo_plugin": TYPO_PLUGIN}, {"brainio": {"typo_plugin": "typo_plugin"}}
+    )
     result = subprocess.run(
         [sys.executable, "-m", "brainio.cli", "list"], capture_output=True, text=True, timeout=120
     )
@@ -160,9 +160,11 @@ def test_two_plugins_claiming_one_location_type_resolve_by_name(install_distribu
     plugins = [("a", "vault-a"), ("b", "vault-b")]
     for index in order:
         letter, name = plugins[index]
-        install_distribution(name, {f"vault_{letter}": _vault_plugin(letter)}, {
-            "brainio": {f"vault_{letter}": f"vault_{letter}"}
-        })
+        install_distribution(
+            name,
+            {f"vault_{letter}": _vault_plugin(letter)},
+            {"brainio": {f"vault_{letter}": f"vault_{letter}"}},
+        )
     source = Source("vault", "vault://x", sha1=None)
     with pytest.warns(PluginClashWarning, match="location type 'vault'") as caught:
         fetcher = find_fetcher(source)
@@ -180,9 +182,11 @@ def test_a_plugin_marked_tryfirst_takes_over_without_a_warning(install_distribut
     for index in order:
         letter, tryfirst = plugins[index]
         module = f"vault_{letter}"
-        install_distribution(f"vault-{letter}", {module: _vault_plugin(letter, tryfirst)}, {
-            "brainio": {module: module}
-        })
+        install_distribution(
+            f"vault-{letter}",
+            {module: _vault_plugin(letter, tryfirst)},
+            {"brainio": {module: module}},
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fetcher = find_fetcher(Source("vault", "vault://x", sha1=None))
@@ -194,9 +198,11 @@ def test_two_distributions_with_one_entry_point_name(install_distribution, order
     plugins = [("a", "vault-a"), ("b", "vault-b")]
     for index in order:
         letter, name = plugins[index]
-        install_distribution(name, {f"vault_{letter}": _vault_plugin(letter)}, {
-            "brainio": {"vault": f"vault_{letter}"}
-        })
+        install_distribution(
+            name,
+            {f"vault_{letter}": _vault_plugin(letter)},
+            {"brainio": {"vault": f"vault_{letter}"}},
+        )
     with pytest.warns(PluginClashWarning, match="the plugin name 'vault'") as caught:
         fetcher = find_fetcher(Source("vault", "vault://x", sha1=None))
     assert fetcher.__name__ == "fetch_a"  # distribution names in order
@@ -210,9 +216,11 @@ def test_two_catalogs_with_one_name_the_first_plugin_wins_with_a_warning(
     plugins = [("first", "first.Assy"), ("second", "second.Assy")]
     for index in order:
         module, identifier = plugins[index]
-        folder = install_distribution(f"{module}-catalog", {
-            module: _catalog_plugin("shared", module)
-        }, {"brainio": {module: module}})
+        folder = install_distribution(
+            f"{module}-catalog",
+            {module: _catalog_plugin("shared", module)},
+            {"brainio": {module: module}},
+        )
         _write_csv(folder, module, identifier)
     with pytest.warns(PluginClashWarning, match="a catalog named 'shared'") as caught:
         catalogs = brainio.list_catalogs()
@@ -295,12 +303,14 @@ def test_the_deprecated_loader_hook_still_works_and_warns(register_plugin):
 
 
 def test_broken_plugin_warns_and_the_rest_load(install_distribution, run_python):
-    install_distribution("broken-plugin", {
-        "broken_plugin": "raise ImportError('missing dependency xyz')\n"
-    }, {"brainio": {"broken_plugin": "broken_plugin"}})
-    install_distribution("good-plugin", {"good_plugin": GOOD_PLUGIN}, {
-        "brainio": {"good_plugin": "good_plugin"}
-    })
+    install_distribution(
+        "broken-plugin",
+        {"broken_plugin": "raise ImportError('missing dependency xyz')\n"},
+        {"brainio": {"broken_plugin": "broken_plugin"}},
+    )
+    install_distribution(
+        "good-plugin", {"good_plugin": GOOD_PLUGIN}, {"brainio": {"good_plugin": "good_plugin"}}
+    )
     result = run_python(
         "from brainio.plugins import list_plugins; print([p['name'] for p in list_plugins()])"
     )
@@ -310,9 +320,9 @@ def test_broken_plugin_warns_and_the_rest_load(install_distribution, run_python)
 
 
 def test_strict_mode_reraises(install_distribution, run_python):
-    install_distribution("typo-plugin", {"typo_plugin": TYPO_PLUGIN}, {
-        "brainio": {"typo_plugin": "typo_plugin"}
-    })
+    install_distribution(
+        "typo-plugin", {"typo_plugin": TYPO_PLUGIN}, {"brainio": {"typo_plugin": "typo_plugin"}}
+    )
     result = run_python(
         "from brainio.plugins import get_plugin_manager; get_plugin_manager()",
         BRAINIO_STRICT_PLUGINS="1",
@@ -322,12 +332,18 @@ def test_strict_mode_reraises(install_distribution, run_python):
 
 
 def test_load_plugins_allow_list(install_distribution, run_python):
-    install_distribution("extra-plugin", {"extra_plugin": """
+    install_distribution(
+        "extra-plugin",
+        {
+            "extra_plugin": """
         import brainio
         @brainio.hookimpl
         def brainio_uploader(target):
             return None
-    """}, {"brainio": {"extra_plugin": "extra_plugin"}})
+    """
+        },
+        {"brainio": {"extra_plugin": "extra_plugin"}},
+    )
     code = (
         "from brainio.plugins import list_plugins; print(sorted(p['name'] for p in list_plugins()))"
     )

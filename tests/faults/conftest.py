@@ -100,5 +100,3 @@ def install_catalog(site: Path, install_distribution) -> Callable[..., tuple[dic
         return env, folder
 
     return install
-
-

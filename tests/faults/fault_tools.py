@@ -114,8 +114,7 @@ def stimulus_catalog(
     csv_name, zip_name = f"stimulus_{identifier}.csv", f"stimulus_{identifier}.zip"
     rows = [
         HEADER,
-        f"{identifier},stimulus_set,StimulusSet,{location_type},{prefix}{csv_name},"
-        f"{sha1_of(csv)},",
+        f"{identifier},stimulus_set,StimulusSet,{location_type},{prefix}{csv_name},{sha1_of(csv)},",
         f"{identifier},stimulus_set,,{location_type},{prefix}{zip_name},{sha1_of(zipped)},",
     ]
     return ("\n".join(rows) + "\n").encode(), {csv_name: csv, zip_name: zipped}
@@ -126,4 +125,3 @@ def cache_report(home: Path, **kwargs) -> dict:
     result = brainio("cache", "verify", "--json", env={"BRAINIO_HOME": str(home)}, **kwargs)
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
-

@@ -55,8 +55,9 @@ def test_cache_verify_rehashes_extracted_files_and_repairs_them(install_catalog,
     report = json.loads(verify.stdout)
     [problem] = report["problems"]
     assert problem["path"] == str(_extracted(brainio_home))
-    assert "'sub/b.png' differs from the copy in stimulus_lab.stim.zip; extracted again" in (
-        problem["message"]
+    assert (
+        "'sub/b.png' differs from the copy in stimulus_lab.stim.zip; extracted again"
+        in (problem["message"])
     )
     assert report["checked"] == 2 + 2  # the CSV and the zip, a.png and sub/b.png
     assert changed.read_bytes() == b"B" * 100

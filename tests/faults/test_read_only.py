@@ -35,9 +35,7 @@ def _unchanged(home, before):
     return sorted(home.rglob("*")) == before and cache_leftovers(home) == []
 
 
-def test_zip_not_yet_extracted_in_read_only_cache(
-    fetched_not_extracted, brainio_home, mounts_work
-):
+def test_zip_not_yet_extracted_in_read_only_cache(fetched_not_extracted, brainio_home, mounts_work):
     before = sorted(brainio_home.rglob("*"))
 
     got = brainio("get", "lab.stim", env=fetched_not_extracted, read_only=[brainio_home])

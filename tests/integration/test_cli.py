@@ -66,9 +66,7 @@ def test_get_stimulus_set_summary():
 def test_unknown_identifier_is_one_line_with_suggestion(command):
     result = brainio(command, "demo.Shapes2025")
     assert result.returncode == 1
-    assert (
-        "LookupError" in result.stderr and "did you mean 'demo.Shapes2026'" in result.stderr
-    )
+    assert "LookupError" in result.stderr and "did you mean 'demo.Shapes2026'" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -58,8 +58,12 @@ def test_the_configuration_page_lists_every_environment_variable():
     read = set()
     for folder in PACKAGES:
         for path in (REPO / folder / "src").rglob("*.py"):
-            read |= set(re.findall(r"[\"']((?:BRAINIO|LAION_FMRI)_[A-Z0-9_]*[A-Z0-9])[\"']",
-                                   path.read_text(encoding="utf-8")))
+            read |= set(
+                re.findall(
+                    r"[\"']((?:BRAINIO|LAION_FMRI)_[A-Z0-9_]*[A-Z0-9])[\"']",
+                    path.read_text(encoding="utf-8"),
+                )
+            )
     for field in attrs.fields(S3ClientConfig):
         if field.name not in ("unsigned", "force_path_style", "profile"):
             read.add(PREFIX + ("ENDPOINT_URL" if field.name == "endpoint" else field.name.upper()))

@@ -25,7 +25,10 @@ def test_strict_build_fails_on_a_broken_link(tmp_path):
     guide.write_text(guide.read_text() + "\nSee [the missing page](no-such-page.md).\n")
     result = subprocess.run(
         [str(MKDOCS), "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=copy, capture_output=True, text=True, timeout=600,
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode != 0

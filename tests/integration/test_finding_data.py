@@ -101,8 +101,11 @@ def _run_in_terminal(args: list[str], answer: str, env: dict) -> tuple[int, str]
     leader, follower = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "brainio", *args],
-        stdin=follower, stdout=subprocess.PIPE, stderr=follower,
-        env={**os.environ, **env}, close_fds=True,
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, **env},
+        close_fds=True,
     )
     os.close(follower)
     seen, answered, deadline = b"", False, time.monotonic() + 120

@@ -3,8 +3,8 @@
 The graph is read from the source: every ``import`` statement a module runs when it is
 imported (``if TYPE_CHECKING:`` blocks and function bodies excepted). Imports deferred into a
 function are how a lower layer reaches a higher one when called (a notebook view, a 1.x alias);
-they cannot form an import-time cycle. tests/core/test_lookup.py (test_catalog_layer_imports_top_down) holds the catalog layer
-to a stricter rule.
+they cannot form an import-time cycle. The catalog layer is held to a stricter rule by
+tests/core/test_lookup.py (test_catalog_layer_imports_top_down).
 """
 
 from __future__ import annotations
@@ -126,7 +126,11 @@ def test_no_import_cycle_in_core_or_plugins():
 
 
 PLUGIN_PACKAGES = {
-    "brainio_language", "brainio_local", "brainio_s3", "brainio_submission", "brainio_vision",
+    "brainio_language",
+    "brainio_local",
+    "brainio_s3",
+    "brainio_submission",
+    "brainio_vision",
     "laion_fmri",
 }
 
@@ -160,31 +164,73 @@ BRAINIO_1_NAMES = {
     # the public names of every module of brainscore-brainio 1.1.0 that this release keeps
     "brainio": [],
     "brainio.assemblies": [
-        "BRAINIO_CHUNKS", "is_fastpath", "DataAssembly", "BehavioralAssembly", "NeuroidAssembly",
-        "NeuronRecordingAssembly", "ModelFeaturesAssembly", "PropertyAssembly",
-        "SpikeTimesAssembly", "MetadataAssembly", "GroupbyBridge", "GroupbyError",
-        "merge_data_arrays", "array_is_element", "get_metadata", "coords_for_dim",
-        "walk_coords", "get_levels", "gather_indexes", "AssemblyLoader",
-        "StimulusReferenceAssemblyLoader", "StimulusMergeAssemblyLoader",
+        "BRAINIO_CHUNKS",
+        "is_fastpath",
+        "DataAssembly",
+        "BehavioralAssembly",
+        "NeuroidAssembly",
+        "NeuronRecordingAssembly",
+        "ModelFeaturesAssembly",
+        "PropertyAssembly",
+        "SpikeTimesAssembly",
+        "MetadataAssembly",
+        "GroupbyBridge",
+        "GroupbyError",
+        "merge_data_arrays",
+        "array_is_element",
+        "get_metadata",
+        "coords_for_dim",
+        "walk_coords",
+        "get_levels",
+        "gather_indexes",
+        "AssemblyLoader",
+        "StimulusReferenceAssemblyLoader",
+        "StimulusMergeAssemblyLoader",
         "GroupAppendAssemblyLoader",
     ],
     "brainio.catalogs": ["SOURCE_CATALOG", "Catalog"],
     "brainio.fetch": [
-        "BRAINIO_HOME", "get_local_data_path", "verify_sha1", "fetch_file", "filename_from_link",
-        "unzip", "resolve_assembly_class", "resolve_stimulus_set_class", "get_assembly",
-        "get_stimulus_set", "fullname",
+        "BRAINIO_HOME",
+        "get_local_data_path",
+        "verify_sha1",
+        "fetch_file",
+        "filename_from_link",
+        "unzip",
+        "resolve_assembly_class",
+        "resolve_stimulus_set_class",
+        "get_assembly",
+        "get_stimulus_set",
+        "fullname",
     ],
     "brainio.lookup": [
-        "ENTRYPOINT", "TYPE_ASSEMBLY", "TYPE_STIMULUS_SET", "list_catalogs", "get_catalog",
-        "get_catalogs", "combined_catalog", "list_stimulus_sets", "list_assemblies",
-        "lookup_stimulus_set", "lookup_assembly", "StimulusSetLookupError",
-        "AssemblyLookupError", "append", "sha1_hash",
+        "ENTRYPOINT",
+        "TYPE_ASSEMBLY",
+        "TYPE_STIMULUS_SET",
+        "list_catalogs",
+        "get_catalog",
+        "get_catalogs",
+        "combined_catalog",
+        "list_stimulus_sets",
+        "list_assemblies",
+        "lookup_stimulus_set",
+        "lookup_assembly",
+        "StimulusSetLookupError",
+        "AssemblyLookupError",
+        "append",
+        "sha1_hash",
     ],
     "brainio.packaging": [
-        "create_stimulus_zip", "extract_specific", "create_stimulus_csv",
-        "check_naming_convention", "check_stimulus_naming_convention", "check_image_format",
-        "check_stimulus_numbers", "check_experiment_stimulus_set", "package_stimulus_set",
-        "write_netcdf", "package_data_assembly",
+        "create_stimulus_zip",
+        "extract_specific",
+        "create_stimulus_csv",
+        "check_naming_convention",
+        "check_stimulus_naming_convention",
+        "check_image_format",
+        "check_stimulus_numbers",
+        "check_experiment_stimulus_set",
+        "package_stimulus_set",
+        "write_netcdf",
+        "package_data_assembly",
     ],
     "brainio.stimuli": ["StimulusSet", "StimulusSetLoader"],
     "brainio.transform": ["subset", "index_efficient"],

@@ -41,14 +41,24 @@ GLM = "derivatives/glmsingle-tedana"
 # bucket label (may hold hyphens) per category; BIDS-clean names drop the hyphens
 ROIS = {
     "sub-01": {
-        "body": ["EBA"], "character": ["VWFA-1"], "face": ["FFA-1", "FFA-2", "OFA"],
-        "laion": ["laion-EVC"], "motion": ["MT"], "object": ["l-objects"], "place": ["PPA"],
+        "body": ["EBA"],
+        "character": ["VWFA-1"],
+        "face": ["FFA-1", "FFA-2", "OFA"],
+        "laion": ["laion-EVC"],
+        "motion": ["MT"],
+        "object": ["l-objects"],
+        "place": ["PPA"],
         "retinotopy": ["V1v", "V1d"],
     },
     "sub-03": {
-        "body": ["EBA", "FBA"], "character": ["VWFA-1"],
-        "face": ["FFA-1", "FFA-2", "OFA", "pSTS-faces"], "laion": ["laion-EVC"],
-        "motion": ["MT"], "object": ["l-objects"], "place": ["PPA"], "retinotopy": ["V1v"],
+        "body": ["EBA", "FBA"],
+        "character": ["VWFA-1"],
+        "face": ["FFA-1", "FFA-2", "OFA", "pSTS-faces"],
+        "laion": ["laion-EVC"],
+        "motion": ["MT"],
+        "object": ["l-objects"],
+        "place": ["PPA"],
+        "retinotopy": ["V1v"],
     },
     "sub-05": {"face": ["FFA-1"], "retinotopy": ["V1v", "V2v"]},
 }
@@ -120,8 +130,9 @@ def build_objects() -> dict[str, bytes]:
     brain = brain_mask()
     flat = np.arange(np.prod(GRID)).reshape(GRID)
     objects: dict[str, bytes] = {
-        "dataset_description.json": json.dumps({"Name": "LAION-fMRI (test miniature)",
-                                                "BIDSVersion": "1.9.0"}).encode(),
+        "dataset_description.json": json.dumps(
+            {"Name": "LAION-fMRI (test miniature)", "BIDSVersion": "1.9.0"}
+        ).encode(),
         "participants.tsv": b"participant_id\nsub-01\nsub-03\nsub-05\n",
         "participants.json": b"{}",
         "README": b"Miniature of s3://laion-fmri for tests.\n",
@@ -133,18 +144,26 @@ def build_objects() -> dict[str, bytes]:
         objects[f"{base}_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz"] = nifti_bytes(r2mean)
         objects[f"{base}_space-T1w_stat-rsquare_desc-R2mean_statmap.json"] = b"{}"
         objects[f"{base}_desc-GLMsingle_summary.json"] = b'{"sessions": 2}'
-        for desc, scale in (("Noiseceiling4rep", 1), ("Noiseceiling12rep", 2),
-                            ("NoiseceilingAllrep", 3)):
+        for desc, scale in (
+            ("Noiseceiling4rep", 1),
+            ("Noiseceiling12rep", 2),
+            ("NoiseceilingAllrep", 3),
+        ):
             nc = np.where(brain, (flat % 50) * scale, 0).astype(np.float32)
             objects[f"{base}_space-T1w_desc-{desc}_statmap.nii.gz"] = nifti_bytes(nc)
             objects[f"{base}_space-T1w_desc-{desc}_statmap.json"] = b"{}"
         for session in sessions:
             func = f"{GLM}/{subject}/{session}/func/{subject}_{session}_task-images"
             volumes = np.stack(
-                [np.where(brain, beta_value(session, t, flat), 0).astype(np.float32)
-                 for t in range(N_TRIALS)], axis=-1)
+                [
+                    np.where(brain, beta_value(session, t, flat), 0).astype(np.float32)
+                    for t in range(N_TRIALS)
+                ],
+                axis=-1,
+            )
             objects[f"{func}_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz"] = (
-                nifti_bytes(volumes))
+                nifti_bytes(volumes)
+            )
             objects[f"{func}_space-T1w_stat-effect_desc-SingletrialBetas_statmap.json"] = b"{}"
             rows = ["session\trun\tbeta_index\tlabel"] + [
                 f"{session}\t{t // 10 + 1}\t{t}\t{label}"
@@ -166,7 +185,8 @@ def build_objects() -> dict[str, bytes]:
             for label in labels:
                 mask = roi_mask(subject, label).astype(np.uint8)
                 objects[f"{folder}/{subject}_space-T1w_res-1pt8_label-{label}_mask.nii.gz"] = (
-                    nifti_bytes(mask))
+                    nifti_bytes(mask)
+                )
                 for hemi in "LR":
                     vertices = roi_vertices(subject, label, hemi)
                     values = np.zeros(N_VERTICES)
@@ -200,7 +220,8 @@ def stimulus_objects() -> dict[str, bytes]:
     """``stimuli/stimuli.tsv`` (stimulus_id, filename, shared) and ``stimuli/images/*.jpg``."""
     ids = stimulus_ids()
     rows = ["stimulus_id\tfilename\tshared\tcategory"] + [
-        f"{name}\t{name}\t{name.startswith('shared_')}\tLAION" for name in ids]
+        f"{name}\t{name}\t{name.startswith('shared_')}\tLAION" for name in ids
+    ]
     objects = {"stimuli/stimuli.tsv": ("\n".join(rows) + "\n").encode()}
     for index, name in enumerate(ids):
         objects[f"stimuli/images/{name}"] = jpeg_bytes(stimulus_color(index))
@@ -213,13 +234,15 @@ def figure_keys() -> list[str]:
 
 def held_out_policy() -> str:
     policy = json.loads(public_read_policy(BUCKET))
-    policy["Statement"].append({
-        "Sid": "HeldOutSessions",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:GetObject",
-        "Resource": [f"arn:aws:s3:::{BUCKET}/{GLM}/*/{HELD_OUT}/*"],
-    })
+    policy["Statement"].append(
+        {
+            "Sid": "HeldOutSessions",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": [f"arn:aws:s3:::{BUCKET}/{GLM}/*/{HELD_OUT}/*"],
+        }
+    )
     return json.dumps(policy)
 
 
@@ -236,9 +259,14 @@ def laion_bucket(moto_endpoint: str) -> Miniature:
     from botocore.config import Config
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing",
-                          config=Config(max_pool_connections=16))
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(max_pool_connections=16),
+    )
     try:
         client.create_bucket(Bucket=BUCKET)
     except client.exceptions.BucketAlreadyOwnedByYou:
@@ -246,8 +274,12 @@ def laion_bucket(moto_endpoint: str) -> Miniature:
     client.put_bucket_policy(Bucket=BUCKET, Policy=held_out_policy())
     objects = build_objects()
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda item: client.put_object(Bucket=BUCKET, Key=item[0], Body=item[1]),
-                      objects.items()))
+        list(
+            pool.map(
+                lambda item: client.put_object(Bucket=BUCKET, Key=item[0], Body=item[1]),
+                objects.items(),
+            )
+        )
     _put_many(client, figure_keys(), b"\x89PNG figure")
     return Miniature(moto_endpoint, objects)
 
@@ -265,8 +297,12 @@ def _put_many(client, keys: list[str], body: bytes) -> None:
     except (ImportError, KeyError, AttributeError, TypeError):
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda key: client.put_object(Bucket=BUCKET, Key=key, Body=body), keys))
-    listed = sum(page.get("KeyCount", 0) for page in client.get_paginator("list_objects_v2")
-                 .paginate(Bucket=BUCKET, Prefix=f"{GLM}/sub-03/ses-01/func/figures/"))
+    listed = sum(
+        page.get("KeyCount", 0)
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=BUCKET, Prefix=f"{GLM}/sub-03/ses-01/func/figures/"
+        )
+    )
     assert listed == len(keys), f"the server holds {listed} of the {len(keys)} figure keys"
 
 
@@ -275,8 +311,13 @@ def crafted_keys(laion_bucket: Miniature) -> Iterator[Callable[[str, bytes], Non
     """``put(key, body)``: a crafted object in the miniature for one test, removed after it."""
     import boto3
 
-    client = boto3.client("s3", endpoint_url=laion_bucket.endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "s3",
+        endpoint_url=laion_bucket.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     keys: list[str] = []
 
     def put(key: str, body: bytes = b"crafted") -> None:
@@ -343,8 +384,14 @@ def subject(downloaded: Path, monkeypatch: pytest.MonkeyPatch):
 def run_cli(args: list[str], env: dict[str, str], cwd: Path | None = None):
     import subprocess
 
-    return subprocess.run([sys.executable, "-m", "laion_fmri.cli", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "laion_fmri.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -354,9 +401,16 @@ def cli() -> Iterator:
 
 def write_split(path: Path, name: str, train: list[str], test: list[str], **extra) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    content = {"name": name, "pool": "test pool", "splitter": extra.pop("splitter", "test"),
-               "params": extra.pop("params", {}), "n_train": len(train), "n_test": len(test),
-               "variants": [{"variant_id": 0, "train_ids": train, "test_ids": test}], **extra}
+    content = {
+        "name": name,
+        "pool": "test pool",
+        "splitter": extra.pop("splitter", "test"),
+        "params": extra.pop("params", {}),
+        "n_train": len(train),
+        "n_test": len(test),
+        "variants": [{"variant_id": 0, "train_ids": train, "test_ids": test}],
+        **extra,
+    }
     path.write_text(json.dumps(content))
     return path
 
@@ -364,26 +418,58 @@ def write_split(path: Path, name: str, train: list[str], test: list[str], **extr
 def make_split_files(folder: Path) -> list[Path]:
     """Split files in the published schema whose ids are the miniature's labels (test data)."""
     shared = [f"shared_12rep_LAION_cluster_{k}_i0.jpg" for k in range(10)]
-    ood = [f"shared_4rep_OOD_{kind}_{n}.{ext}" for kind, ext, count in
-           (("shape", "png", 3), ("gabor", "png", 2), ("illusion-classic", "jpg", 2))
-           for n in range(count)]
+    ood = [
+        f"shared_4rep_OOD_{kind}_{n}.{ext}"
+        for kind, ext, count in (
+            ("shape", "png", 3),
+            ("gabor", "png", 2),
+            ("illusion-classic", "jpg", 2),
+        )
+        for n in range(count)
+    ]
     files = []
     for number in range(5):
-        test = shared[number * 2: number * 2 + 2]
+        test = shared[number * 2 : number * 2 + 2]
         train = [s for s in shared if s not in test]
-        files.append(write_split(folder / "shared" / f"random_{number}.json", f"random_{number}",
-                                 train, test, splitter="random"))
-        files.append(write_split(folder / "shared" / f"cluster_k5_{number}.json",
-                                 f"cluster_k5_{number}", train, test, splitter="kmeans"))
+        files.append(
+            write_split(
+                folder / "shared" / f"random_{number}.json",
+                f"random_{number}",
+                train,
+                test,
+                splitter="random",
+            )
+        )
+        files.append(
+            write_split(
+                folder / "shared" / f"cluster_k5_{number}.json",
+                f"cluster_k5_{number}",
+                train,
+                test,
+                splitter="kmeans",
+            )
+        )
     files.append(write_split(folder / "shared" / "tau.json", "tau", shared[:8], shared[8:]))
-    files.append(write_split(folder / "shared" / "ood.json", "ood", shared, ood,
-                             splitter="ood_holdout",
-                             params={"ood_types": ["gabor", "illusion-classic", "shape"]}))
+    files.append(
+        write_split(
+            folder / "shared" / "ood.json",
+            "ood",
+            shared,
+            ood,
+            splitter="ood_holdout",
+            params={"ood_types": ["gabor", "illusion-classic", "shape"]},
+        )
+    )
     unique = labels_of("ses-01")[1::2]
-    files.append(write_split(folder / "sub-01" / "random_0.json", "random_0",
-                             shared[2:] + unique[5:], shared[:2] + unique[:5]))
+    files.append(
+        write_split(
+            folder / "sub-01" / "random_0.json",
+            "random_0",
+            shared[2:] + unique[5:],
+            shared[:2] + unique[:5],
+        )
+    )
     return files
-
 
 
 @pytest.fixture(scope="session")

@@ -32,8 +32,14 @@ print(f"All subjects: {get_subjects()}")
 print(f"Querying subject: {SUBJECT}")
 
 ROI_CATEGORIES = (
-    "body", "character", "face", "laion",
-    "motion", "object", "place", "retinotopy",
+    "body",
+    "character",
+    "face",
+    "laion",
+    "motion",
+    "object",
+    "place",
+    "retinotopy",
 )
 
 print(f"All ROIs ({len(get_rois(SUBJECT))}):")
@@ -68,7 +74,9 @@ train_ids, test_ids = get_train_test_ids("random_0", pool="shared")
 print(f"Loaded: {len(train_ids)} train / {len(test_ids)} test ids")
 
 _, test_shape = get_train_test_ids(
-    "ood", pool="shared", ood_types=["shape"],
+    "ood",
+    pool="shared",
+    ood_types=["shape"],
 )
 print(f"OOD shape only: test ids = {len(test_shape)}")
 

@@ -38,8 +38,21 @@ def test_splits_add_refuses_a_bad_file(laion_env, tmp_path, mini):
 
 def test_download_json_summary(laion_env, tmp_path, mini):
     mini.run_cli(["config", "--data-dir", str(tmp_path / "data")], laion_env)
-    result = mini.run_cli(["download", "--subject", "sub-03", "--ses", "ses-02", "--suffix",
-                           "trials", "--n-jobs", "2", "--json"], laion_env)
+    result = mini.run_cli(
+        [
+            "download",
+            "--subject",
+            "sub-03",
+            "--ses",
+            "ses-02",
+            "--suffix",
+            "trials",
+            "--n-jobs",
+            "2",
+            "--json",
+        ],
+        laion_env,
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert {"matched", "downloaded", "skipped", "denied", "held_out"} <= set(summary)
@@ -49,16 +62,24 @@ def test_download_json_summary(laion_env, tmp_path, mini):
 def test_data_dir_not_set_is_one_line_error(laion_env):
     result = subprocess.run(
         [sys.executable, "-m", "laion_fmri.cli", "download", "--subject", "sub-01"],
-        env=laion_env, capture_output=True, text=True, timeout=60)
+        env=laion_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("Error: DataDirNotSetError: No LAION-fMRI data directory")
     assert "Traceback" not in result.stderr
 
 
 def test_brainio_laion_fmri_info(laion_env):
-    result = subprocess.run([sys.executable, "-m", "brainio.cli", "laion-fmri", "info",
-                             "--subject", "sub-05"], env=laion_env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "brainio.cli", "laion-fmri", "info", "--subject", "sub-05"],
+        env=laion_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["face: FFA1", "retinotopy: V1v, V2v"]
 
@@ -76,12 +97,30 @@ def test_no_arguments_prints_help(laion_env, mini):
 def test_download_takes_several_values_after_one_flag(laion_env, tmp_path, mini):
     """The documented form ``--ses ses-01 averages`` (it exited 2 before)."""
     mini.run_cli(["config", "--data-dir", str(tmp_path / "data")], laion_env)
-    result = mini.run_cli(["download", "--subject", "sub-03", "--ses", "ses-02", "averages",
-                           "--desc", "Noiseceiling12rep", "SingletrialBetas",
-                           "--extension", "tsv", "nii.gz", "--json"], laion_env)
+    result = mini.run_cli(
+        [
+            "download",
+            "--subject",
+            "sub-03",
+            "--ses",
+            "ses-02",
+            "averages",
+            "--desc",
+            "Noiseceiling12rep",
+            "SingletrialBetas",
+            "--extension",
+            "tsv",
+            "nii.gz",
+            "--json",
+        ],
+        laion_env,
+    )
     assert result.returncode == 0, result.stderr
-    names = sorted(key.rsplit("/", 1)[1] for key in json.loads(result.stdout)["downloaded"]
-                   if key.startswith("derivatives/glmsingle-tedana/"))
+    names = sorted(
+        key.rsplit("/", 1)[1]
+        for key in json.loads(result.stdout)["downloaded"]
+        if key.startswith("derivatives/glmsingle-tedana/")
+    )
     assert names == [
         "sub-03_ses-02_task-images_desc-SingletrialBetas_trials.tsv",
         "sub-03_ses-02_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz",
@@ -92,12 +131,27 @@ def test_download_takes_several_values_after_one_flag(laion_env, tmp_path, mini)
 
 def test_several_values_and_repeated_flags_mean_the_same(laion_env, tmp_path, mini):
     mini.run_cli(["config", "--data-dir", str(tmp_path / "data")], laion_env)
-    both = [["--ses", "ses-01", "ses-02"], ["--ses", "ses-01", "--ses", "ses-02"],
-            ["--ses=ses-01", "ses-02"]]
+    both = [
+        ["--ses", "ses-01", "ses-02"],
+        ["--ses", "ses-01", "--ses", "ses-02"],
+        ["--ses=ses-01", "ses-02"],
+    ]
     matched = []
     for form in both:
-        result = mini.run_cli(["download", "--subject", "sub-03", *form, "--suffix", "trials",
-                               "--extension", "tsv", "--json"], laion_env)
+        result = mini.run_cli(
+            [
+                "download",
+                "--subject",
+                "sub-03",
+                *form,
+                "--suffix",
+                "trials",
+                "--extension",
+                "tsv",
+                "--json",
+            ],
+            laion_env,
+        )
         assert result.returncode == 0, result.stderr
         matched.append(sorted(json.loads(result.stdout)["matched"]))
     assert matched[0] == matched[1] == matched[2]
@@ -115,8 +169,10 @@ def test_info_of_an_unknown_subject_is_an_error(laion_env, mini):
     """It printed nothing and exited 0 before."""
     result = mini.run_cli(["info", "--subject", "sub-42"], laion_env)
     assert result.returncode == 1
-    assert result.stderr.strip() == ("Error: SubjectNotFoundError: Subject 'sub-42' is not in "
-                                     "s3://laion-fmri. Subjects: sub-01, sub-03, sub-05.")
+    assert result.stderr.strip() == (
+        "Error: SubjectNotFoundError: Subject 'sub-42' is not in "
+        "s3://laion-fmri. Subjects: sub-01, sub-03, sub-05."
+    )
     assert result.stdout == ""
 
 

@@ -64,8 +64,11 @@ def test_create_a_missing_directory(tmp_path):
 def test_directory_that_cannot_be_created(tmp_path):
     occupied = tmp_path / "occupied"
     occupied.write_text("a file where a folder would have to be")
-    with pytest.raises(DataDirNotFoundError, match=r"Cannot create the data directory .*"
-                                                   r"occupied/data.*Choose a folder"):
+    with pytest.raises(
+        DataDirNotFoundError,
+        match=r"Cannot create the data directory .*"
+        r"occupied/data.*Choose a folder",
+    ):
         dataset_initialize(str(occupied / "data"), create=True)
     assert not config_path().exists()
 

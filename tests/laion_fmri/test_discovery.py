@@ -30,8 +30,11 @@ def test_known_category_a_subject_lacks_is_empty(laion_env):
 
 def test_unknown_subject_has_no_rois_and_warns(laion_env):
     """As in the LAION-fMRI package: [] and a UserWarning, not an error."""
-    with pytest.warns(UserWarning, match=r"No ROIs found for sub-99 under s3://laion-fmri/"
-                                         r"derivatives/rois/sub-99/.*get_subjects"):
+    with pytest.warns(
+        UserWarning,
+        match=r"No ROIs found for sub-99 under s3://laion-fmri/"
+        r"derivatives/rois/sub-99/.*get_subjects",
+    ):
         assert discovery.get_rois("sub-99") == []
     with pytest.warns(UserWarning, match="No ROIs found for sub-99"):
         assert discovery.get_rois("99", category="face") == []
@@ -62,11 +65,17 @@ def test_describe_and_inspect_bucket_print_the_reports(laion_env):
     discovery.describe(file=out)
     discovery.inspect_bucket(file=out)
     lines = out.getvalue().splitlines()
-    assert lines[:3] == ["LAION-fMRI Dataset", "  Bucket:    s3://laion-fmri",
-                         "  Subjects:  3 (sub-01, sub-03, sub-05)"]
+    assert lines[:3] == [
+        "LAION-fMRI Dataset",
+        "  Bucket:    s3://laion-fmri",
+        "  Subjects:  3 (sub-01, sub-03, sub-05)",
+    ]
     assert lines[3].startswith("  ROIs:      EBA, FFA1, FFA2,")
     assert lines[4:] == [
-        "Bucket: s3://laion-fmri", "Top-level prefixes (2):", "  derivatives/", "  stimuli/",
+        "Bucket: s3://laion-fmri",
+        "Top-level prefixes (2):",
+        "  derivatives/",
+        "  stimuli/",
         "derivatives/glmsingle-tedana/: 2 entries, 2 sub-* entries",
         "derivatives/rois/: 3 entries, 3 sub-* entries",
     ]

@@ -22,8 +22,11 @@ GLM = "derivatives/glmsingle-tedana"
 
 
 def files_under(folder):
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and ".laion_fmri" not in p.parts)
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and ".laion_fmri" not in p.parts
+    )
 
 
 def test_session_download_with_pinned_brain_mask_and_rois(data_dir, mini):
@@ -52,8 +55,9 @@ def test_content_matches_the_bucket(data_dir, laion_bucket):
 
 
 def test_filters(data_dir):
-    summary = download(["sub-01", "03"], ses=["ses-02", "averages"], desc="Noiseceiling12rep",
-                       extension=".nii.gz")
+    summary = download(
+        ["sub-01", "03"], ses=["ses-02", "averages"], desc="Noiseceiling12rep", extension=".nii.gz"
+    )
     glm = [k for k in summary.matched if k.startswith(GLM)]
     assert sorted(k.rsplit("/", 1)[1] for k in glm) == [
         "sub-01_task-images_space-T1w_desc-Noiseceiling12rep_statmap.nii.gz",
@@ -97,12 +101,16 @@ def test_file_without_a_record_is_checked_by_etag(data_dir, laion_bucket):
 
 
 def test_held_out_session_asked_for_is_a_warning_naming_the_key(data_dir):
-    with pytest.warns(UserWarning, match=r"Access denied to s3://laion-fmri/derivatives/"
-                                         r"glmsingle-tedana/sub-01/ses-31/func/sub-01_ses-31"):
+    with pytest.warns(
+        UserWarning,
+        match=r"Access denied to s3://laion-fmri/derivatives/"
+        r"glmsingle-tedana/sub-01/ses-31/func/sub-01_ses-31",
+    ):
         summary = download("sub-01", ses="ses-31", n_jobs=3)
     assert summary.denied and all("/ses-31/" in key for key in summary.denied)
     assert not (data_dir / GLM / "sub-01" / "ses-31").exists() or not any(
-        (data_dir / GLM / "sub-01" / "ses-31").rglob("*.*"))
+        (data_dir / GLM / "sub-01" / "ses-31").rglob("*.*")
+    )
     assert not list(data_dir.rglob("*.part"))
     # the R2mean map pinned by the session filter was still fetched
     assert any("R2mean" in key for key in summary.downloaded)
@@ -114,7 +122,9 @@ def test_default_download_never_asks_for_held_out_sessions(data_dir):
         summary = download("sub-01", suffix="trials", extension="tsv")
     assert summary.denied == []
     assert sorted({k.split("/")[3] for k in summary.matched if k.startswith(GLM)}) == [
-        "ses-01", "ses-02"]
+        "ses-01",
+        "ses-02",
+    ]
 
 
 def test_record_file_is_written(data_dir):
@@ -129,8 +139,10 @@ def test_unknown_subject(data_dir):
 
 
 def test_no_match_lists_the_sessions(data_dir):
-    with pytest.raises(NoMatchingDataError,
-                       match=r"sub-03 has no session ses-07.*Sessions of sub-03: ses-01, ses-02"):
+    with pytest.raises(
+        NoMatchingDataError,
+        match=r"sub-03 has no session ses-07.*Sessions of sub-03: ses-01, ses-02",
+    ):
         download("sub-03", ses="ses-07", suffix="statmap", extension="json")
 
 
@@ -166,7 +178,7 @@ def test_etag_of_single_and_multipart_files(tmp_path):
     content = bytes(range(256)) * 50_000  # 12.8 MB: two parts of 8 MiB
     path.write_bytes(content)
     assert etag_matches(path, hashlib.md5(content).hexdigest())
-    parts = [content[:8 * 1024 * 1024], content[8 * 1024 * 1024:]]
+    parts = [content[: 8 * 1024 * 1024], content[8 * 1024 * 1024 :]]
     digest = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
     assert etag_matches(path, f'"{digest}-2"')
     assert not etag_matches(path, f"{digest[:-1]}0-2")

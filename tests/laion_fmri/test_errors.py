@@ -35,7 +35,8 @@ def test_error_classes(error, builtin):
 
 def test_every_public_error_is_covered():
     assert set(errors.__all__) - {"LaionFMRIError"} == {c.__name__ for c in BUILTINS} - {
-        "StimulusNotFoundError"}
+        "StimulusNotFoundError"
+    }
 
 
 def test_key_error_prints_its_message():

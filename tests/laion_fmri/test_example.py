@@ -27,8 +27,14 @@ def test_example_runs_end_to_end(laion_env, tmp_path, mini):
     accepted = run_cli(["accept-terms", "--stimuli", "--yes"], laion_env)
     assert accepted.returncode == 0, accepted.stderr
 
-    result = subprocess.run([sys.executable, str(EXAMPLE)], cwd=work, env=laion_env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE)],
+        cwd=work,
+        env=laion_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     lines = out.splitlines()
@@ -49,13 +55,21 @@ def test_example_runs_end_to_end(laion_env, tmp_path, mini):
     assert "derivatives/glmsingle-tedana/: 2 entries, 2 sub-* entries" in lines
     assert "derivatives/rois/: 3 entries, 3 sub-* entries" in lines
     assert "Pools: ['shared', 'sub-01']" in lines
-    assert ("Splits: ['random_0', 'random_1', 'random_2', 'random_3', 'random_4', "
-            "'cluster_k5_0', 'cluster_k5_1', 'cluster_k5_2', 'cluster_k5_3', 'cluster_k5_4', "
-            "'tau', 'ood']") in lines
+    assert (
+        "Splits: ['random_0', 'random_1', 'random_2', 'random_3', 'random_4', "
+        "'cluster_k5_0', 'cluster_k5_1', 'cluster_k5_2', 'cluster_k5_3', 'cluster_k5_4', "
+        "'tau', 'ood']"
+    ) in lines
     assert "OOD types: ['gabor', 'illusion-classic', 'shape']" in lines
-    for expected in ("Split: random_0", "Pool: shared", "Family: random", "n_train: 8",
-                     "n_test: 2", "Loaded: 8 train / 2 test ids",
-                     "OOD shape only: test ids = 3"):
+    for expected in (
+        "Split: random_0",
+        "Pool: shared",
+        "Family: random",
+        "n_train: 8",
+        "n_test: 2",
+        "Loaded: 8 train / 2 test ids",
+        "OOD shape only: test ids = 3",
+    ):
         assert expected in lines
     assert "['ses-01']" in lines
     assert "['session', 'run', 'beta_index', 'label']" in lines

@@ -15,33 +15,45 @@ import pytest
 from laion_fmri.download import accept_licenses, download, part_path, remove_stale_parts
 
 GLM = "derivatives/glmsingle-tedana"
-BETAS = (f"{GLM}/sub-01/ses-01/func/sub-01_ses-01_task-images_space-T1w_stat-effect_"
-         "desc-SingletrialBetas_statmap.nii.gz")
+BETAS = (
+    f"{GLM}/sub-01/ses-01/func/sub-01_ses-01_task-images_space-T1w_stat-effect_"
+    "desc-SingletrialBetas_statmap.nii.gz"
+)
 
 
 def files_outside(root, data_dir):
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_relative_to(data_dir)
-                  and "config" not in p.parts)
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.is_relative_to(data_dir) and "config" not in p.parts
+    )
 
 
 def test_keys_leading_outside_the_data_directory_are_refused(data_dir, crafted_keys, tmp_path):
     """A bucket (or AWS_ENDPOINT_URL mirror) listing keys with '..' wrote outside before."""
-    escapes = [f"{GLM}/sub-01/../../../../evil_trials.tsv",
-               "stimuli/images/../../../../../evil_stimulus_trials.tsv"]
+    escapes = [
+        f"{GLM}/sub-01/../../../../evil_trials.tsv",
+        "stimuli/images/../../../../../evil_stimulus_trials.tsv",
+    ]
     for key in escapes:
         crafted_keys(key, b"written by a hostile mirror")
     accept_licenses(include_stimuli=True, agree=True)
     before = files_outside(tmp_path, data_dir)
-    with pytest.warns(UserWarning, match=r"Skipped a key listed by http://127\.0\.0\.1:\d+: "
-                                         r"Bucket key .*evil_trials\.tsv' contains '\.\.'"):
+    with pytest.warns(
+        UserWarning,
+        match=r"Skipped a key listed by http://127\.0\.0\.1:\d+: "
+        r"Bucket key .*evil_trials\.tsv' contains '\.\.'",
+    ):
         summary = download("sub-01", suffix="trials", include_stimuli=True)
     assert sorted(summary.unsafe) == sorted(escapes)
     assert "2 unsafe keys refused" in str(summary)
     assert files_outside(tmp_path, data_dir) == before
     assert not list(tmp_path.rglob("evil*"))
     # the rest of the download went through
-    assert (data_dir / f"{GLM}/sub-01/ses-02/func/sub-01_ses-02_task-images_desc-"
-                       "SingletrialBetas_trials.tsv").is_file()
+    assert (
+        data_dir / f"{GLM}/sub-01/ses-02/func/sub-01_ses-02_task-images_desc-"
+        "SingletrialBetas_trials.tsv"
+    ).is_file()
 
 
 CHILD = textwrap.dedent("""
@@ -58,15 +70,21 @@ CHILD = textwrap.dedent("""
 def test_part_left_by_a_killed_download_is_removed_by_the_next(data_dir, laion_env, laion_bucket):
     size = len(laion_bucket.objects[BETAS])
     env = {**laion_env, "LAION_FMRI_DATA_DIR": str(data_dir)}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(size // 2)], env=env,
-                           capture_output=True, text=True, timeout=120)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(size // 2)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert child.returncode == -signal.SIGXFSZ, child.stderr  # killed mid-write
     target = data_dir / BETAS
     part = part_path(target)
     assert part.is_file() and 0 < part.stat().st_size <= size // 2
     assert not target.exists()
-    summary = download("sub-01", ses="ses-01", desc="SingletrialBetas", suffix="statmap",
-                       extension="nii.gz")
+    summary = download(
+        "sub-01", ses="ses-01", desc="SingletrialBetas", suffix="statmap", extension="nii.gz"
+    )
     assert BETAS in summary.downloaded
     assert target.read_bytes() == laion_bucket.objects[BETAS]
     assert not part.exists()
@@ -97,16 +115,22 @@ def test_a_part_being_written_is_left_alone(tmp_path):
 def test_concurrent_downloads_of_the_same_files(data_dir, laion_env, laion_bucket):
     """Four processes into one data directory: each file is written by one at a time (the
     others wait on its part's lock), every file ends complete, and no part is left."""
-    script = ("from laion_fmri.download import download\n"
-              "download('sub-01', ses='ses-01', desc='SingletrialBetas', n_jobs=2)\n")
+    script = (
+        "from laion_fmri.download import download\n"
+        "download('sub-01', ses='ses-01', desc='SingletrialBetas', n_jobs=2)\n"
+    )
     env = {**laion_env, "LAION_FMRI_DATA_DIR": str(data_dir)}
-    children = [subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
-                                 stderr=subprocess.PIPE) for _ in range(4)]
+    children = [
+        subprocess.Popen([sys.executable, "-c", script], env=env, text=True, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
     for child in children:
         _, err = child.communicate(timeout=180)
         assert child.returncode == 0, err
     assert (data_dir / BETAS).read_bytes() == laion_bucket.objects[BETAS]
-    trials = BETAS.replace("_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz",
-                           "_desc-SingletrialBetas_trials.tsv")
+    trials = BETAS.replace(
+        "_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz",
+        "_desc-SingletrialBetas_trials.tsv",
+    )
     assert (data_dir / trials).read_bytes() == laion_bucket.objects[trials]
     assert not list(data_dir.rglob("*.part"))

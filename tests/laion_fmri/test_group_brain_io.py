@@ -32,8 +32,9 @@ def two_subjects(laion_bucket, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("laion_group")
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in aws_environment(laion_bucket.endpoint,
-                                           tmp_path_factory.mktemp("aws")).items():
+        for name, value in aws_environment(
+            laion_bucket.endpoint, tmp_path_factory.mktemp("aws")
+        ).items():
             patch.setenv(name, value)
         patch.setenv("LAION_FMRI_DATA_DIR", str(folder))
         download(["sub-01", "sub-03"], ses="ses-01", n_jobs=4)
@@ -94,11 +95,14 @@ def test_io_readers(two_subjects, mini):
     mask = load_nifti_mask(r2mean(two_subjects))
     assert mask.dtype == bool and np.array_equal(mask, brain)  # NaN in the map is not brain
     func = two_subjects / GLM / "sub-01/ses-01/func"
-    nc = load_nifti_data(func / "sub-01_ses-01_task-images_space-T1w_desc-Noiseceiling_"
-                                "statmap.nii.gz", r2mean(two_subjects))
+    nc = load_nifti_data(
+        func / "sub-01_ses-01_task-images_space-T1w_desc-Noiseceiling_statmap.nii.gz",
+        r2mean(two_subjects),
+    )
     assert nc.dtype == np.float32 and np.array_equal(nc, (np.arange(brain.size) % 100)[brain])
-    betas_file = func / ("sub-01_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_"
-                         "statmap.nii.gz")
+    betas_file = func / (
+        "sub-01_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz"
+    )
     betas = load_nifti_4d(betas_file, r2mean(two_subjects))
     assert betas.shape == (40, brain.sum()) and betas.dtype == np.float32
     assert np.array_equal(betas[7], mini.beta_value("ses-01", 7, np.flatnonzero(brain)))
@@ -110,9 +114,13 @@ def test_io_readers(two_subjects, mini):
     trials = load_tsv(func / "sub-01_ses-01_task-images_desc-SingletrialBetas_trials.tsv")
     assert trials["label"].tolist() == mini.labels_of("ses-01")
     assert load_tsv(two_subjects / "participants.tsv")["participant_id"].tolist() == [
-        "sub-01", "sub-03", "sub-05"]
-    surface = (two_subjects / "derivatives/rois/sub-01/face/"
-               "sub-01_hemi-L_space-fsnative_label-FFA1_mask")
+        "sub-01",
+        "sub-03",
+        "sub-05",
+    ]
+    surface = (
+        two_subjects / "derivatives/rois/sub-01/face/sub-01_hemi-L_space-fsnative_label-FFA1_mask"
+    )
     vertices = mini.roi_vertices("sub-01", "FFA-1", "L")
     assert np.array_equal(np.flatnonzero(load_gifti_mask(f"{surface}.func.gii")), vertices)
     assert np.array_equal(load_freesurfer_label(f"{surface}.label"), vertices)
@@ -127,12 +135,18 @@ def test_damaged_file_names_the_file(tmp_path):
 
 def test_to_nifti_and_coordinates(two_subjects, mini, tmp_path):
     brain = mini.brain_mask()
-    path = to_nifti(np.ones(brain.sum()), tmp_path / "out.nii.gz", r2mean(two_subjects),
-                    mini.AFFINE)
+    path = to_nifti(
+        np.ones(brain.sum()), tmp_path / "out.nii.gz", r2mean(two_subjects), mini.AFFINE
+    )
     assert np.array_equal(np.asarray(nib.load(path).dataobj) == 1, brain)
     mt = mini.roi_mask("sub-01", "MT")[brain]
-    to_nifti(np.full(mt.sum(), 5.0), tmp_path / "mt.nii.gz", r2mean(two_subjects), mini.AFFINE,
-             roi_mask=mt)
+    to_nifti(
+        np.full(mt.sum(), 5.0),
+        tmp_path / "mt.nii.gz",
+        r2mean(two_subjects),
+        mini.AFFINE,
+        roi_mask=mt,
+    )
     volume = np.asarray(nib.load(tmp_path / "mt.nii.gz").dataobj)
     assert volume.shape == mini.GRID and np.array_equal(volume == 5, mini.roi_mask("sub-01", "MT"))
     with pytest.raises(ValueError, match="mismatch: got 10 values"):

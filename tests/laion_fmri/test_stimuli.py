@@ -102,7 +102,8 @@ def test_unknown_stimulus(accepted):
 def test_filenames_from_the_metadata_stay_inside_the_images_folder(accepted, tmp_path):
     (accepted / "stimuli").mkdir()
     (accepted / "stimuli" / "stimuli.tsv").write_text(
-        "stimulus_id\tfilename\tshared\nevil\t../../../outside.jpg\tTrue\n")
+        "stimulus_id\tfilename\tshared\nevil\t../../../outside.jpg\tTrue\n"
+    )
     with pytest.raises(UnsafePathError, match=r"'../../../outside.jpg' contains '..'"):
         Stimuli().image("evil")
     assert not (tmp_path / "outside.jpg").exists()
@@ -114,7 +115,8 @@ def test_newer_metadata_layout(accepted, laion_bucket):
     (accepted / "stimuli" / "task-images_metadata.csv").write_text(
         "image_name,dataset,participant,unique_or_shared,n_reps\n"
         "shared_12rep_LAION_cluster_0_i0.jpg,laion,all,shared,12\n"
-        "unique_LAION_new_cluster_0100_i0_p01.jpg,laion,sub-01,unique,1\n")
+        "unique_LAION_new_cluster_0100_i0_p01.jpg,laion,sub-01,unique,1\n"
+    )
     metadata = load_stimulus_metadata()
     assert metadata["stimulus_id"].tolist() == metadata["image_name"].tolist()
     assert metadata["shared"].tolist() == [True, False]
@@ -136,8 +138,9 @@ def test_hdf5_archive_is_read_instead_of_files(data_dir, mini):
     folder.mkdir()
     names = mini.stimulus_ids()[:4]
     (folder / "task-images_metadata.csv").write_text(
-        "image_name,dataset,participant,unique_or_shared,n_reps\n" + "".join(
-            f"{name},laion,all,{name.split('_')[0]},1\n" for name in names))
+        "image_name,dataset,participant,unique_or_shared,n_reps\n"
+        + "".join(f"{name},laion,all,{name.split('_')[0]},1\n" for name in names)
+    )
     with h5py.File(folder / "task-images_stimuli.h5", "w") as archive:
         images = archive.create_dataset("images", (4,), dtype=h5py.vlen_dtype(np.uint8))
         for row in range(4):

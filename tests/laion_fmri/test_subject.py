@@ -29,14 +29,22 @@ def test_what_is_on_disk(subject):
     assert subject.subject_id == "sub-01"
     assert subject.get_sessions() == ["ses-01", "ses-02"]
     assert subject.get_available_categories() == [
-        "body", "character", "face", "laion", "motion", "object", "place", "retinotopy"]
+        "body",
+        "character",
+        "face",
+        "laion",
+        "motion",
+        "object",
+        "place",
+        "retinotopy",
+    ]
     assert subject.get_available_rois("face") == ["FFA1", "FFA2", "OFA"]
     assert "lobjects" in subject.get_available_rois()
 
 
 def test_brain_mask(subject, mini):
     brain = subject.get_brain_mask()
-    assert brain.shape == (12 ** 3,) and brain.dtype == bool
+    assert brain.shape == (12**3,) and brain.dtype == bool
     assert np.array_equal(brain, mini.brain_mask().ravel())  # NaN in the R2mean map is not brain
     assert subject.get_n_voxels() == brain.sum()
 
@@ -66,8 +74,11 @@ def test_roi_grammar(subject, mini):
 
 
 def test_unknown_roi_lists_rois_and_categories(subject):
-    with pytest.raises(RoiNotFoundError, match=r"'FFA3'.*ROIs: EBA, FFA1, FFA2.*Categories: body, "
-                                               r"character, face.*'all'"):
+    with pytest.raises(
+        RoiNotFoundError,
+        match=r"'FFA3'.*ROIs: EBA, FFA1, FFA2.*Categories: body, "
+        r"character, face.*'all'",
+    ):
         subject.get_betas("ses-01", roi=["FFA1", "FFA3"])
     with pytest.raises(RoiNotFoundError, match=r"category 'faces'.*Categories: body"):
         subject.get_available_rois("faces")
@@ -96,12 +107,14 @@ def test_masks_over_brain_or_grid(subject, mini):
 def test_noise_ceiling_threshold_and_stimuli_filter(subject, mini):
     brain = mini.brain_mask().ravel()
     nc = np.arange(brain.size) % 100
-    betas = subject.get_betas("ses-01", roi="face", nc_threshold=50, stimuli="shared",
-                              streaming=True)
+    betas = subject.get_betas(
+        "ses-01", roi="face", nc_threshold=50, stimuli="shared", streaming=True
+    )
     selected = brain & (nc >= 50)
     selected[brain] &= subject.get_roi_mask("face")
-    shared_volumes = [t for t, label in enumerate(mini.labels_of("ses-01"))
-                      if label.startswith("shared_")]
+    shared_volumes = [
+        t for t, label in enumerate(mini.labels_of("ses-01")) if label.startswith("shared_")
+    ]
     assert np.array_equal(betas, expected_betas(mini, "ses-01", shared_volumes, selected))
     with pytest.raises(InvalidArgumentError, match="stimuli='all'"):
         subject.get_betas("ses-01", stimuli="all")
@@ -122,17 +135,23 @@ def test_trial_info(subject, mini):
 
 
 def test_session_not_downloaded(subject):
-    with pytest.raises(DataNotDownloadedError, match=r"Session ses-03 of sub-01 is not downloaded.*"
-                                                     r"Downloaded sessions: ses-01, ses-02.*"
-                                                     r"download\(subject='sub-01', ses='ses-03'\)"):
+    with pytest.raises(
+        DataNotDownloadedError,
+        match=r"Session ses-03 of sub-01 is not downloaded.*"
+        r"Downloaded sessions: ses-01, ses-02.*"
+        r"download\(subject='sub-01', ses='ses-03'\)",
+    ):
         subject.get_betas("ses-03", roi="FFA1")
     with pytest.raises(InvalidArgumentError, match="named like 'ses-01', not 'first'"):
         subject.get_trial_info("first")
 
 
 def test_subject_not_downloaded(subject):
-    with pytest.raises(DataNotDownloadedError, match=r"No data of sub-03.*downloaded subjects: "
-                                                     r"sub-01.*download\(subject='sub-03'"):
+    with pytest.raises(
+        DataNotDownloadedError,
+        match=r"No data of sub-03.*downloaded subjects: "
+        r"sub-01.*download\(subject='sub-03'",
+    ):
         load_subject("sub-03")
     assert load_subject(1).subject_id == "sub-01"
 
@@ -150,8 +169,9 @@ def test_roi_data_in_every_format(subject, mini):
         assert np.array_equal(np.flatnonzero(surface["func.gii"]), vertices)
     only_left_labels = subject.get_roi_data("face", format="label", hemi="L")
     assert set(only_left_labels) == {"FFA1", "FFA2", "OFA"}
-    assert only_left_labels["OFA"] == {"gii": {"hemi-L": {"label": pytest.approx(
-        mini.roi_vertices("sub-01", "OFA", "L"))}}}
+    assert only_left_labels["OFA"] == {
+        "gii": {"hemi-L": {"label": pytest.approx(mini.roi_vertices("sub-01", "OFA", "L"))}}
+    }
     assert set(subject.get_roi_data("MT", format="volume")["MT"]) == {"volume"}
     with pytest.raises(InvalidArgumentError, match="format='mgz'"):
         subject.get_roi_data("MT", format="mgz")
@@ -204,8 +224,9 @@ def test_assembly(subject, mini):
     ffa1 = mini.roi_mask("sub-01", "FFA-1")[tuple(ijk.T)]
     assert np.array_equal(assembly["roi_FFA1"].values, ffa1)
     assert set(assembly["roi"].values) == {"FFA1", "FFA2", "OFA"}
-    expected = expected_betas(mini, "ses-02", range(40), np.isin(
-        np.arange(12 ** 3), assembly["voxel_index"].values))
+    expected = expected_betas(
+        mini, "ses-02", range(40), np.isin(np.arange(12**3), assembly["voxel_index"].values)
+    )
     assert np.array_equal(assembly.sel(session="ses-02").values, expected)
     mm = nib.affines.apply_affine(mini.AFFINE, ijk)
     assert np.allclose(assembly["x_mm"].values, mm[:, 0])
@@ -222,15 +243,21 @@ def test_streaming_reads_one_volume_at_a_time(tmp_path):
     func.mkdir(parents=True)
     rng = np.random.default_rng(0)
     data = rng.standard_normal((*shape, n_volumes)).astype(np.float32)
-    nib.save(nib.Nifti1Image(data, np.eye(4)),
-             func / "sub-09_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_"
-                    "statmap.nii.gz")
-    nib.save(nib.Nifti1Image(np.ones(shape, np.float32), np.eye(4)),
-             folder / "sub-09_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz")
-    rows = ["session\trun\tbeta_index\tlabel"] + [f"ses-01\t1\t{t}\tunique_{t}.jpg"
-                                                  for t in range(n_volumes)]
+    nib.save(
+        nib.Nifti1Image(data, np.eye(4)),
+        func / "sub-09_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_"
+        "statmap.nii.gz",
+    )
+    nib.save(
+        nib.Nifti1Image(np.ones(shape, np.float32), np.eye(4)),
+        folder / "sub-09_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz",
+    )
+    rows = ["session\trun\tbeta_index\tlabel"] + [
+        f"ses-01\t1\t{t}\tunique_{t}.jpg" for t in range(n_volumes)
+    ]
     (func / "sub-09_ses-01_task-images_desc-SingletrialBetas_trials.tsv").write_text(
-        "\n".join(rows) + "\n")
+        "\n".join(rows) + "\n"
+    )
     subject = Subject("sub-09", tmp_path)
     mask = np.zeros(int(np.prod(shape)), dtype=bool)
     mask[::50] = True
@@ -289,12 +316,18 @@ def test_stimuli_filter_when_trials_name_opaque_stimulus_ids(downloaded, tmp_pat
     ids = {label: f"stim_{n:04d}" for n, label in enumerate(dict.fromkeys(labels))}
     func = data / glm / "ses-01" / "func"
     rows = ["session\trun\tbeta_index\tstimulus_id\trep_index"] + [
-        f"ses-01\t1\t{t}\t{ids[label]}\t0" for t, label in enumerate(labels)]
+        f"ses-01\t1\t{t}\t{ids[label]}\t0" for t, label in enumerate(labels)
+    ]
     (func / "sub-01_ses-01_task-images_desc-SingletrialBetas_trials.tsv").write_text(
-        "\n".join(rows) + "\n")
+        "\n".join(rows) + "\n"
+    )
     (data / "stimuli").mkdir()
-    (data / "stimuli" / "stimuli.tsv").write_text("stimulus_id\tfilename\tshared\n" + "".join(
-        f"{sid}\t{sid}.jpg\t{label.startswith('shared_')}\n" for label, sid in ids.items()))
+    (data / "stimuli" / "stimuli.tsv").write_text(
+        "stimulus_id\tfilename\tshared\n"
+        + "".join(
+            f"{sid}\t{sid}.jpg\t{label.startswith('shared_')}\n" for label, sid in ids.items()
+        )
+    )
     subject = Subject("sub-01", data)
     shared = subject.get_betas("ses-01", roi="MT", stimuli="shared")
     unique = subject.get_betas("ses-01", roi="MT", stimuli="unique")
@@ -307,7 +340,8 @@ def test_stimuli_filter_when_trials_name_opaque_stimulus_ids(downloaded, tmp_pat
     assert subject.get_n_stimuli() == 30 and subject.get_n_stimuli("shared") == 10
     indices = subject.get_trial_stimulus_indices("ses-01")
     assert subject.get_stimulus_metadata()["stimulus_id"].to_numpy()[indices].tolist() == [
-        ids[label] for label in labels]
+        ids[label] for label in labels
+    ]
 
 
 def test_to_nifti_puts_values_back_on_the_grid(subject, mini, tmp_path):

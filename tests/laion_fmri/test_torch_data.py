@@ -64,8 +64,9 @@ def test_transform_and_dataloader(session):
 
 def test_shared_trials_only(session):
     dataset = LaionFMRIDataset(session, session="ses-01", stimuli="shared")
-    assert len(dataset) == 20 and all(dataset[i]["stimulus_id"].startswith("shared_")
-                                      for i in range(20))
+    assert len(dataset) == 20 and all(
+        dataset[i]["stimulus_id"].startswith("shared_") for i in range(20)
+    )
 
 
 def test_repetition_index():
@@ -83,8 +84,9 @@ def test_stimulus_images_streamed_from_the_bucket(accepted, mini):
 
 
 def test_sharded_stream_reads_each_image_once(accepted, mini):
-    dataset = stimulus_dataset(iterable=True, enable_sharding=True,
-                               transform=lambda name, image: name)
+    dataset = stimulus_dataset(
+        iterable=True, enable_sharding=True, transform=lambda name, image: name
+    )
     loader = DataLoader(dataset, batch_size=None, num_workers=2)
     names = list(loader)
     assert sorted(names) == sorted(mini.stimulus_ids())

@@ -32,6 +32,10 @@ def test_committed_card_file_is_what_the_generator_writes(tmp_path):
     from brainscore_cards import make_cards
 
     (tmp_path / "lookup.csv").write_bytes(CATALOG_PATH.read_bytes())
-    make_cards(FACTS / "language.csv", FACTS / "citations.toml", tmp_path / "cards.toml",
-               "Brain-Score language")
+    make_cards(
+        FACTS / "language.csv",
+        FACTS / "citations.toml",
+        tmp_path / "cards.toml",
+        "Brain-Score language",
+    )
     assert (tmp_path / "cards.toml").read_text() == CATALOG_PATH.with_name("cards.toml").read_text()

@@ -128,7 +128,10 @@ def test_stimulus_set_loads_from_the_embedded_files() -> None:
     assert stimuli.identifier == STIMULUS_SET_IDENTIFIER
     assert len(stimuli) == 48 and stimuli["stimulus_id"].is_unique
     assert stimuli["category"].value_counts().to_dict() == {
-        "circle": 12, "square": 12, "triangle": 12, "star": 12,
+        "circle": 12,
+        "square": 12,
+        "triangle": 12,
+        "star": 12,
     }
     assert {"filename", "color", "size", "position", "rotation"} <= set(stimuli.columns)
     for stimulus_id in stimuli["stimulus_id"]:
@@ -146,9 +149,17 @@ def test_assembly_loads_with_its_coordinates_and_plausible_responses() -> None:
     assert type(assembly).__name__ == "NeuronRecordingAssembly"
     assert assembly.dims == ("presentation", "neuroid", "time_bin")
     assert assembly.shape == (192, 16, 5) and assembly.dtype == np.float32
-    for name in ("stimulus_id", "repetition", "category",  # category merged from the stimuli
-                 "neuroid_id", "region", "animal", "electrode",
-                 "time_bin_start", "time_bin_end"):
+    for name in (
+        "stimulus_id",
+        "repetition",
+        "category",  # category merged from the stimuli
+        "neuroid_id",
+        "region",
+        "animal",
+        "electrode",
+        "time_bin_start",
+        "time_bin_end",
+    ):
         assert name in assembly.coords, name
     assert (pd.Series(assembly["stimulus_id"].values).value_counts() == 4).all()
     assert set(assembly["region"].values) == {"V4", "IT"}
@@ -185,15 +196,27 @@ def test_brainio_demo_command_writes_a_png(tmp_path: Path) -> None:
     output = tmp_path / "plots" / "demo.png"
     result = subprocess.run(
         [str(brainio), "demo", "--output", str(output)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         env={**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")},
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for expected in (
-        f"Catalog '{CATALOG_NAME}'", STIMULUS_SET_IDENTIFIER, ASSEMBLY_IDENTIFIER,
-        "48 stimuli", "NeuronRecordingAssembly", "presentation 192", "neuroid 16",
-        "time_bin 5", "circle (12)", "star (12)", "regions: IT, V4", "100-150 ms",
+        f"Catalog '{CATALOG_NAME}'",
+        STIMULUS_SET_IDENTIFIER,
+        ASSEMBLY_IDENTIFIER,
+        "48 stimuli",
+        "NeuronRecordingAssembly",
+        "presentation 192",
+        "neuroid 16",
+        "time_bin 5",
+        "circle (12)",
+        "star (12)",
+        "regions: IT, V4",
+        "100-150 ms",
         f"Plot written to {output}",
     ):
         assert expected in out, f"{expected!r} missing from:\n{out}"
@@ -208,7 +231,10 @@ def test_brainio_demo_command_writes_a_png(tmp_path: Path) -> None:
 def test_brainio_demo_default_output_is_in_the_current_folder(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "brainio.cli", "demo"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         env={**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")},
     )
     assert result.returncode == 0, result.stderr
@@ -223,7 +249,10 @@ def test_brainio_demo_without_matplotlib_says_what_to_install(tmp_path: Path) ->
     )
     result = subprocess.run(
         [sys.executable, "-c", hide_matplotlib],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 1
     assert "matplotlib, which is not installed" in result.stderr

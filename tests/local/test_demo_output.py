@@ -10,7 +10,10 @@ import sys
 def test_demo_with_an_unsupported_output_type_is_a_one_line_error(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "brainio", "demo", "--output", str(tmp_path / "plot.txt")],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -24,7 +27,10 @@ def test_demo_writes_other_supported_types(tmp_path):
     output = tmp_path / "plot.svg"
     result = subprocess.run(
         [sys.executable, "-m", "brainio", "demo", "--output", str(output)],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
     )
     assert result.returncode == 0, result.stderr
     assert output.read_text().lstrip().startswith("<?xml")

@@ -96,7 +96,10 @@ def _failing_copy(source: Path, destination: Path) -> None:
 
 @pytest.mark.parametrize("overwrite", [False, True])
 def test_interrupted_copy_leaves_nothing_half_written(
-    package: Path, store_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    package: Path,
+    store_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     overwrite: bool,
 ) -> None:
     store = FolderStore(store_root)

@@ -38,11 +38,13 @@ def _make_stimuli(folder: Path, count: int = 4, prefix: str = "s") -> StimulusSe
         path = folder / f"{stimulus_id}.png"
         Image.fromarray(np.full((4, 4), index * 10, np.uint8)).save(path)
         paths[stimulus_id] = path
-    stimulus_set = StimulusSet({
-        "stimulus_id": list(paths),
-        "category": ["a", "b"] * (count // 2) + ["a"] * (count % 2),
-        "size": np.arange(count, dtype=float),
-    })
+    stimulus_set = StimulusSet(
+        {
+            "stimulus_id": list(paths),
+            "category": ["a", "b"] * (count // 2) + ["a"] * (count % 2),
+            "size": np.arange(count, dtype=float),
+        }
+    )
     stimulus_set.stimulus_paths = paths
     return stimulus_set
 
@@ -62,12 +64,17 @@ def _make_assembly(stimulus_ids: list[str], repetitions: int = 2) -> xr.DataArra
     )
 
 
-def _run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
+def _run_cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run the ``brainio`` command line in a subprocess."""
     result = subprocess.run(
         [sys.executable, "-c", _CLI, *args],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=120,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"brainio {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

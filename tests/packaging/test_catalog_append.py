@@ -30,9 +30,16 @@ for index in range(count):
 
 
 def row(identifier="lab.A2024", lookup_type="assembly", class_name="NeuroidAssembly", **extra):
-    return LookupRow(identifier=identifier, lookup_type=lookup_type, class_name=class_name,
-                     location_type="local", location=f"file:///data/{identifier}.nc", sha1=SHA1,
-                     stimulus_set_identifier=None, extra=extra)
+    return LookupRow(
+        identifier=identifier,
+        lookup_type=lookup_type,
+        class_name=class_name,
+        location_type="local",
+        location=f"file:///data/{identifier}.nc",
+        sha1=SHA1,
+        stimulus_set_identifier=None,
+        extra=extra,
+    )
 
 
 def test_creates_catalog_and_tags_rows(tmp_path):
@@ -51,8 +58,14 @@ def test_duplicate_refused_then_replaced(catalog_path):
     with pytest.raises(CatalogError, match=r"already has assembly 'lab.A2024'.*replace=True"):
         append_rows(catalog_path, [row()])
     assert catalog_path.read_bytes() == before
-    moved = LookupRow(identifier="lab.A2024", lookup_type="assembly", class_name="DataAssembly",
-                      location_type="local", location="file:///new.nc", sha1="b" * 40)
+    moved = LookupRow(
+        identifier="lab.A2024",
+        lookup_type="assembly",
+        class_name="DataAssembly",
+        location_type="local",
+        location="file:///new.nc",
+        sha1="b" * 40,
+    )
     append_rows(catalog_path, [moved], replace=True)
     catalog = Catalog.from_files("lab", catalog_path)
     assert list(catalog["identifier"]) == ["lab.B2024", "lab.A2024"]
@@ -73,8 +86,16 @@ def test_extra_columns_kept_in_memory_columns_dropped(catalog_path):
     append_rows(catalog_path, [row(version_id="null")])
     table = pd.read_csv(catalog_path, dtype=str, keep_default_na=False)
     assert list(table.columns) == [
-        "identifier", "lookup_type", "class", "location_type", "location", "sha1",
-        "stimulus_set_identifier", "access", "version_id"]
+        "identifier",
+        "lookup_type",
+        "class",
+        "location_type",
+        "location",
+        "sha1",
+        "stimulus_set_identifier",
+        "access",
+        "version_id",
+    ]
     assert list(table["access"]) == ["private", ""]
     assert list(table["version_id"]) == ["", "null"]
 
@@ -82,13 +103,21 @@ def test_extra_columns_kept_in_memory_columns_dropped(catalog_path):
 def test_invalid_row_refused_and_file_unchanged(catalog_path):
     append_rows(catalog_path, [row()])
     before = catalog_path.read_bytes()
-    bad = LookupRow(identifier="lab.Bad", lookup_type="assembly", class_name=None,
-                    location_type="local", location="x", sha1="nothex")
+    bad = LookupRow(
+        identifier="lab.Bad",
+        lookup_type="assembly",
+        class_name=None,
+        location_type="local",
+        location="x",
+        sha1="nothex",
+    )
     with pytest.raises(CatalogError, match=r"line 3: 'lab.Bad' is an assembly without a class"):
         append_rows(catalog_path, [bad])
     assert catalog_path.read_bytes() == before
     assert sorted(p.name for p in catalog_path.parent.iterdir()) == [
-        ".lookup.csv.lock", "lookup.csv"]  # no temporary file left
+        ".lookup.csv.lock",
+        "lookup.csv",
+    ]  # no temporary file left
 
 
 def test_bad_header_refused(catalog_path):
@@ -121,8 +150,12 @@ def test_lock_is_held_while_writing(catalog_path):
 def test_two_processes_appending_concurrently_both_land(catalog_path):
     count = 15
     processes = [
-        subprocess.Popen([sys.executable, "-c", _APPENDER, str(catalog_path), prefix, str(count)],
-                         stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        subprocess.Popen(
+            [sys.executable, "-c", _APPENDER, str(catalog_path), prefix, str(count)],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
         for prefix in ("one", "two")
     ]
     for process in processes:
@@ -130,15 +163,18 @@ def test_two_processes_appending_concurrently_both_land(catalog_path):
         assert process.returncode == 0, stderr
     catalog = Catalog.from_files("lab", catalog_path)
     assert sorted(catalog["identifier"]) == sorted(
-        f"{prefix}.Set{index}" for prefix in ("one", "two") for index in range(count))
+        f"{prefix}.Set{index}" for prefix in ("one", "two") for index in range(count)
+    )
 
 
 def test_1x_append_allows_the_second_half_of_a_stimulus_set(catalog_path, register_catalogs):
     register_catalogs(("lab", catalog_path))
     append("lab", "lab.S2024", "StimulusSet", "stimulus_set", "bucket", SHA1, "stimulus_s.csv")
     catalog = append("lab", "lab.S2024", None, "stimulus_set", "bucket", SHA1, "stimulus_s.zip")
-    assert list(catalog["location"]) == ["https://bucket.s3.amazonaws.com/stimulus_s.csv",
-                                         "https://bucket.s3.amazonaws.com/stimulus_s.zip"]
+    assert list(catalog["location"]) == [
+        "https://bucket.s3.amazonaws.com/stimulus_s.csv",
+        "https://bucket.s3.amazonaws.com/stimulus_s.zip",
+    ]
     with pytest.raises(CatalogError, match="already has stimulus set 'lab.S2024'"):
         append("lab", "lab.S2024", None, "stimulus_set", "bucket", SHA1, "again.zip")
     assert brainio.list_stimulus_sets().count("lab.S2024") == 1

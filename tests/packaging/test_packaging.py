@@ -25,8 +25,9 @@ from brainio.records import StoredObject
 
 
 def test_stimulus_set_round_trip(stimuli, catalog_path, store, register_catalogs):
-    result = package_stimulus_set("lab", stimuli, "lab.Test2024", target=store,
-                                  catalog_path=catalog_path)
+    result = package_stimulus_set(
+        "lab", stimuli, "lab.Test2024", target=store, catalog_path=catalog_path
+    )
     assert isinstance(result, Packaged)
     csv_row, zip_row = result.rows
     assert (csv_row.class_name, zip_row.class_name) == ("StimulusSet", None)
@@ -35,8 +36,14 @@ def test_stimulus_set_round_trip(stimuli, catalog_path, store, register_catalogs
     assert (csv_row.line, zip_row.line) == (2, 3)
     assert result["csv_sha1"] == csv_row.sha1 and result["zip_sha1"] == zip_row.sha1
     assert result["bucket"] == store.as_uri()
-    assert set(result.keys()) == {"identifier", "bucket", "csv_sha1", "zip_sha1",
-                                  "csv_version_id", "zip_version_id"}
+    assert set(result.keys()) == {
+        "identifier",
+        "bucket",
+        "csv_sha1",
+        "zip_sha1",
+        "csv_version_id",
+        "zip_version_id",
+    }
     assert "filename" not in stimuli.columns  # the proto is not modified
 
     register_catalogs(("lab", catalog_path))
@@ -60,10 +67,12 @@ def test_stimulus_path_within_store_names_zip_members(stimuli, store):
 
 def test_legacy_image_id_and_local_path_column(tmp_path, store, make_stimuli):
     stimuli = make_stimuli(tmp_path / "s")
-    legacy = pd.DataFrame({
-        "image_id": list(stimuli["stimulus_id"]),
-        "stimulus_current_local_file_path": [str(p) for p in stimuli.stimulus_paths.values()],
-    })
+    legacy = pd.DataFrame(
+        {
+            "image_id": list(stimuli["stimulus_id"]),
+            "stimulus_current_local_file_path": [str(p) for p in stimuli.stimulus_paths.values()],
+        }
+    )
     result = package_stimulus_set(None, legacy, "lab.Legacy2019", target=store)
     table = pd.read_csv(store / stimulus_set_key("lab.Legacy2019", "csv"))
     assert list(table.columns) == ["stimulus_id", "image_id", "filename"]
@@ -75,12 +84,21 @@ def test_assembly_round_trip(stimuli, catalog_path, store, register_catalogs, ma
     proto = make_assembly(list(stimuli["stimulus_id"]))
     proto.attrs["lab_note"] = "recorded in 2024"
     extra = xr.DataArray([1.0, 2.0], dims=["event"], coords={"event_id": ("event", [1, 2])})
-    result = package_data_assembly("lab", proto, "lab.Test2024", "lab.Test2024",
-                                   extras={"events": extra}, target=store,
-                                   catalog_path=catalog_path)
+    result = package_data_assembly(
+        "lab",
+        proto,
+        "lab.Test2024",
+        "lab.Test2024",
+        extras={"events": extra},
+        target=store,
+        catalog_path=catalog_path,
+    )
     (row,) = result.rows
     assert (row.class_name, row.stimulus_set_identifier, row.line) == (
-        "NeuronRecordingAssembly", "lab.Test2024", 4)
+        "NeuronRecordingAssembly",
+        "lab.Test2024",
+        4,
+    )
     assert result["cls"] == "NeuronRecordingAssembly" and result["sha1"] == row.sha1
     path = store / assembly_key("lab.Test2024")
     assert list_groups(path) == ["events"]
@@ -101,11 +119,14 @@ def test_work_dir_keeps_files(stimuli, store, tmp_path):
     work = tmp_path / "work"
     package_stimulus_set(None, stimuli, "lab.Test2024", target=store, work_dir=work)
     assert sorted(p.name for p in work.iterdir()) == [
-        "stimulus_lab_Test2024.csv", "stimulus_lab_Test2024.zip"]
+        "stimulus_lab_Test2024.csv",
+        "stimulus_lab_Test2024.zip",
+    ]
 
 
-def test_version_id_from_uploader_fills_catalog_column(stimuli, catalog_path, register_plugin,
-                                                       tmp_path):
+def test_version_id_from_uploader_fills_catalog_column(
+    stimuli, catalog_path, register_plugin, tmp_path
+):
     uploaded = {}
 
     class VersionedStore:
@@ -117,31 +138,38 @@ def test_version_id_from_uploader_fills_catalog_column(stimuli, catalog_path, re
             def upload(local_path, key, *, overwrite=False):
                 uploaded[key] = Path(local_path).read_bytes()
                 return StoredObject("local", (tmp_path / key).as_uri(), version_id=f"v-{key}")
+
             return upload
 
     register_plugin(VersionedStore())
     catalog_path.write_text(catalog_path.read_text().strip() + ",access\n")
-    result = package_stimulus_set("lab", stimuli, "lab.Test2024", target="versioned://x",
-                                  catalog_path=catalog_path)
+    result = package_stimulus_set(
+        "lab", stimuli, "lab.Test2024", target="versioned://x", catalog_path=catalog_path
+    )
     assert result["csv_version_id"] == "v-stimulus_lab_Test2024.csv"
     assert set(uploaded) == {"stimulus_lab_Test2024.csv", "stimulus_lab_Test2024.zip"}
     table = pd.read_csv(catalog_path, dtype=str, keep_default_na=False)
     assert list(table.columns)[-2:] == ["access", "version_id"]
-    assert list(table["version_id"]) == ["v-stimulus_lab_Test2024.csv",
-                                         "v-stimulus_lab_Test2024.zip"]
+    assert list(table["version_id"]) == [
+        "v-stimulus_lab_Test2024.csv",
+        "v-stimulus_lab_Test2024.zip",
+    ]
     assert result.rows[0].version_id == "v-stimulus_lab_Test2024.csv"
 
 
 def test_replace(stimuli, catalog_path, store):
-    first = package_stimulus_set("lab", stimuli, "lab.Test2024", target=store,
-                                 catalog_path=catalog_path)
+    first = package_stimulus_set(
+        "lab", stimuli, "lab.Test2024", target=store, catalog_path=catalog_path
+    )
     with pytest.raises(PackagingError, match=r"already has stimulus set 'lab.Test2024'.*replace"):
-        package_stimulus_set("lab", stimuli, "lab.Test2024", target=store,
-                             catalog_path=catalog_path)
+        package_stimulus_set(
+            "lab", stimuli, "lab.Test2024", target=store, catalog_path=catalog_path
+        )
     changed = stimuli.copy()
     changed["size"] = changed["size"] + 1
-    second = package_stimulus_set("lab", changed, "lab.Test2024", target=store,
-                                  catalog_path=catalog_path, replace=True)
+    second = package_stimulus_set(
+        "lab", changed, "lab.Test2024", target=store, catalog_path=catalog_path, replace=True
+    )
     assert second["csv_sha1"] != first["csv_sha1"]
     catalog = Catalog.from_files("lab", catalog_path)
     assert len(catalog) == 2 and set(catalog["sha1"]) == {second["csv_sha1"], second["zip_sha1"]}
@@ -151,7 +179,8 @@ def test_target_resolution(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert resolve_target(None, None) == "s3://brainio-temp"  # 1.x default bucket
     assert resolve_target(None, "brainscore-storage/brainio-brainscore") == (
-        "s3://brainscore-storage/brainio-brainscore")
+        "s3://brainscore-storage/brainio-brainscore"
+    )
     assert resolve_target("store", None) == (tmp_path / "store").as_uri()
     assert resolve_target(tmp_path / "x", None) == (tmp_path / "x").as_uri()
     assert resolve_target("s3://b/p", None) == "s3://b/p"
@@ -160,13 +189,15 @@ def test_target_resolution(tmp_path, monkeypatch):
 
 
 def test_no_plugin_for_target(stimuli):
-    with pytest.raises(PluginMissingError, match="No installed plugin can store files at "
-                                                 "'gs://bucket'"):
+    with pytest.raises(
+        PluginMissingError, match="No installed plugin can store files at 'gs://bucket'"
+    ):
         package_stimulus_set(None, stimuli, "lab.Test2024", target="gs://bucket")
 
 
-@pytest.mark.parametrize(("target", "plugin"), [("s3://bucket/x", "brainio-s3"),
-                                                ("file:///tmp/x", "brainio-local")])
+@pytest.mark.parametrize(
+    ("target", "plugin"), [("s3://bucket/x", "brainio-s3"), ("file:///tmp/x", "brainio-local")]
+)
 def test_missing_plugin_is_named(stimuli, monkeypatch, target, plugin):
     from brainio.plugins import refresh_plugins
 

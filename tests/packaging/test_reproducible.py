@@ -45,7 +45,8 @@ def test_zip_and_csv_bytes_repeat(stimuli, tmp_path):
     assert second[1] == [f"{sid}.png" for sid in shuffled["stimulus_id"]]  # in the rows' order
 
     assert create_stimulus_csv(stimuli, tmp_path / "a.csv") == create_stimulus_csv(
-        stimuli.copy(), tmp_path / "b.csv")
+        stimuli.copy(), tmp_path / "b.csv"
+    )
 
 
 def test_zip_entries_sorted_with_fixed_metadata(stimuli, tmp_path):
@@ -61,9 +62,15 @@ def test_zip_entries_sorted_with_fixed_metadata(stimuli, tmp_path):
 
 
 def test_csv_column_order_is_fixed(tmp_path):
-    proto = StimulusSet({"zeta": [1], "stimulus_id": ["a"], "alpha": [2],
-                         "stimulus_path_within_store": ["a"],
-                         "stimulus_current_local_file_path": ["/x/a.png"]})
+    proto = StimulusSet(
+        {
+            "zeta": [1],
+            "stimulus_id": ["a"],
+            "alpha": [2],
+            "stimulus_path_within_store": ["a"],
+            "stimulus_current_local_file_path": ["/x/a.png"],
+        }
+    )
     create_stimulus_csv(proto, tmp_path / "s.csv")
     assert (tmp_path / "s.csv").read_text() == "stimulus_id,zeta,alpha\na,1,2\n"
 
@@ -75,7 +82,9 @@ def test_same_sha1s_across_processes_and_hash_seeds(tmp_path, make_stimuli):
     for seed in ("0", "1", "12345"):
         run = subprocess.run(
             [sys.executable, "-c", _SCRIPT, str(folder), str(tmp_path / f"store{seed}")],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
         assert run.returncode == 0, run.stderr
@@ -122,4 +131,3 @@ def test_large_stimuli_are_streamed_into_the_same_format(stimuli, tmp_path):
         assert infos["v0.mp4"].file_size == _STREAM_ABOVE + 1
         assert {info.date_time for info in infos.values()} == {ZIP_DATE_TIME}
     assert sha1 == create_stimulus_zip(proto, tmp_path / "again.zip")[0]
-

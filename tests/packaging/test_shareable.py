@@ -29,8 +29,12 @@ print(len(stimuli), dict(assembly.sizes), stimuli.get_stimulus("image_3").is_fil
 
 
 def _git(*args: str, cwd: Path) -> None:
-    who = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x"}
+    who = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
     env = {**os.environ, **who}
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
@@ -39,8 +43,23 @@ def _git(*args: str, cwd: Path) -> None:
 def _install(project: Path, site: Path) -> str:
     """Install ``project`` editable into ``site`` (never into the shared environment)."""
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q",
-         "--target", str(site), "-e", str(project)], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "--target",
+            str(site),
+            "-e",
+            str(project),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stderr
     return str(site)  # --target skips the editable .pth: callers add src/ to the path
 
@@ -49,12 +68,20 @@ def _install(project: Path, site: Path) -> str:
 def test_a_cloned_catalog_project_loads_its_data(tmp_path, run_cli):
     run_cli("new-catalog", "share_lab", "--output-dir", str(tmp_path / "author"))
     project = tmp_path / "author" / "brainio-share-lab"
-    env = {**os.environ, "BRAINIO_HOME": str(tmp_path / "h1"),
-           "PYTHONPATH": os.pathsep.join([_install(project, tmp_path / "site1"),
-                                          str(project / "src")])}
+    env = {
+        **os.environ,
+        "BRAINIO_HOME": str(tmp_path / "h1"),
+        "PYTHONPATH": os.pathsep.join(
+            [_install(project, tmp_path / "site1"), str(project / "src")]
+        ),
+    }
     script = subprocess.run(  # packages into the project's own store/ (the default target)
         [sys.executable, str(project / "scripts" / "package_example.py")],
-        capture_output=True, text=True, timeout=120, env=env)
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert script.returncode == 0, script.stderr
     lookup = (project / "src" / "share_lab" / "lookup.csv").read_text()
     assert "file://" not in lookup and str(tmp_path) not in lookup
@@ -62,17 +89,22 @@ def test_a_cloned_catalog_project_loads_its_data(tmp_path, run_cli):
     _git("init", "-q", cwd=project)
     _git("add", "-A", cwd=project)
     _git("commit", "-q", "-m", "catalog", cwd=project)
-    assert "store/" in subprocess.run(["git", "ls-files"], cwd=project, capture_output=True,
-                                      text=True).stdout  # the template does not ignore it
+    assert (
+        "store/"
+        in subprocess.run(["git", "ls-files"], cwd=project, capture_output=True, text=True).stdout
+    )  # the template does not ignore it
 
     clone = tmp_path / "reader" / "brainio-share-lab"
     _git("clone", "-q", str(project), str(clone), cwd=tmp_path)
     shutil.rmtree(tmp_path / "author")  # nothing may point back at the author's folder
-    env = {**os.environ, "BRAINIO_HOME": str(tmp_path / "h2"),
-           "PYTHONPATH": os.pathsep.join([_install(clone, tmp_path / "site2"),
-                                          str(clone / "src")])}
-    load = subprocess.run([sys.executable, "-c", _LOAD], capture_output=True, text=True,
-                          timeout=120, env=env)
+    env = {
+        **os.environ,
+        "BRAINIO_HOME": str(tmp_path / "h2"),
+        "PYTHONPATH": os.pathsep.join([_install(clone, tmp_path / "site2"), str(clone / "src")]),
+    }
+    load = subprocess.run(
+        [sys.executable, "-c", _LOAD], capture_output=True, text=True, timeout=120, env=env
+    )
     assert load.returncode == 0, load.stderr
     assert load.stdout.split() == ["8", "{'presentation':", "16,", "'neuroid':", "4}", "True"]
 
@@ -112,9 +144,17 @@ def test_cookiecutter_with_a_bad_name_is_one_line(tmp_path, name):
     own "hook failed" report with a traceback to stdout, which a template cannot silence)."""
     cookiecutter = Path(sys.executable).with_name("cookiecutter")
     result = subprocess.run(
-        [str(cookiecutter), "--no-input", "-o", str(tmp_path), str(REPO / "template_project"),
-         f"catalog_name={name}"],
-        capture_output=True, text=True, timeout=120,
+        [
+            str(cookiecutter),
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            str(REPO / "template_project"),
+            f"catalog_name={name}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
@@ -140,8 +180,12 @@ package_data_assembly(None, assembly, "lab.Progress2026", target=sys.argv[1],
 def test_packaging_shows_what_it_is_doing_before_the_upload(tmp_path, setting, shown):
     (tmp_path / "store").mkdir()
     result = subprocess.run(
-        [sys.executable, "-c", _PACKAGE, str(tmp_path / "store")], capture_output=True,
-        text=True, timeout=120, env={**os.environ, "BRAINIO_PROGRESS": setting})
+        [sys.executable, "-c", _PACKAGE, str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "BRAINIO_PROGRESS": setting},
+    )
     assert result.returncode == 0, result.stderr
     assert ("Writing and hashing assy_lab_Progress2026.nc: 00:0" in result.stderr) is shown
     assert (tmp_path / "store" / "assy_lab_Progress2026.nc").is_file()
@@ -154,8 +198,9 @@ def test_new_catalog_without_cookiecutter_names_the_extra(tmp_path):
         f"sys.argv = ['brainio', 'new-catalog', 'x_lab', '--output-dir', {str(tmp_path)!r}]\n"
         "main()\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "pip install 'brainio-core[new-catalog]'" in result.stderr
     assert not any(tmp_path.iterdir())

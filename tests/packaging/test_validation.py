@@ -11,8 +11,8 @@ import pytest
 import xarray as xr
 
 from brainio.errors import PackagingError
-from brainio.packaging.checks import check_naming_convention, check_stimulus_numbers
 from brainio.packaging import package_data_assembly, package_stimulus_set
+from brainio.packaging.checks import check_naming_convention, check_stimulus_numbers
 from brainio.stimuli import StimulusSet
 
 
@@ -23,32 +23,46 @@ def _listing(folder):
 @pytest.fixture
 def package(catalog_path, store):
     """Package a stimulus set and check that nothing was uploaded or catalogued on failure."""
+
     def run(proto, identifier="lab.Test2024", **kwargs):
         before = catalog_path.read_bytes(), _listing(store)
         try:
-            return package_stimulus_set("lab", proto, identifier, target=store,
-                                        catalog_path=catalog_path, **kwargs)
+            return package_stimulus_set(
+                "lab", proto, identifier, target=store, catalog_path=catalog_path, **kwargs
+            )
         except PackagingError:
             assert (catalog_path.read_bytes(), _listing(store)) == before
             raise
+
     return run
 
 
-@pytest.mark.parametrize(("identifier", "message"), [
-    ("lab/Test2024", "may only contain letters, digits"),
-    ("lab..Test", "may only contain letters, digits"),
-    (".lab", "may only contain letters, digits"),
-    ("lab.Test.", "may only contain letters, digits"),
-    ("lab Test", "may only contain letters, digits"),
-    ("", "must be a non-empty string"),
-])
+@pytest.mark.parametrize(
+    ("identifier", "message"),
+    [
+        ("lab/Test2024", "may only contain letters, digits"),
+        ("lab..Test", "may only contain letters, digits"),
+        (".lab", "may only contain letters, digits"),
+        ("lab.Test.", "may only contain letters, digits"),
+        ("lab Test", "may only contain letters, digits"),
+        ("", "must be a non-empty string"),
+    ],
+)
 def test_bad_identifier(stimuli, package, identifier, message):
     with pytest.raises(PackagingError, match=message):
         package(stimuli, identifier)
 
 
-@pytest.mark.parametrize("identifier", ["hvm", "dicarlo.MajajHong2015.public", "BOLD5000",
-                                        "Geirhos2021_cue-conflict", "movshon.FreemanZiemba2013"])
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "hvm",
+        "dicarlo.MajajHong2015.public",
+        "BOLD5000",
+        "Geirhos2021_cue-conflict",
+        "movshon.FreemanZiemba2013",
+    ],
+)
 def test_existing_identifiers_are_accepted(stimuli, package, identifier):
     package(stimuli, identifier)
 
@@ -135,8 +149,9 @@ def test_catalog_duplicate_refused_before_upload(stimuli, package, catalog_path,
     package(stimuli)
     elsewhere = tmp_path / "elsewhere"
     with pytest.raises(PackagingError, match="already has stimulus set 'lab.Test2024'"):
-        package_stimulus_set("lab", stimuli, "lab.Test2024", target=elsewhere,
-                             catalog_path=catalog_path)
+        package_stimulus_set(
+            "lab", stimuli, "lab.Test2024", target=elsewhere, catalog_path=catalog_path
+        )
     assert not elsewhere.exists()
 
 
@@ -155,16 +170,19 @@ def test_stimulus_naming_1x_checks(tmp_path):
 @pytest.fixture
 def package_assembly(stimuli, catalog_path, store):
     """Package an assembly referring to ``stimuli`` (passed directly, no catalog lookup)."""
+
     def run(proto, identifier="lab.Test2024", **kwargs):
         kwargs.setdefault("stimulus_set", stimuli)
         kwargs.setdefault("stimulus_set_identifier", "lab.Test2024")
         before = catalog_path.read_bytes(), _listing(store)
         try:
-            return package_data_assembly("lab", proto, identifier, target=store,
-                                         catalog_path=catalog_path, **kwargs)
+            return package_data_assembly(
+                "lab", proto, identifier, target=store, catalog_path=catalog_path, **kwargs
+            )
         except PackagingError:
             assert (catalog_path.read_bytes(), _listing(store)) == before
             raise
+
     return run
 
 
@@ -188,8 +206,11 @@ def test_unknown_class(proto, package_assembly):
 
 def test_stimulus_ids_not_in_stimulus_set(proto, package_assembly):
     proto = proto.assign_coords(stimulus_id=("presentation", ["s0", "zz"] * 4))
-    with pytest.raises(PackagingError, match=r"1 stimulus_id value\(s\) of the assembly are not "
-                                             r"in its stimulus set: 'zz'"):
+    with pytest.raises(
+        PackagingError,
+        match=r"1 stimulus_id value\(s\) of the assembly are not "
+        r"in its stimulus set: 'zz'",
+    ):
         package_assembly(proto)
 
 
@@ -247,20 +268,25 @@ def test_not_a_dataarray(package_assembly):
 
 
 def test_stimulus_set_not_found(proto, package_assembly):
-    with pytest.raises(PackagingError, match="stimulus set 'lab.Nowhere' is in neither catalog "
-                                             "'lab' nor any installed catalog"):
+    with pytest.raises(
+        PackagingError,
+        match="stimulus set 'lab.Nowhere' is in neither catalog 'lab' nor any installed catalog",
+    ):
         package_assembly(proto, stimulus_set=None, stimulus_set_identifier="lab.Nowhere")
 
 
-def test_stimulus_set_found_in_target_catalog(stimuli, proto, catalog_path, store,
-                                              package_assembly):
+def test_stimulus_set_found_in_target_catalog(
+    stimuli, proto, catalog_path, store, package_assembly
+):
     package_stimulus_set("lab", stimuli, "lab.Set2024", target=store, catalog_path=catalog_path)
     bad = proto.assign_coords(stimulus_id=("presentation", ["s0", "zz"] * 4))
     with pytest.raises(PackagingError, match="not in its stimulus set: 'zz'"):
-        package_data_assembly("lab", bad, "lab.Test2024", "lab.Set2024", target=store,
-                              catalog_path=catalog_path)
-    package_data_assembly("lab", proto, "lab.Test2024", "lab.Set2024", target=store,
-                          catalog_path=catalog_path)
+        package_data_assembly(
+            "lab", bad, "lab.Test2024", "lab.Set2024", target=store, catalog_path=catalog_path
+        )
+    package_data_assembly(
+        "lab", proto, "lab.Test2024", "lab.Set2024", target=store, catalog_path=catalog_path
+    )
 
 
 def test_assembly_duplicate_in_catalog(proto, package_assembly):

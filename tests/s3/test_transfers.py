@@ -47,7 +47,9 @@ def _interrupt(source: Source, expected: bytes, at_least: int) -> int:
     partial = partial_path(get_cache().path_for(source))
     child = subprocess.Popen(
         [sys.executable, "-c", _FETCH, source.location, source.sha1],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "BRAINIO_PROGRESS": "0"},
     )
     deadline = time.monotonic() + 120
@@ -88,10 +90,13 @@ def test_a_changed_object_restarts_the_download(s3, make_bucket, caplog):
     # re-uploaded meanwhile (as one multipart part): a new object with a new ETag, so the
     # bytes kept cannot be trusted to continue it
     upload = s3.create_multipart_upload(Bucket=bucket, Key="assy_x.nc")
-    part = s3.upload_part(Bucket=bucket, Key="assy_x.nc", UploadId=upload["UploadId"],
-                          PartNumber=1, Body=content)
+    part = s3.upload_part(
+        Bucket=bucket, Key="assy_x.nc", UploadId=upload["UploadId"], PartNumber=1, Body=content
+    )
     s3.complete_multipart_upload(
-        Bucket=bucket, Key="assy_x.nc", UploadId=upload["UploadId"],
+        Bucket=bucket,
+        Key="assy_x.nc",
+        UploadId=upload["UploadId"],
         MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
     )
 

@@ -20,9 +20,7 @@ JOB = Path(__file__).with_name("spawned_ranks.py")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("ranks", "workers", "start"), [(2, 2, "spawn"), (3, 1, "forkserver")]
-)
+@pytest.mark.parametrize(("ranks", "workers", "start"), [(2, 2, "spawn"), (3, 1, "forkserver")])
 def test_each_object_is_read_once_across_ranks_and_workers(
     proxy, bucket, s3_client, tmp_path, ranks, workers, start
 ):
@@ -32,8 +30,15 @@ def test_each_object_is_read_once_across_ranks_and_workers(
     proxy.reset()
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     result = subprocess.run(
-        [sys.executable, str(JOB), f"s3://{bucket}/shards/", str(ranks), str(workers), start,
-         str(tmp_path)],
+        [
+            sys.executable,
+            str(JOB),
+            f"s3://{bucket}/shards/",
+            str(ranks),
+            str(workers),
+            start,
+            str(tmp_path),
+        ],
         env=environment,
         capture_output=True,
         text=True,

@@ -22,8 +22,9 @@ from brainio_submission.template import write_template
 from brainio_submission.validate import validate
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``brainio submission ARGS`` in a fresh process."""
     command = [sys.executable, "-m", "brainio", "submission", *map(str, args)]
     return subprocess.run(
@@ -31,8 +32,9 @@ def run_cli(*args: str | Path, cwd: Path | None = None,
     )
 
 
-def report(*args: str | Path, cwd: Path | None = None,
-           env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+def report(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
     """Exit status and JSON report of ``brainio submission ARGS --json``."""
     result = run_cli(*args, "--json", cwd=cwd, env=env)
     try:
@@ -95,8 +97,11 @@ def zip_with_zip_tool(folder: Path, zip_path: Path, *options: str) -> Path:
     """``cd PARENT && zip -r ZIP FOLDER -x '*/__pycache__/*' '*/.*'``, as the READMEs say."""
     if shutil.which("zip") is None:
         pytest.skip("the `zip` command is not installed")
-    subprocess.run(["zip", "-q", "-r", *options, str(zip_path), folder.name,
-                    "-x", "*/__pycache__/*", "*/.*"], cwd=folder.parent, check=True)
+    subprocess.run(
+        ["zip", "-q", "-r", *options, str(zip_path), folder.name, "-x", "*/__pycache__/*", "*/.*"],
+        cwd=folder.parent,
+        check=True,
+    )
     return zip_path
 
 
@@ -125,15 +130,19 @@ def website_verdict(zip_path: Path) -> str | None:
         if not plugins:
             return f"Please make sure your {root} folder contains at least one of the following"
         folders = [n.split("/") for n in names if n.endswith("/") and n.count("/") == 3]
-        instances = {plugin: [parts[2] for parts in folders if parts[1] == plugin]
-                     for plugin in plugins}
+        instances = {
+            plugin: [parts[2] for parts in folders if parts[1] == plugin] for plugin in plugins
+        }
         if not any(instances.values()):
             return f"Your {plugins[0]} folder is empty."
         identifiers: list[str] = []
         for plugin, found in instances.items():
             for instance in found:
-                files = {n.split("/")[-1] for n in names
-                         if len(n.split("/")) > 1 and n.split("/")[-2] == instance}
+                files = {
+                    n.split("/")[-1]
+                    for n in names
+                    if len(n.split("/")) > 1 and n.split("/")[-2] == instance
+                }
                 if not {"__init__.py", "test.py"} <= files:
                     return f"Your {instance} folder must contain an __init__.py and a test.py"
                 init = archive.read(f"{root.split('/')[0]}/{plugin}/{instance}/__init__.py")
@@ -172,8 +181,15 @@ def isolated_env(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
 def sub() -> SimpleNamespace:
     """The helpers above, for test modules (conftest modules are not importable by name)."""
     return SimpleNamespace(
-        run_cli=run_cli, report=report, validate=validate_report, codes=codes,
+        run_cli=run_cli,
+        report=report,
+        validate=validate_report,
+        codes=codes,
         only_problem=only_problem,
-        line_of=line_of, replace_in=replace_in, zip_folder=zip_folder,
-        zip_with_zip_tool=zip_with_zip_tool, website_verdict=website_verdict, RUN=RUN,
+        line_of=line_of,
+        replace_in=replace_in,
+        zip_folder=zip_folder,
+        zip_with_zip_tool=zip_with_zip_tool,
+        website_verdict=website_verdict,
+        RUN=RUN,
     )

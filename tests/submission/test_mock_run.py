@@ -21,7 +21,7 @@ from brainio_submission.template import write_template
 BASE = "models/base_models.py"
 
 # Two models, "good" and "bad"; each test redefines what "bad" does.
-HEADER = '''\
+HEADER = """\
 import numpy as np
 
 
@@ -44,7 +44,7 @@ class Net:
 
 def get_model(name):
     return Net() if name == "good" else BadNet()
-'''
+"""
 
 
 def write_models(project, bad_net: str, extra: str = "") -> None:
@@ -61,7 +61,7 @@ def passed(data):
 
 
 # One project whose models each fail in their own way, run once for the tests below.
-MANY_MODELS = '''\
+MANY_MODELS = """\
 import numpy as np
 
 
@@ -129,7 +129,7 @@ MODELS = {"assembly": Assembly, "good": Net, "raises": Raises,
 
 def get_model(name):
     return MODELS[name]()
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +141,24 @@ def many_models(tmp_path_factory, sub):
     # module scope: the autouse BRAINIO_HOME fixture does not apply, so give the CLI its own
     env = dict(os.environ, BRAINIO_HOME=str(tmp_path_factory.mktemp("brainio_home")))
     result = subprocess.run(
-        [sys.executable, "-m", "brainio", "submission", "check", str(project), *sub.RUN,
-         "--timeout", "60", "--json"],
-        capture_output=True, text=True, env=env, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "brainio",
+            "submission",
+            "check",
+            str(project),
+            *sub.RUN,
+            "--timeout",
+            "60",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     return result.returncode, json.loads(result.stdout), project / BASE
 
 
@@ -171,7 +186,9 @@ def test_model_that_raises(many_models, sub):
     [problem] = problems_of(data, "raises")
     assert (problem["code"], problem["layer"]) == ("get-model-failed", None)
     assert (problem["file"], problem["line"]) == (
-        BASE, sub.line_of(module, "raise FileNotFoundError"))
+        BASE,
+        sub.line_of(module, "raise FileNotFoundError"),
+    )
     assert "FileNotFoundError: weights.pt is missing" in problem["message"]
 
 
@@ -179,7 +196,10 @@ def test_activations_that_raise(many_models, sub):
     _, data, module = many_models
     [problem] = problems_of(data, "activations_raise")
     assert (problem["code"], problem["file"], problem["line"]) == (
-        "activations-failed", BASE, sub.line_of(module, "1 / 0"))
+        "activations-failed",
+        BASE,
+        sub.line_of(module, "1 / 0"),
+    )
     assert "ZeroDivisionError" in problem["message"]
 
 
@@ -201,13 +221,17 @@ def test_layer_named_by_get_layers_but_not_returned(many_models):
 def test_non_finite_activations(many_models):
     _, data, _ = many_models
     assert sorted((p["code"], p["layer"]) for p in problems_of(data, "non_finite")) == [
-        ("non-finite-activations", "conv"), ("non-finite-activations", "fc")]
+        ("non-finite-activations", "conv"),
+        ("non-finite-activations", "fc"),
+    ]
 
 
 def test_model_that_hangs_is_stopped_at_the_time_limit(new_project, isolated_env, sub):
     env, work, temporary = isolated_env
     project = new_project()
-    write_models(project, """
+    write_models(
+        project,
+        """
         import subprocess
         import sys
         import time
@@ -217,7 +241,8 @@ def test_model_that_hangs_is_stopped_at_the_time_limit(new_project, isolated_env
             def __call__(self, stimuli, layers):
                 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
                 time.sleep(60)
-        """)
+        """,
+    )
     start = time.monotonic()
     status, data = run_check(sub, project, timeout="3", cwd=work, env=env)
     elapsed = time.monotonic() - start
@@ -236,7 +261,10 @@ def test_missing_dependency_is_named_and_the_run_did_not_happen(new_project, sub
     status, data = run_check(sub, project)
     problem = sub.only_problem(data, "missing-package")
     assert (status, problem["file"], problem["line"]) == (
-        3, BASE, sub.line_of(project / BASE, "import brainio_no_such_package_xyz"))
+        3,
+        BASE,
+        sub.line_of(project / BASE, "import brainio_no_such_package_xyz"),
+    )
     assert "'brainio_no_such_package_xyz' is not installed" in problem["message"]
     assert "did not happen" in problem["message"]
     assert data["run"] is None and "not installed" in data["not_run"]
@@ -244,8 +272,11 @@ def test_missing_dependency_is_named_and_the_run_did_not_happen(new_project, sub
 
 def test_model_list_that_raises(new_project, sub):
     project = new_project()
-    write_models(project, "BadNet = Net\n",
-                 "def get_model_list():\n    raise RuntimeError('no models today')\n")
+    write_models(
+        project,
+        "BadNet = Net\n",
+        "def get_model_list():\n    raise RuntimeError('no models today')\n",
+    )
     status, data = run_check(sub, project)
     problem = sub.only_problem(data, "model-list-failed")
     assert (status, problem["line"]) == (1, sub.line_of(project / BASE, "no models today"))
@@ -253,14 +284,17 @@ def test_model_list_that_raises(new_project, sub):
 
 def test_process_killed_by_the_model_is_reported(new_project, sub):
     project = new_project()
-    write_models(project, """
+    write_models(
+        project,
+        """
         import os
 
 
         class BadNet:
             def __call__(self, stimuli, layers):
                 os._exit(3)
-        """)
+        """,
+    )
     status, data = run_check(sub, project)
     problem = sub.only_problem(data, "run-crashed")
     assert (status, problem["model"]) == (1, "bad")
@@ -270,10 +304,13 @@ def test_process_killed_by_the_model_is_reported(new_project, sub):
 def test_brain_model_failing_in_one_region(new_project, sub):
     project = new_project("legacy-brain")
     module = project / "models" / "brain_models.py"
-    sub.replace_in(module, '        self.region = recording_target\n',
-                   '        self.region = recording_target\n'
-                   '        if recording_target == "V4":\n'
-                   '            raise ValueError("no V4 commitment yet")\n')
+    sub.replace_in(
+        module,
+        "        self.region = recording_target\n",
+        "        self.region = recording_target\n"
+        '        if recording_target == "V4":\n'
+        '            raise ValueError("no V4 commitment yet")\n',
+    )
     status, data = run_check(sub, project)
     problem = sub.only_problem(data, "activations-failed")
     assert (status, problem["model"], problem["layer"]) == (1, "example_brain_model", "V4")
@@ -284,10 +321,13 @@ def test_brain_model_failing_in_one_region(new_project, sub):
 def test_side_effects_stay_in_the_runs_temporary_folder(new_project, isolated_env, tmp_path, sub):
     env, work, temporary = isolated_env
     project = new_project()
-    write_models(project, "BadNet = Net\n",
-                 "open('side_effect.txt', 'w').write('x')\n"
-                 "import tempfile\n"
-                 "tempfile.NamedTemporaryFile(delete=False).write(b'x')\n")
+    write_models(
+        project,
+        "BadNet = Net\n",
+        "open('side_effect.txt', 'w').write('x')\n"
+        "import tempfile\n"
+        "tempfile.NamedTemporaryFile(delete=False).write(b'x')\n",
+    )
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
     status, data = run_check(sub, project, cwd=work, env=env)
     assert (status, data["problems"]) == (0, [])
@@ -341,11 +381,13 @@ def plugin_submission(root, registration, requirements="numpy\n"):
     (folder / "__init__.py").write_text(
         "from brainscore_vision import model_registry\n"
         "from .model import Commitment, PixelModel\n\n"
-        f"model_registry['pixel_model'] = {registration}\n")
+        f"model_registry['pixel_model'] = {registration}\n"
+    )
     (folder / "model.py").write_text(PIXELS)
     (folder / "test.py").write_text(
         "import brainscore_vision\n\n\ndef test_load():\n"
-        "    assert brainscore_vision.load_model('pixel_model')\n")
+        "    assert brainscore_vision.load_model('pixel_model')\n"
+    )
     (folder / "requirements.txt").write_text(requirements)
     return root
 
@@ -382,17 +424,25 @@ def test_plugin_whose_registry_entry_fails(tmp_path, stand_in, sub):
     status, data = run_check(sub, root, env=stand_in)
     problem = sub.only_problem(data, "load-model-failed")
     assert (status, problem["model"], problem["file"]) == (
-        1, "pixel_model", "models/pixel_model/__init__.py")
+        1,
+        "pixel_model",
+        "models/pixel_model/__init__.py",
+    )
     assert "model_registry['pixel_model']() raised TypeError" in problem["message"]
 
 
 def test_plugin_without_brainscore_vision_says_the_run_did_not_happen(tmp_path, sub):
-    root = plugin_submission(tmp_path / "plugin_submission", "lambda: PixelModel()",
-                             requirements="numpy\nbrainio-no-such-package-xyz>=1\n")
+    root = plugin_submission(
+        tmp_path / "plugin_submission",
+        "lambda: PixelModel()",
+        requirements="numpy\nbrainio-no-such-package-xyz>=1\n",
+    )
     result = sub.run_cli("check", root, *sub.RUN)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "Mock run did not happen: not installed in this environment: " \
-           "brainio-no-such-package-xyz, brainscore_vision." in result.stdout
+    assert (
+        "Mock run did not happen: not installed in this environment: "
+        "brainio-no-such-package-xyz, brainscore_vision." in result.stdout
+    )
     assert "Mock run on" not in result.stdout
     assert "models/pixel_model/requirements.txt: missing-package" in result.stdout
     assert "`pip install brainscore-vision`" in result.stdout
@@ -403,7 +453,8 @@ def test_benchmark_plugins_are_not_mock_run(tmp_path, stand_in, sub):
     (root / "benchmarks" / "my_bench").mkdir(parents=True)
     (root / "benchmarks" / "my_bench" / "__init__.py").write_text(
         "from brainscore_vision import benchmark_registry\n"
-        "benchmark_registry['my_bench'] = lambda: None\n")
+        "benchmark_registry['my_bench'] = lambda: None\n"
+    )
     (root / "benchmarks" / "my_bench" / "test.py").write_text("def test():\n    pass\n")
     status, data = run_check(sub, root, env=stand_in)
     assert (status, data["problems"], data["run"]) == (3, [], None)

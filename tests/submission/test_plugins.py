@@ -31,7 +31,8 @@ def plugin(root: Path, name: str = "my_net") -> Path:
     (folder / "model.py").write_text("def get_model():\n    return None\n")
     (folder / "test.py").write_text(TEST)
     (folder / "requirements.txt").write_text(
-        "numpy>=1.26\n# a comment\ntorch ; python_version >= '3.9'\n")
+        "numpy>=1.26\n# a comment\ntorch ; python_version >= '3.9'\n"
+    )
     return folder
 
 
@@ -48,12 +49,19 @@ def test_a_clean_plugin_passes(tmp_path, sub):
     assert sub.validate(tmp_path / "sub") == (0, {"problems": []})
 
 
-@pytest.mark.parametrize("source, line, reason", [
-    (b"NAME = 'caf\xe9'\n\ndef get_model():\n    return NAME\n", 1, "Save the file as UTF-8"),
-    (b"import os\nfrom __future__ import annotations\n\ndef get_model():\n    return None\n",
-     2, "from __future__ imports must occur at the beginning"),
-    (b"def get_model():\n    return None\n\x00\n", None, "null bytes"),
-], ids=["non-utf8-literal", "late-future-import", "null-bytes"])
+@pytest.mark.parametrize(
+    "source, line, reason",
+    [
+        (b"NAME = 'caf\xe9'\n\ndef get_model():\n    return NAME\n", 1, "Save the file as UTF-8"),
+        (
+            b"import os\nfrom __future__ import annotations\n\ndef get_model():\n    return None\n",
+            2,
+            "from __future__ imports must occur at the beginning",
+        ),
+        (b"def get_model():\n    return None\n\x00\n", None, "null bytes"),
+    ],
+    ids=["non-utf8-literal", "late-future-import", "null-bytes"],
+)
 def test_module_that_does_not_compile(source, line, reason, tmp_path, sub):
     (plugin(tmp_path / "sub") / "model.py").write_bytes(source)
     problem = the_problem(sub, tmp_path / "sub", "syntax-error")
@@ -72,7 +80,8 @@ def test_non_utf8_comment_in_init_is_named(tmp_path, sub):
 def test_computed_registration_key(tmp_path, sub):
     folder = plugin(tmp_path / "sub")
     (folder / "__init__.py").write_text(
-        INIT + "NAME = 'my_net_v2'\nmodel_registry[NAME] = lambda: get_model()\n")
+        INIT + "NAME = 'my_net_v2'\nmodel_registry[NAME] = lambda: get_model()\n"
+    )
     problem = the_problem(sub, tmp_path / "sub", "registration-not-literal")
     assert (problem["file"], problem["line"]) == ("models/my_net/__init__.py", 7)
 
@@ -108,7 +117,8 @@ def test_parametrized_test_identifier_is_read(tmp_path, sub):
         "    pytest.param('my_net_typo', 'MajajHong2015.V4-pls', marks=[]),\n"
         "])\n"
         "def test_score(model_identifier, benchmark_identifier):\n"
-        "    score(model_identifier=model_identifier, benchmark_identifier=benchmark_identifier)\n")
+        "    score(model_identifier=model_identifier, benchmark_identifier=benchmark_identifier)\n"
+    )
     problem = the_problem(sub, tmp_path / "sub", "test-identifier-mismatch")
     assert problem["line"] == 7 and "'my_net_typo'" in problem["message"]
 

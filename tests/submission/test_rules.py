@@ -84,8 +84,11 @@ def bad_signature(project, sub):
 
 
 def model_list_not_strings(project, sub):
-    sub.replace_in(project / BASE, 'return ["example_random_projection"]',
-                   'return [\n        "example_random_projection",\n        42,\n    ]')
+    sub.replace_in(
+        project / BASE,
+        'return ["example_random_projection"]',
+        'return [\n        "example_random_projection",\n        42,\n    ]',
+    )
     return BASE, sub.line_of(project / BASE, "        42,")
 
 
@@ -95,8 +98,7 @@ def empty_model_list(project, sub):
 
 
 def duplicate_model_name(project, sub):
-    sub.replace_in(project / BASE, 'return ["example_random_projection"]',
-                   'return MODELS')
+    sub.replace_in(project / BASE, 'return ["example_random_projection"]', "return MODELS")
     with open(project / BASE, "a") as file:
         file.write('\nMODELS = [\n    "alexnet",\n    "alexnet",\n]\n')
     lines = (project / BASE).read_text().splitlines()
@@ -104,14 +106,20 @@ def duplicate_model_name(project, sub):
 
 
 def hyphen_in_identifier(project, sub):
-    sub.replace_in(project / BASE, 'return ["example_random_projection"]',
-                   'return ["example-random-projection"]')
+    sub.replace_in(
+        project / BASE,
+        'return ["example_random_projection"]',
+        'return ["example-random-projection"]',
+    )
     return BASE, sub.line_of(project / BASE, "example-random-projection")
 
 
 def absolute_path(project, sub):
-    sub.replace_in(project / BASE, "HERE = os.path.dirname(__file__)",
-                   'WEIGHTS = np.load(f"/home/me/weights_{1}.npz")')
+    sub.replace_in(
+        project / BASE,
+        "HERE = os.path.dirname(__file__)",
+        'WEIGHTS = np.load(f"/home/me/weights_{1}.npz")',
+    )
     return BASE, sub.line_of(project / BASE, "/home/me/weights")
 
 
@@ -155,27 +163,37 @@ def test_every_problem_is_reported_at_once_with_zip_paths(new_project, tmp_path,
     status, data = sub.report("validate", archive)
     assert status == 1
     assert sorted(sub.codes(data)) == [
-        "absolute-path", "hyphen-in-identifier", "missing-init", "space-in-name",
+        "absolute-path",
+        "hyphen-in-identifier",
+        "missing-init",
+        "space-in-name",
     ]
     assert {p["file"] for p in data["problems"]} == {
-        "several/models/__init__.py", f"several/{BASE}", "several/models/my weights.txt",
+        "several/models/__init__.py",
+        f"several/{BASE}",
+        "several/models/my weights.txt",
     }
 
 
 def test_paths_inside_functions_and_main_blocks_are_allowed(new_project, sub):
     project = new_project()
     with open(project / BASE, "a") as file:
-        file.write('\n\ndef load():\n    return open("/data/weights.bin", "rb")\n'
-                   '\n\nif __name__ == "__main__":\n    print(open("/tmp/log.txt").read())\n'
-                   '\nSEPARATED = "a/b".split("/")\n')
+        file.write(
+            '\n\ndef load():\n    return open("/data/weights.bin", "rb")\n'
+            '\n\nif __name__ == "__main__":\n    print(open("/tmp/log.txt").read())\n'
+            '\nSEPARATED = "a/b".split("/")\n'
+        )
     status, data = sub.validate(project)
     assert (status, data["problems"]) == (0, [])
 
 
 def test_model_list_computed_at_run_time_is_accepted(new_project, sub):
     project = new_project()
-    sub.replace_in(project / BASE, 'return ["example_random_projection"]',
-                   'return [name for name in ["example_random_projection"]]')
+    sub.replace_in(
+        project / BASE,
+        'return ["example_random_projection"]',
+        'return [name for name in ["example_random_projection"]]',
+    )
     status, data = sub.validate(project)
     assert (status, data["problems"]) == (0, [])
 

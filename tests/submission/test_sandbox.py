@@ -24,7 +24,7 @@ from brainio_submission.sandbox import Limits, isolation
 from brainio_submission.stimuli import bundled_stimuli
 
 BASE = "models/base_models.py"
-MODELS = '''\
+MODELS = """\
 import os
 import sys
 
@@ -46,10 +46,11 @@ def get_bibtex(name):
 def get_model(name):
 {body}
     return lambda stimuli, layers: {{layer: np.ones((len(stimuli), 30)) for layer in layers}}
-'''
+"""
 
-needs_sandbox = pytest.mark.skipif(isolation()[0] is None,
-                                   reason=f"no sandbox here: {isolation()[1]}")
+needs_sandbox = pytest.mark.skipif(
+    isolation()[0] is None, reason=f"no sandbox here: {isolation()[1]}"
+)
 
 
 def hostile(new_project, body: str) -> Path:
@@ -70,7 +71,9 @@ def ran(data) -> bool:
 def test_files_outside_cannot_be_deleted_or_changed(new_project, tmp_path, sub):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
-    project = hostile(new_project, f"""
+    project = hostile(
+        new_project,
+        f"""
         for path in ({str(victim)!r}, {str(tmp_path / "my_model" / BASE)!r}):
             try:
                 os.remove(path)
@@ -80,7 +83,8 @@ def test_files_outside_cannot_be_deleted_or_changed(new_project, tmp_path, sub):
             open({str(tmp_path / "planted.txt")!r}, "w").write("x")
         except OSError:
             pass
-        """)
+        """,
+    )
     status, data = run(sub, project)
     assert (status, data["problems"]) == (0, []) and ran(data)
     assert data["run"]["sandbox"] == "bwrap"
@@ -126,7 +130,9 @@ def test_network_is_unreachable(new_project, sub):
         listener.listen()
         listener.setblocking(False)
         port = listener.getsockname()[1]
-        project = hostile(new_project, f"""
+        project = hostile(
+            new_project,
+            f"""
             import socket
             try:
                 socket.create_connection(("127.0.0.1", {port}), timeout=5).close()
@@ -134,7 +140,8 @@ def test_network_is_unreachable(new_project, sub):
                 pass
             else:
                 raise RuntimeError("connected to the host's loopback")
-            """)
+            """,
+        )
         status, data = run(sub, project)
         with pytest.raises(BlockingIOError):
             listener.accept()  # nobody connected
@@ -156,14 +163,17 @@ def _processes_with(token: str) -> list[int]:
 @needs_sandbox
 def test_escaped_grandchild_dies_with_the_run(new_project, sub):
     token = f"brainio-escapee-{uuid.uuid4().hex}"
-    project = hostile(new_project, f"""
+    project = hostile(
+        new_project,
+        f"""
         import subprocess
         subprocess.Popen([sys.executable, "-c",
                           "import os, time; os.fork() or time.sleep(600); time.sleep(600)",
                           {token!r}], start_new_session=True)
         import time
         time.sleep(1)  # time for the escapee to fork once more
-        """)
+        """,
+    )
     status, data = run(sub, project)
     assert (status, data["problems"]) == (0, []) and ran(data)
     time.sleep(0.5)
@@ -175,11 +185,14 @@ def test_escaped_grandchild_dies_with_the_run(new_project, sub):
 
 @needs_sandbox
 def test_unbounded_allocation_is_stopped(new_project, sub):
-    project = hostile(new_project, """
+    project = hostile(
+        new_project,
+        """
         blocks = []
         while True:
             blocks.append(bytearray(64 * 2**20))
-        """)
+        """,
+    )
     start = time.monotonic()
     status, data = run(sub, project, "--memory-mb", "512")
     assert time.monotonic() - start < 60
@@ -189,7 +202,9 @@ def test_unbounded_allocation_is_stopped(new_project, sub):
 
 @needs_sandbox
 def test_process_count_and_file_size_are_limited(new_project):
-    project = hostile(new_project, """
+    project = hostile(
+        new_project,
+        """
         import subprocess
         children = []
         try:
@@ -205,7 +220,8 @@ def test_process_count_and_file_size_are_limited(new_project):
         except OSError as error:
             size = f"file stopped: {error.strerror}"
         raise RuntimeError(processes + " | " + size)
-        """)
+        """,
+    )
     limits = Limits(processes=16, file_size_mb=1, cpu_seconds=60)
     outcome = run_submission(project, bundled_stimuli(), timeout=60, limits=limits)
     [problem] = outcome.problems
@@ -216,13 +232,16 @@ def test_process_count_and_file_size_are_limited(new_project):
 @needs_sandbox
 def test_sleeping_forever_is_stopped_at_the_time_limit_with_all_its_processes(new_project, sub):
     token = f"brainio-sleeper-{uuid.uuid4().hex}"
-    project = hostile(new_project, f"""
+    project = hostile(
+        new_project,
+        f"""
         import subprocess
         import time
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {token!r}],
                          start_new_session=True)
         time.sleep(10**6)
-        """)
+        """,
+    )
     start = time.monotonic()
     status, data = run(sub, project, timeout="4")
     assert time.monotonic() - start < 30
@@ -243,13 +262,29 @@ def test_without_a_sandbox_the_run_is_refused_unless_asked(new_project, tmp_path
     env = dict(os.environ, PATH=str(bin_folder))
     result = sub.run_cli("check", project, "--run", env=env)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "Mock run did not happen: no sandbox is available (bubblewrap is not installed" \
+    assert (
+        "Mock run did not happen: no sandbox is available (bubblewrap is not installed"
         in result.stdout
+    )
     assert "Pass --no-sandbox to run the submitted code without isolation" in result.stdout
 
     status, data = sub.report("check", project, "--run", "--no-sandbox", env=env)
     assert (status, data["problems"], data["run"]["sandbox"]) == (0, [], None)
     result = subprocess.run(  # the text report says the run was not isolated
-        [sys.executable, "-m", "brainio", "submission", "check", str(project), "--run",
-         "--no-sandbox"], capture_output=True, text=True, env=env, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "brainio",
+            "submission",
+            "check",
+            str(project),
+            "--run",
+            "--no-sandbox",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert "WITHOUT a sandbox" in result.stdout

@@ -18,10 +18,19 @@ EXPECTED = {
     "legacy-brain": ("models/brain_models.py", ["V1", "V2", "V4", "IT"]),
 }
 PLUGIN_FILES = {
-    "model": ["README.md", "models/my_net/__init__.py", "models/my_net/model.py",
-              "models/my_net/requirements.txt", "models/my_net/test.py"],
-    "benchmark": ["README.md", "benchmarks/my_net/__init__.py",
-                  "benchmarks/my_net/benchmark.py", "benchmarks/my_net/test.py"],
+    "model": [
+        "README.md",
+        "models/my_net/__init__.py",
+        "models/my_net/model.py",
+        "models/my_net/requirements.txt",
+        "models/my_net/test.py",
+    ],
+    "benchmark": [
+        "README.md",
+        "benchmarks/my_net/__init__.py",
+        "benchmarks/my_net/benchmark.py",
+        "benchmarks/my_net/test.py",
+    ],
 }
 
 
@@ -31,8 +40,10 @@ def test_new_plugin_zipped_as_its_readme_says_is_accepted(kind, tmp_path, sub):
     arguments = ("new", project) if kind == "model" else ("new", project, "--kind", kind)
     created = sub.run_cli(*arguments)
     assert created.returncode == 0, created.stderr
-    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")
-                  if p.is_file()) == PLUGIN_FILES[kind]
+    assert (
+        sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+        == PLUGIN_FILES[kind]
+    )
     readme = (project / "README.md").read_text()
     assert "zip -r my_net.zip my_net -x '*/__pycache__/*' '*/.*'" in readme
     init = (project / PLUGIN_FILES[kind][1]).read_text()
@@ -68,8 +79,9 @@ def test_new_legacy_template_passes_validate_and_mock_run(kind, tmp_path, sub):
     created = sub.run_cli("new", project, "--kind", kind)
     assert created.returncode == 0, created.stderr
     module, layers = EXPECTED[kind]
-    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()) \
-        == sorted(["README.md", "pyproject.toml", "models/__init__.py", module])
+    assert sorted(
+        p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()
+    ) == sorted(["README.md", "pyproject.toml", "models/__init__.py", module])
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == project.name
     assert any(dep.startswith("numpy") for dep in pyproject["project"]["dependencies"])
@@ -115,8 +127,14 @@ def test_text_report_and_exit_status(new_project, sub):
 
 def test_template_module_runs_its_own_checks(new_project):
     project = new_project()
-    result = subprocess.run([sys.executable, "-m", "models.base_models"], cwd=project,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "models.base_models"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "layer3: activations of shape" in result.stdout
 

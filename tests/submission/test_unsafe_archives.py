@@ -20,7 +20,7 @@ def _central_header(data: bytearray, name: str) -> int:
     position = data.find(b"PK\x01\x02")
     while position != -1:
         length = struct.unpack_from("<H", data, position + 28)[0]
-        if data[position + 46:position + 46 + length].decode() == name:
+        if data[position + 46 : position + 46 + length].decode() == name:
             return position
         position = data.find(b"PK\x01\x02", position + 4)
     raise AssertionError(f"{name} not in the central directory")
@@ -94,18 +94,31 @@ def nested_archive(archive, zip_path):
     return "archive-nested-archive", "my_model/models/weights.zip!innermost.zip"
 
 
-CASES = [path_traversal, absolute_path, symlink, too_many_entries, declared_size,
-         compression_ratio, duplicate_name, encrypted, nested_archive]
+CASES = [
+    path_traversal,
+    absolute_path,
+    symlink,
+    too_many_entries,
+    declared_size,
+    compression_ratio,
+    duplicate_name,
+    encrypted,
+    nested_archive,
+]
 
 
 def _snapshot(folder: Path) -> dict[str, int]:
-    return {path.relative_to(folder).as_posix(): path.stat().st_size
-            for path in folder.rglob("*") if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.stat().st_size
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.__name__ for case in CASES])
-def test_unsafe_archive_is_refused_and_nothing_written(case, new_project, tmp_path, isolated_env,
-                                                       sub):
+def test_unsafe_archive_is_refused_and_nothing_written(
+    case, new_project, tmp_path, isolated_env, sub
+):
     env, work, temporary = isolated_env
     zip_path = sub.zip_folder(new_project(), tmp_path / "submission.zip")
     with zipfile.ZipFile(zip_path, "a") as archive:
@@ -125,8 +138,9 @@ def test_unsafe_archive_is_refused_and_nothing_written(case, new_project, tmp_pa
         assert len(matches) == 1, data["problems"]
         assert matches[0]["line"] is None
         assert matches[0]["message"].startswith("Unsafe archive: ")
-        assert all(p["code"].startswith("archive-") or p["code"] == "too-large"
-                   for p in data["problems"])
+        assert all(
+            p["code"].startswith("archive-") or p["code"] == "too-large" for p in data["problems"]
+        )
     assert checked[1]["run"] is None  # the models were never run
 
     assert _snapshot(tmp_path) == before

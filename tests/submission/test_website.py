@@ -79,8 +79,9 @@ def test_identifier():
 """
 
 
-def model_plugin(root: Path, folder: str = "my_alexnet", identifier: str = "my_alexnet",
-                 quote: str = "'") -> Path:
+def model_plugin(
+    root: Path, folder: str = "my_alexnet", identifier: str = "my_alexnet", quote: str = "'"
+) -> Path:
     plugin = root / "models" / folder
     plugin.mkdir(parents=True)
     key = f"{quote}{identifier}{quote}"
@@ -120,8 +121,10 @@ def two_plugins(root):
 def three_identifiers(root):
     plugin = model_plugin(root)
     with open(plugin / "__init__.py", "a") as file:
-        file.write("model_registry['my_alexnet_seed1'] = lambda: None\n"
-                   "model_registry['my_alexnet_seed2'] = lambda: None\n")
+        file.write(
+            "model_registry['my_alexnet_seed1'] = lambda: None\n"
+            "model_registry['my_alexnet_seed2'] = lambda: None\n"
+        )
     return "too-many-identifiers"
 
 
@@ -157,9 +160,18 @@ def no_plugin_folder(root):
     return "no-plugin-folder"
 
 
-CASES = [single_model_plugin, single_benchmark_plugin, two_plugins, three_identifiers,
-         metadata_file, missing_test_py, space_in_a_name, hyphen_in_identifier,
-         models_folder_empty, no_plugin_folder]
+CASES = [
+    single_model_plugin,
+    single_benchmark_plugin,
+    two_plugins,
+    three_identifiers,
+    metadata_file,
+    missing_test_py,
+    space_in_a_name,
+    hyphen_in_identifier,
+    models_folder_empty,
+    no_plugin_folder,
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.__name__ for case in CASES])
@@ -220,8 +232,10 @@ def test_a_space_in_a_folder_is_reported_once_even_without_folder_entries(tmp_pa
     (plugin / "my weights").mkdir()
     for name in ("a.json", "b.json"):
         (plugin / "my weights" / name).write_text("{}")
-    for archive in (sub.zip_folder(root, tmp_path / "entries.zip"),
-                    sub.zip_with_zip_tool(root, tmp_path / "files_only.zip", "-D")):
+    for archive in (
+        sub.zip_folder(root, tmp_path / "entries.zip"),
+        sub.zip_with_zip_tool(root, tmp_path / "files_only.zip", "-D"),
+    ):
         problem = sub.only_problem(sub.validate(archive)[1], "space-in-name")
         assert problem["file"] == "my_submission/models/my_alexnet/my weights/"
 
@@ -248,13 +262,23 @@ def test_json_report_keeps_its_schema_and_marks_website_rules(tmp_path, sub):
     by_code = {problem["code"]: problem for problem in data["problems"]}
     assert set(by_code) == {"metadata-file", "syntax-error"}
     for problem in by_code.values():
-        assert set(problem) == {"code", "message", "file", "line", "model", "layer",
-                                "website", "website_message"}
+        assert set(problem) == {
+            "code",
+            "message",
+            "file",
+            "line",
+            "model",
+            "layer",
+            "website",
+            "website_message",
+        }
     assert by_code["metadata-file"]["website"] is True
     assert by_code["syntax-error"]["website"] is False
     assert by_code["syntax-error"]["website_message"] is None
     assert (by_code["syntax-error"]["file"], by_code["syntax-error"]["line"]) == (
-        "my_submission/models/my_alexnet/model.py", 2)
+        "my_submission/models/my_alexnet/model.py",
+        2,
+    )
 
 
 def test_text_report_puts_the_website_wording_next_to_ours(tmp_path, sub):
@@ -263,7 +287,11 @@ def test_text_report_puts_the_website_wording_next_to_ours(tmp_path, sub):
     result = sub.run_cli("validate", root)
     assert result.returncode == 1
     assert "Brain-Score plugin layout" in result.stdout
-    assert ("models/my_alexnet/test.py: missing-plugin-file: Plugin folder models/my_alexnet/ "
-            "needs test.py") in result.stdout
-    assert ("Brain-Score website: Your my_alexnet folder must contain an __init__.py and a "
-            "test.py folder.") in result.stdout
+    assert (
+        "models/my_alexnet/test.py: missing-plugin-file: Plugin folder models/my_alexnet/ "
+        "needs test.py"
+    ) in result.stdout
+    assert (
+        "Brain-Score website: Your my_alexnet folder must contain an __init__.py and a "
+        "test.py folder."
+    ) in result.stdout

@@ -26,11 +26,18 @@ def test_zip_has_folder_entries_and_no_caches(tmp_path, sub):
     with zipfile.ZipFile(archive) as handle:
         names = handle.namelist()
     assert names[0] == "my_model/"
-    assert sorted(names) == sorted([
-        "my_model/", "my_model/README.md", "my_model/models/", "my_model/models/my_model/",
-        "my_model/models/my_model/__init__.py", "my_model/models/my_model/model.py",
-        "my_model/models/my_model/requirements.txt", "my_model/models/my_model/test.py",
-    ])
+    assert sorted(names) == sorted(
+        [
+            "my_model/",
+            "my_model/README.md",
+            "my_model/models/",
+            "my_model/models/my_model/",
+            "my_model/models/my_model/__init__.py",
+            "my_model/models/my_model/model.py",
+            "my_model/models/my_model/requirements.txt",
+            "my_model/models/my_model/test.py",
+        ]
+    )
     assert sub.website_verdict(archive) is None
     assert not list(tmp_path.glob(".*partial"))
 

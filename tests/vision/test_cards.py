@@ -35,8 +35,9 @@ def test_data_sets_of_plugins_without_bibtex_say_where_they_come_from():
 
 
 def test_every_catalog_identifier_has_a_card():
-    cards = build_cards(FACTS / "vision.csv", FACTS / "citations.toml", CATALOG_PATH,
-                        "Brain-Score vision")
+    cards = build_cards(
+        FACTS / "vision.csv", FACTS / "citations.toml", CATALOG_PATH, "Brain-Score vision"
+    )
     carded = {identifier for card in cards for identifier in card["identifiers"]}
     catalog = get_catalog(CATALOG_NAME)
     assert set(catalog["identifier"]) == carded
@@ -49,8 +50,12 @@ def test_committed_card_file_is_what_the_generator_writes(tmp_path):
     copy.write_bytes(CATALOG_PATH.read_bytes())
     from brainscore_cards import make_cards
 
-    make_cards(FACTS / "vision.csv", FACTS / "citations.toml", tmp_path / "cards.toml",
-               "Brain-Score vision")
+    make_cards(
+        FACTS / "vision.csv",
+        FACTS / "citations.toml",
+        tmp_path / "cards.toml",
+        "Brain-Score vision",
+    )
     assert (tmp_path / "cards.toml").read_text() == CATALOG_PATH.with_name("cards.toml").read_text()
 
 

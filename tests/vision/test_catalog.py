@@ -168,4 +168,3 @@ def test_list_functions_use_registry_keys():
 def test_bad_access_level_is_refused():
     with pytest.raises(ValueError, match="access='secret' is not an access level"):
         brainio_vision.list_datasets(access="secret")
-

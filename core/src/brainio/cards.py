@@ -174,8 +174,10 @@ def card(
             f"No assembly or stimulus set '{identifier}' in {where}{hint}. "
             "Run `brainio list` to see what is there."
         )
-    kind = TYPE_ASSEMBLY if any(row.lookup_type == TYPE_ASSEMBLY for row in rows) else (
-        TYPE_STIMULUS_SET
+    kind = (
+        TYPE_ASSEMBLY
+        if any(row.lookup_type == TYPE_ASSEMBLY for row in rows)
+        else (TYPE_STIMULUS_SET)
     )
     rows = _distinct([row for row in rows if row.lookup_type == kind])
     main = next((row for row in rows if row.class_name is not None), rows[0])
@@ -293,9 +295,7 @@ def _read_card_file(path: Path, _mtime: int, _size: int) -> dict[str, dict[str, 
         unknown = set(entry) - {"identifiers", *CARD_FIELDS}
         if not isinstance(identifiers, list) or not identifiers or unknown:
             problem = (
-                f"the key(s) {', '.join(sorted(unknown))}"
-                if unknown
-                else "no list of identifiers"
+                f"the key(s) {', '.join(sorted(unknown))}" if unknown else "no list of identifiers"
             )
             raise CatalogError(
                 f"Card file {path}, card {number}, has {problem}. A card has `identifiers = "

@@ -126,9 +126,9 @@ def _installed(manager: object) -> _Installed:
             )
         name = catalog.identifier
         if name in catalogs:
-            warn_clash("a catalog named", name, str(catalogs[name].source_path), [
-                str(catalog.source_path)
-            ])
+            warn_clash(
+                "a catalog named", name, str(catalogs[name].source_path), [str(catalog.source_path)]
+            )
             return
         catalogs[name] = catalog
 
@@ -174,9 +174,7 @@ def _disable(error: Exception, *, name: str, plugin: str, source: str) -> Broken
     a description of both for the message.
     """
     strict = os.environ.get(STRICT_CATALOGS_ENV, "") not in ("", "0")
-    advice = (
-        f"The other catalogs still load; set {STRICT_CATALOGS_ENV}=1 to make this an error."
-    )
+    advice = f"The other catalogs still load; set {STRICT_CATALOGS_ENV}=1 to make this an error."
     if isinstance(error, CatalogError):
         name, path, line = error.catalog or name, error.path, error.line
         reason = str(error)

@@ -56,9 +56,7 @@ def _e(value: object) -> str:
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     head = "".join(f"<th>{_e(cell)}</th>" for cell in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -92,13 +90,20 @@ def card_html(card: Card) -> str:
     files = _table(
         ("file", "size", "status", "location"),
         (
-            (_e(file.role), _e(format_size(file.size)), _cached(file.cached),
-             _e(f"{file.location_type}:{file.location}"))
+            (
+                _e(file.role),
+                _e(format_size(file.size)),
+                _cached(file.cached),
+                _e(f"{file.location_type}:{file.location}"),
+            )
             for file in card.files
         ),
     )
-    citation = f"<details><summary>citation (BibTeX)</summary><pre>{_e(card.citation)}</pre>" \
-        "</details>" if card.citation else ""
+    citation = (
+        f"<details><summary>citation (BibTeX)</summary><pre>{_e(card.citation)}</pre></details>"
+        if card.citation
+        else ""
+    )
     return (
         f'{_STYLE}<div class="brainio brainio-card"><b>{_e(card.identifier)}</b>'
         f"{_table(('', ''), rows)}{files}{citation}</div>"

@@ -101,7 +101,6 @@ def array_is_element(arr: Sequence, element: Any) -> bool:
     return len(arr) == 1 and arr[0] == element
 
 
-
 def gather_indexes(assembly: xr.DataArray) -> xr.DataArray:
     """Fold every non-index 1-D coordinate of each dimension into that dimension's MultiIndex.
 
@@ -216,7 +215,6 @@ def _gather(
     )
 
 
-
 # --- selection helpers ------------------------------------------------------------------------
 
 
@@ -274,4 +272,3 @@ def _drop_level(assembly: xr.DataArray, dim: Hashable, level: Hashable) -> xr.Da
     return type(assembly)(
         assembly.variable, coords, name=assembly.name, indexes=indexes, fastpath=True
     )
-

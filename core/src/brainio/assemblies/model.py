@@ -503,7 +503,6 @@ class GroupbyBridge:
         return type(self.assembly)(result)
 
 
-
 def merge_data_arrays(data_arrays: Sequence[xr.DataArray]) -> xr.DataArray:
     """Merge assemblies that cover different parts of the same coordinates into one.
 
@@ -539,8 +538,6 @@ def _differing_scalars(data_arrays: Sequence[xr.DataArray]) -> list[Hashable]:
     ]
 
 
-
 def _simplify(value: np.ndarray) -> Any:
     value = np.asarray(value)
     return value.item() if value.size == 1 else value
-

@@ -289,4 +289,3 @@ def main() -> None:
         click.echo(f"Error: {type(error).__name__}: {error}", err=True)
         sys.exit(1)
     group(prog_name="brainio")
-

@@ -32,17 +32,32 @@ def _echo_result(packaged: Any, as_json: bool) -> None:
 
 def _catalog_options(function: Any) -> Any:
     options = [
-        click.option("--catalog", "catalog_name", metavar="NAME",
-                     help="Installed catalog to append to (or the name for --catalog-path)."),
-        click.option("--catalog-path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="lookup.csv to append to (created if missing)."),
-        click.option("--target", required=True, metavar="TARGET",
-                     help="Where to store the files: a folder, file:///folder, or "
-                          "s3://bucket/prefix (needs brainio-s3)."),
-        click.option("--replace", is_flag=True,
-                     help="Replace the identifier if the catalog has it already."),
-        click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Keep the written files here (default: a temporary folder)."),
+        click.option(
+            "--catalog",
+            "catalog_name",
+            metavar="NAME",
+            help="Installed catalog to append to (or the name for --catalog-path).",
+        ),
+        click.option(
+            "--catalog-path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="lookup.csv to append to (created if missing).",
+        ),
+        click.option(
+            "--target",
+            required=True,
+            metavar="TARGET",
+            help="Where to store the files: a folder, file:///folder, or "
+            "s3://bucket/prefix (needs brainio-s3).",
+        ),
+        click.option(
+            "--replace", is_flag=True, help="Replace the identifier if the catalog has it already."
+        ),
+        click.option(
+            "--work-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Keep the written files here (default: a temporary folder).",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
     ]
     for option in reversed(options):
@@ -57,19 +72,39 @@ def package() -> None:
 
 @package.command(name="stimulus-set")
 @click.argument("identifier")
-@click.option("--csv", "csv_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="One row per stimulus: stimulus_id, the file's name, metadata columns.")
-@click.option("--stimuli-dir", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder the file names in the CSV are relative to.")
-@click.option("--file-column", default="filename", show_default=True,
-              help="CSV column with each stimulus's file name (dropped from the packaged CSV; "
-                   "BrainIO writes its own 'filename' column).")
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="One row per stimulus: stimulus_id, the file's name, metadata columns.",
+)
+@click.option(
+    "--stimuli-dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder the file names in the CSV are relative to.",
+)
+@click.option(
+    "--file-column",
+    default="filename",
+    show_default=True,
+    help="CSV column with each stimulus's file name (dropped from the packaged CSV; "
+    "BrainIO writes its own 'filename' column).",
+)
 @_catalog_options
-def stimulus_set_command(identifier: str, csv_path: Path, stimuli_dir: Path, file_column: str,
-                         catalog_name: str | None, catalog_path: Path | None, target: str,
-                         replace: bool, work_dir: Path | None, as_json: bool) -> None:
+def stimulus_set_command(
+    identifier: str,
+    csv_path: Path,
+    stimuli_dir: Path,
+    file_column: str,
+    catalog_name: str | None,
+    catalog_path: Path | None,
+    target: str,
+    replace: bool,
+    work_dir: Path | None,
+    as_json: bool,
+) -> None:
     """Package the stimuli listed in --csv (files in --stimuli-dir) as stimulus set IDENTIFIER."""
     import pandas as pd
 
@@ -95,24 +130,48 @@ def stimulus_set_command(identifier: str, csv_path: Path, stimuli_dir: Path, fil
             for stimulus_id, name in zip(table["stimulus_id"], table[file_column], strict=True)
         }
     packaged = package_stimulus_set(
-        catalog_name, stimulus_set, identifier, target=target,
-        catalog_path=catalog_path, replace=replace, work_dir=work_dir,
+        catalog_name,
+        stimulus_set,
+        identifier,
+        target=target,
+        catalog_path=catalog_path,
+        replace=replace,
+        work_dir=work_dir,
     )
     _echo_result(packaged, as_json)
 
 
 @package.command(name="assembly")
 @click.argument("identifier")
-@click.argument("netcdf_path", metavar="NETCDF",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--stimulus-set", "stimulus_set_identifier", metavar="ID",
-              help="Identifier of the stimulus set its stimulus_ids refer to.")
-@click.option("--class", "class_name", default="NeuronRecordingAssembly", show_default=True,
-              help="Assembly class (e.g. NeuroidAssembly, BehavioralAssembly).")
+@click.argument(
+    "netcdf_path", metavar="NETCDF", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--stimulus-set",
+    "stimulus_set_identifier",
+    metavar="ID",
+    help="Identifier of the stimulus set its stimulus_ids refer to.",
+)
+@click.option(
+    "--class",
+    "class_name",
+    default="NeuronRecordingAssembly",
+    show_default=True,
+    help="Assembly class (e.g. NeuroidAssembly, BehavioralAssembly).",
+)
 @_catalog_options
-def assembly_command(identifier: str, netcdf_path: Path, stimulus_set_identifier: str | None,
-                     class_name: str, catalog_name: str | None, catalog_path: Path | None,
-                     target: str, replace: bool, work_dir: Path | None, as_json: bool) -> None:
+def assembly_command(
+    identifier: str,
+    netcdf_path: Path,
+    stimulus_set_identifier: str | None,
+    class_name: str,
+    catalog_name: str | None,
+    catalog_path: Path | None,
+    target: str,
+    replace: bool,
+    work_dir: Path | None,
+    as_json: bool,
+) -> None:
     """Package the assembly in NETCDF (netCDF groups become extras) as IDENTIFIER."""
     from brainio.netcdf import list_groups, read_dataarray
     from brainio.packaging import package_data_assembly
@@ -120,22 +179,42 @@ def assembly_command(identifier: str, netcdf_path: Path, stimulus_set_identifier
     assembly = read_dataarray(netcdf_path)
     for name in ("identifier", "stimulus_set_identifier"):  # set anew by packaging
         assembly.attrs.pop(name, None)
-    extras = {group: read_dataarray(netcdf_path, group=group)
-              for group in list_groups(netcdf_path) if "/" not in group}
+    extras = {
+        group: read_dataarray(netcdf_path, group=group)
+        for group in list_groups(netcdf_path)
+        if "/" not in group
+    }
     packaged = package_data_assembly(
-        catalog_name, assembly, identifier, stimulus_set_identifier,
-        assembly_class_name=class_name, extras=extras or None, target=target,
-        catalog_path=catalog_path, replace=replace, work_dir=work_dir,
+        catalog_name,
+        assembly,
+        identifier,
+        stimulus_set_identifier,
+        assembly_class_name=class_name,
+        extras=extras or None,
+        target=target,
+        catalog_path=catalog_path,
+        replace=replace,
+        work_dir=work_dir,
     )
     _echo_result(packaged, as_json)
 
 
 @click.command(name="new-catalog")
 @click.argument("name")
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="Folder to create the project in.")
-@click.option("--storage", type=click.Choice(["local", "s3"]), default="local",
-              show_default=True, help="Where its data will be stored: a folder or S3.")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Folder to create the project in.",
+)
+@click.option(
+    "--storage",
+    type=click.Choice(["local", "s3"]),
+    default="local",
+    show_default=True,
+    help="Where its data will be stored: a folder or S3.",
+)
 @click.option("--author", help="Author written into pyproject.toml.")
 def new_catalog(name: str, output_dir: Path, storage: str, author: str | None) -> None:
     """Create a catalog project brainio-NAME (Python package NAME) from the template."""
@@ -143,5 +222,7 @@ def new_catalog(name: str, output_dir: Path, storage: str, author: str | None) -
 
     project = render_catalog_project(name, output_dir, storage=storage, author=author)
     click.echo(f"Created catalog project {project}")
-    click.echo("Next: cd into it, `pip install -e .`, edit and run scripts/package_example.py, "
-               "then `pytest`.")
+    click.echo(
+        "Next: cd into it, `pip install -e .`, edit and run scripts/package_example.py, "
+        "then `pytest`."
+    )

@@ -194,8 +194,6 @@ def _bucket_of(target: str) -> str:
 # --- files ------------------------------------------------------------------------------------
 
 
-
-
 def _archive_names(proto: pd.DataFrame) -> list[str]:
     paths = stimulus_paths(proto)
     within = (
@@ -438,8 +436,9 @@ def package_stimulus_set(
     ]
     if catalog is not None:
         rows = append_rows(catalog, rows, replace=replace, catalog_name=name)
-    logger.info("packaged stimulus set %s to %s (csv %s, zip %s)",
-                identifier, target, csv_sha1, zip_sha1)
+    logger.info(
+        "packaged stimulus set %s to %s (csv %s, zip %s)", identifier, target, csv_sha1, zip_sha1
+    )
     return Packaged(
         {
             "identifier": identifier,
@@ -510,8 +509,9 @@ def _find_stimulus_set(
         csv_path = get_cache().fetch(row.source)
         return pd.read_csv(csv_path), []
     except (BrainIOError, OSError, ValueError) as error:
-        return None, [f"cannot read stimulus set '{identifier}' to check the assembly's "
-                      f"stimulus ids: {error}"]
+        return None, [
+            f"cannot read stimulus set '{identifier}' to check the assembly's stimulus ids: {error}"
+        ]
 
 
 def _as_stimulus_table(stimulus_set: pd.DataFrame) -> pd.DataFrame:
@@ -562,8 +562,9 @@ def package_data_assembly(
     class_name = cls.__name__ if cls is not None else str(assembly_class_name)
     assembly = None
     if not isinstance(proto_data_assembly, xr.DataArray):
-        problems.append(f"the assembly must be an xarray DataArray, not "
-                        f"{type(proto_data_assembly).__name__}")
+        problems.append(
+            f"the assembly must be an xarray DataArray, not {type(proto_data_assembly).__name__}"
+        )
     elif cls is not None:
         try:
             assembly = cls(proto_data_assembly)

@@ -246,7 +246,8 @@ def append(
     with lock_for(path):
         _, existing = _read(path)
         same = [
-            r for r in existing
+            r
+            for r in existing
             if r["identifier"] == object_identifier and r["lookup_type"] == lookup_type
         ]
         complementary = (

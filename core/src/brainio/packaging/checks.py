@@ -123,19 +123,22 @@ def stimulus_set_problems(proto: pd.DataFrame, identifier: Any) -> list[str]:
     """Everything that would make ``proto`` an invalid or unloadable stimulus set."""
     problems = identifier_problems(identifier, "stimulus set")
     if not isinstance(proto, pd.DataFrame):
-        return [*problems, f"the stimulus set must be a StimulusSet (a DataFrame), not a "
-                           f"{type(proto).__name__}"]
+        return [
+            *problems,
+            f"the stimulus set must be a StimulusSet (a DataFrame), not a {type(proto).__name__}",
+        ]
     if "stimulus_id" not in proto.columns:
-        return [*problems, "the stimulus set has no 'stimulus_id' column (one row per "
-                           f"stimulus, with a unique id); its columns are {list(proto.columns)}"]
+        return [
+            *problems,
+            "the stimulus set has no 'stimulus_id' column (one row per "
+            f"stimulus, with a unique id); its columns are {list(proto.columns)}",
+        ]
     if len(proto) == 0:
         return [*problems, "the stimulus set has no rows"]
     non_string_columns = [c for c in proto.columns if not isinstance(c, str)]
     if non_string_columns:
         problems.append(f"column names must be strings: {_examples(non_string_columns)}")
-    badly_named = [
-        c for c in proto.columns if isinstance(c, str) and not COLUMN_PATTERN.match(c)
-    ]
+    badly_named = [c for c in proto.columns if isinstance(c, str) and not COLUMN_PATTERN.match(c)]
     if badly_named:
         problems.append(
             f"column names must use lowercase letters, digits and underscores, starting with a "
@@ -173,8 +176,9 @@ def _file_problems(proto: pd.DataFrame) -> list[str]:
     ids = [sid for sid in proto["stimulus_id"] if not pd.isna(sid)]
     without = [sid for sid in ids if sid not in paths]
     if without:
-        problems.append(f"{len(without)} stimulus(es) have no file in stimulus_paths: "
-                        f"{_examples(without)}")
+        problems.append(
+            f"{len(without)} stimulus(es) have no file in stimulus_paths: {_examples(without)}"
+        )
     missing, unreadable = [], []
     for sid in ids:
         if sid not in paths:
@@ -185,11 +189,15 @@ def _file_problems(proto: pd.DataFrame) -> list[str]:
         elif not os.access(path, os.R_OK):
             unreadable.append(f"{sid}: {path}")
     if missing:
-        problems.append(f"{len(missing)} stimulus file(s) do not exist or are not regular "
-                        f"files: {_examples(missing)}")
+        problems.append(
+            f"{len(missing)} stimulus file(s) do not exist or are not regular "
+            f"files: {_examples(missing)}"
+        )
     if unreadable:
-        problems.append(f"{len(unreadable)} stimulus file(s) cannot be read (permissions): "
-                        f"{_examples(unreadable)}")
+        problems.append(
+            f"{len(unreadable)} stimulus file(s) cannot be read (permissions): "
+            f"{_examples(unreadable)}"
+        )
     problems += _archive_name_problems(proto, paths)
     return problems
 
@@ -262,8 +270,9 @@ def assembly_problems(
             problems.append(f"{where} must be an xarray DataArray, not {type(extra).__name__}")
             continue
         if not isinstance(group, str) or not re.match(r"^[A-Za-z0-9_.\-]+$", group):
-            problems.append(f"{where}: netCDF group names may only contain letters, digits, "
-                            "'_', '.' and '-'")
+            problems.append(
+                f"{where}: netCDF group names may only contain letters, digits, '_', '.' and '-'"
+            )
         problems += coordinate_problems(extra, where)
         problems += _attribute_problems(extra.attrs, where)
     return problems
@@ -291,8 +300,10 @@ def coordinate_problems(array: xr.DataArray, where: str) -> list[str]:
         kinds = {type(value).__name__ for value in values if not _missing(value)}
         containers = kinds & {"dict", "list", "set", "tuple", "ndarray"}
         if containers:
-            problems.append(f"coordinate '{name}' of {where} holds {', '.join(sorted(containers))}"
-                            " values, which netCDF cannot store; use strings or numbers")
+            problems.append(
+                f"coordinate '{name}' of {where} holds {', '.join(sorted(containers))}"
+                " values, which netCDF cannot store; use strings or numbers"
+            )
         elif "str" in kinds and len(kinds) > 1:
             problems.append(
                 f"coordinate '{name}' of {where} mixes strings with "
@@ -391,8 +402,9 @@ def check_image_format(image: Any, identifier: str) -> None:
     """1.x: an image is RGBA, RGB, LA or L with a matching number of channels."""
     channels = {"RGBA": 4, "RGB": 3, "LA": 2, "L": 1}
     if image.mode not in channels:
-        raise PackagingError(f"{identifier}: image mode {image.mode}; expected one of "
-                             f"{', '.join(channels)}")
+        raise PackagingError(
+            f"{identifier}: image mode {image.mode}; expected one of {', '.join(channels)}"
+        )
     shape = np.array(image).shape
     if len(shape) != 3:
         raise PackagingError(f"{identifier}: image has {len(shape)} dimensions; expected 3")
@@ -408,8 +420,10 @@ def check_stimulus_numbers(stimulus_set: pd.DataFrame) -> None:
     )
     gaps = [(a, b) for a, b in zip(numbers, numbers[1:], strict=False) if b != a + 1]
     if gaps:
-        raise PackagingError(f"Stimulus files are not numbered consecutively: gaps after "
-                             f"{_examples(a for a, _ in gaps)}.")
+        raise PackagingError(
+            f"Stimulus files are not numbered consecutively: gaps after "
+            f"{_examples(a for a, _ in gaps)}."
+        )
 
 
 def check_experiment_stimulus_set(stimulus_set: pd.DataFrame) -> None:

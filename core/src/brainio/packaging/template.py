@@ -28,8 +28,17 @@ __all__ = [
 
 _PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Names a catalog package must not take: they would shadow BrainIO or its plugins.
-_TAKEN = {"brainio", "brainio_local", "brainio_s3", "brainio_vision", "brainio_language",
-          "brainio_submission", "laion_fmri", "test", "tests"}
+_TAKEN = {
+    "brainio",
+    "brainio_local",
+    "brainio_s3",
+    "brainio_vision",
+    "brainio_language",
+    "brainio_submission",
+    "laion_fmri",
+    "test",
+    "tests",
+}
 
 
 def template_dir() -> Path:

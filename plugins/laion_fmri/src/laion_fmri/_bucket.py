@@ -72,8 +72,9 @@ def head(key: str) -> RemoteObject:
     return RemoteObject(key, int(answer["ContentLength"]), answer["ETag"].strip('"'))
 
 
-def dataset(keys: list[str], transform: Callable, iterable: bool = False,
-            enable_sharding: bool = False) -> Any:
+def dataset(
+    keys: list[str], transform: Callable, iterable: bool = False, enable_sharding: bool = False
+) -> Any:
     """The S3 plugin's streaming data set (``S3MapDataset`` or ``S3IterableDataset``) over
     ``keys`` of the bucket, unsigned, on the same endpoint as every other request here."""
     from brainio_s3 import S3ClientConfig, S3IterableDataset, S3MapDataset
@@ -97,7 +98,7 @@ def list_prefixes(prefix: str) -> list[str]:
     try:
         for page in paginator.paginate(Bucket=BUCKET, Prefix=prefix, Delimiter="/"):
             for entry in page.get("CommonPrefixes", []):
-                names.append(entry["Prefix"][len(prefix):].rstrip("/"))
+                names.append(entry["Prefix"][len(prefix) :].rstrip("/"))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         raise translate_error(error, location(prefix), client=client()) from error
     return names

@@ -19,8 +19,11 @@ from laion_fmri.io import load_nifti_mask
 BrainMask = str | os.PathLike[str] | np.ndarray
 
 
-def selected_voxels(brain_mask: np.ndarray, roi_mask: np.ndarray | None = None,
-                    custom_mask: np.ndarray | None = None) -> np.ndarray:
+def selected_voxels(
+    brain_mask: np.ndarray,
+    roi_mask: np.ndarray | None = None,
+    custom_mask: np.ndarray | None = None,
+) -> np.ndarray:
     """Flat boolean over the grid: the brain, narrowed by a mask over the brain voxels."""
     selected = np.asarray(brain_mask, dtype=bool).ravel().copy()
     narrow = roi_mask if roi_mask is not None else custom_mask
@@ -35,8 +38,13 @@ def selected_voxels(brain_mask: np.ndarray, roi_mask: np.ndarray | None = None,
     return selected
 
 
-def write_volume(values: np.ndarray, selected: np.ndarray, shape: tuple[int, int, int],
-                 affine: np.ndarray, output_path: str | os.PathLike[str]) -> Path:
+def write_volume(
+    values: np.ndarray,
+    selected: np.ndarray,
+    shape: tuple[int, int, int],
+    affine: np.ndarray,
+    output_path: str | os.PathLike[str],
+) -> Path:
     """A float32 NIfTI of ``shape`` holding ``values`` at the ``selected`` voxels, 0 elsewhere."""
     volume = np.zeros(int(np.prod(shape)), dtype=np.float32)
     volume[selected] = values
@@ -52,17 +60,24 @@ def _brain(brain_mask: BrainMask) -> tuple[np.ndarray, tuple[int, int, int] | No
     return load_nifti_mask(brain_mask), tuple(nib.load(os.fspath(brain_mask)).shape[:3])
 
 
-def to_nifti(values: np.ndarray, output_path: str | os.PathLike[str], brain_mask_path: BrainMask,
-             affine: np.ndarray, roi_mask: np.ndarray | None = None,
-             custom_mask: np.ndarray | None = None) -> Path:
+def to_nifti(
+    values: np.ndarray,
+    output_path: str | os.PathLike[str],
+    brain_mask_path: BrainMask,
+    affine: np.ndarray,
+    roi_mask: np.ndarray | None = None,
+    custom_mask: np.ndarray | None = None,
+) -> Path:
     """Write a vector over the selected voxels as a 3-D NIfTI on the brain mask's grid.
 
     Raises :class:`InvalidArgumentError` (a ValueError) when the lengths do not match.
     """
     brain, shape = _brain(brain_mask_path)
     if shape is None:
-        raise InvalidArgumentError("Give the brain mask as a NIfTI path or a 3-D boolean array, "
-                                   "so the grid's shape is known.")
+        raise InvalidArgumentError(
+            "Give the brain mask as a NIfTI path or a 3-D boolean array, "
+            "so the grid's shape is known."
+        )
     selected = selected_voxels(brain, roi_mask, custom_mask)
     values = np.asarray(values).ravel()
     if values.size != selected.sum():
@@ -73,9 +88,12 @@ def to_nifti(values: np.ndarray, output_path: str | os.PathLike[str], brain_mask
     return write_volume(values, selected, shape, affine, output_path)
 
 
-def get_voxel_coordinates(brain_mask_path: BrainMask, affine: np.ndarray,
-                          roi_mask: np.ndarray | None = None,
-                          custom_mask: np.ndarray | None = None) -> np.ndarray:
+def get_voxel_coordinates(
+    brain_mask_path: BrainMask,
+    affine: np.ndarray,
+    roi_mask: np.ndarray | None = None,
+    custom_mask: np.ndarray | None = None,
+) -> np.ndarray:
     """``(n_voxels, 3)`` scanner coordinates (mm, through ``affine``) of the selected voxels."""
     brain, shape = _brain(brain_mask_path)
     if shape is None:

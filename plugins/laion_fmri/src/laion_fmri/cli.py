@@ -31,8 +31,16 @@ class _SeveralValues(click.Command):
     """A command whose filter options take several values after one flag, as documented by
     the LAION-fMRI package (``--ses ses-01 averages``); repeating the flag works too."""
 
-    several = ("--subject", "--ses", "--task", "--space", "--desc", "--stat", "--suffix",
-               "--extension")
+    several = (
+        "--subject",
+        "--ses",
+        "--task",
+        "--space",
+        "--desc",
+        "--stat",
+        "--suffix",
+        "--extension",
+    )
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Rewrite ``--ses a b`` as ``--ses a --ses b`` before click parses the arguments."""
@@ -62,8 +70,11 @@ def laion_fmri(ctx: click.Context) -> None:
 
 
 @laion_fmri.command()
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to keep the data in (created if missing).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to keep the data in (created if missing).",
+)
 @_errors
 def config(data_dir: Path | None) -> None:
     """Set the data directory, or show the current one."""
@@ -76,10 +87,16 @@ def config(data_dir: Path | None) -> None:
 
 
 @laion_fmri.command(cls=_SeveralValues)
-@click.option("--subject", "subjects", multiple=True, required=True,
-              help="sub-01, 01 or 'all'; several values allowed.")
-@click.option("--ses", multiple=True,
-              help="Sessions (ses-01 or 01; 'averages' for subject-level maps).")
+@click.option(
+    "--subject",
+    "subjects",
+    multiple=True,
+    required=True,
+    help="sub-01, 01 or 'all'; several values allowed.",
+)
+@click.option(
+    "--ses", multiple=True, help="Sessions (ses-01 or 01; 'averages' for subject-level maps)."
+)
 @click.option("--task", multiple=True)
 @click.option("--space", multiple=True)
 @click.option("--desc", multiple=True)
@@ -90,8 +107,9 @@ def config(data_dir: Path | None) -> None:
 @click.option("--include-stimuli", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_errors
-def download(subjects, ses, task, space, desc, stat, suffix, extension, n_jobs,
-             include_stimuli, as_json) -> None:
+def download(
+    subjects, ses, task, space, desc, stat, suffix, extension, n_jobs, include_stimuli, as_json
+) -> None:
     """Download a subject's files (filters as in laion_fmri.download.download).
 
     Each filter takes one or several values: --ses ses-01 ses-02 averages.
@@ -104,9 +122,16 @@ def download(subjects, ses, task, space, desc, stat, suffix, extension, n_jobs,
         return list(option) or None
 
     summary = run(
-        list(subjects), ses=value(ses), task=value(task), space=value(space), desc=value(desc),
-        stat=value(stat), suffix=value(suffix), extension=value(extension),
-        include_stimuli=include_stimuli, n_jobs=n_jobs,
+        list(subjects),
+        ses=value(ses),
+        task=value(task),
+        space=value(space),
+        desc=value(desc),
+        stat=value(stat),
+        suffix=value(suffix),
+        extension=value(extension),
+        include_stimuli=include_stimuli,
+        n_jobs=n_jobs,
     )
     if as_json:
         click.echo(json.dumps(attrs.asdict(summary), indent=1))
@@ -140,8 +165,12 @@ def info(subject: str | None) -> None:
 
 
 @laion_fmri.command("accept-terms")
-@click.option("--stimuli", is_flag=True, required=True,
-              help="Accept the data use agreement of the stimulus images.")
+@click.option(
+    "--stimuli",
+    is_flag=True,
+    required=True,
+    help="Accept the data use agreement of the stimulus images.",
+)
 @click.option("--yes", is_flag=True, help="Accept without asking.")
 @_errors
 def accept_terms(stimuli: bool, yes: bool) -> None:
@@ -169,8 +198,9 @@ def splits_list() -> None:
 
 
 @splits.command("add")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--pool", help="Pool of the files (default: each file's folder name).")
 @_errors
 def splits_add(files: tuple[Path, ...], pool: str | None) -> None:
@@ -190,9 +220,11 @@ def splits_show(name: str, pool: str) -> None:
     from laion_fmri.splits import load_split
 
     split = load_split(name, pool)
-    click.echo(f"{split.name} ({split.pool}): family {split.split_family}, splitter "
-               f"{split.splitter or '-'}, n_train {split.n_train}, n_test {split.n_test}, "
-               f"{len(split.variants)} variant(s), file {split.path}")
+    click.echo(
+        f"{split.name} ({split.pool}): family {split.split_family}, splitter "
+        f"{split.splitter or '-'}, n_train {split.n_train}, n_test {split.n_test}, "
+        f"{len(split.variants)} variant(s), file {split.path}"
+    )
 
 
 def main() -> None:

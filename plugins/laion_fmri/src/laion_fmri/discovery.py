@@ -16,7 +16,14 @@ from laion_fmri._paths import ROI_PREFIX, SUBJECT_PREFIXES, roi_name
 from laion_fmri.errors import RoiNotFoundError, SubjectNotFoundError
 
 ROI_CATEGORIES = (
-    "body", "character", "face", "laion", "motion", "object", "place", "retinotopy",
+    "body",
+    "character",
+    "face",
+    "laion",
+    "motion",
+    "object",
+    "place",
+    "retinotopy",
 )
 """The ROI categories the bucket ships (folder names under ``derivatives/rois/sub-XX/``)."""
 
@@ -54,8 +61,7 @@ def normalize_subject(subject: str | int) -> str:
     """
     if isinstance(subject, bool) or not isinstance(subject, str | int):
         raise SubjectNotFoundError(
-            f"A subject is named like 'sub-01' (or '01'), not {type(subject).__name__} "
-            f"{subject!r}."
+            f"A subject is named like 'sub-01' (or '01'), not {type(subject).__name__} {subject!r}."
         )
     text = f"{subject:02d}" if isinstance(subject, int) else subject.strip()
     name = text if text.startswith("sub-") else f"sub-{text}"
@@ -104,7 +110,7 @@ def get_rois_by_category(subject: str | int) -> dict[str, list[str]]:
     prefix = f"{ROI_PREFIX}{subject}/"
     categories: dict[str, set[str]] = {}
     for obj in _bucket.list_objects(prefix):
-        parts = obj.key[len(prefix):].split("/")
+        parts = obj.key[len(prefix) :].split("/")
         if len(parts) != 2:
             continue
         name = roi_name(parts[1])

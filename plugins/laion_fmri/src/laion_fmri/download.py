@@ -127,8 +127,16 @@ def download(
                 f"Subject {', '.join(missing)} is not in s3://{_bucket.BUCKET}. "
                 f"Subjects: {', '.join(available) or '(none)'}."
             )
-    filters = {name: _tokens(name, value) for name, value in
-               (("ses", ses), ("task", task), ("space", space), ("desc", desc), ("stat", stat))}
+    filters = {
+        name: _tokens(name, value)
+        for name, value in (
+            ("ses", ses),
+            ("task", task),
+            ("space", space),
+            ("desc", desc),
+            ("stat", stat),
+        )
+    }
     suffixes = _plain(suffix)
     extensions = [e.lstrip(".") for e in _plain(extension)] if extension is not None else None
 
@@ -165,16 +173,20 @@ def download(
                 f"{', '.join(sessions) or '(none)'}."
             )
     if include_stimuli:
-        wanted += [obj for obj in _bucket.list_objects(STIMULI_PREFIX)
-                   if _matches(obj.key, {**filters, "ses": None}, suffixes, extensions, False)]
+        wanted += [
+            obj
+            for obj in _bucket.list_objects(STIMULI_PREFIX)
+            if _matches(obj.key, {**filters, "ses": None}, suffixes, extensions, False)
+        ]
     summary.matched = [obj.key for obj in wanted]
     _transfer(wanted, Path(data_dir), workers, summary)
     logger.info("LAION-fMRI download: %s", summary)
     return summary
 
 
-def fetch_keys(keys: Sequence[str], data_dir: str | os.PathLike[str] | None = None,
-               n_jobs: int = 8) -> DownloadSummary:
+def fetch_keys(
+    keys: Sequence[str], data_dir: str | os.PathLike[str] | None = None, n_jobs: int = 8
+) -> DownloadSummary:
     """Download exactly ``keys`` of the bucket (those missing or changed) into the data dir.
 
     A few keys are looked up one by one (HEAD); many share one listing of their folder.
@@ -223,8 +235,9 @@ def accept_licenses(include_stimuli: bool = False, agree: bool | None = None) ->
         )
         agree = answer.strip().upper() == "I AGREE"
     if not agree:
-        raise LicenseNotAcceptedError("The stimulus terms were not accepted; no stimuli will be "
-                                      "downloaded.")
+        raise LicenseNotAcceptedError(
+            "The stimulus terms were not accepted; no stimuli will be downloaded."
+        )
     (state_dir() / STIMULI_TERMS_MARKER).write_text("accepted\n")
 
 
@@ -315,8 +328,9 @@ def _check_n_jobs(n_jobs: int) -> int:
 # --- transfers ---------------------------------------------------------------------------------
 
 
-def _transfer(objects: list[RemoteObject], data_dir: Path, workers: int,
-              summary: DownloadSummary) -> None:
+def _transfer(
+    objects: list[RemoteObject], data_dir: Path, workers: int, summary: DownloadSummary
+) -> None:
     from brainio.progress import progress_bar
 
     records = _Records(data_dir)
@@ -326,8 +340,9 @@ def _transfer(objects: list[RemoteObject], data_dir: Path, workers: int,
             target = local_path(data_dir, obj.key)
         except UnsafePathError as error:
             summary.unsafe.append(obj.key)
-            warnings.warn(f"Skipped a key listed by {_bucket.endpoint()}: {error}", UserWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"Skipped a key listed by {_bucket.endpoint()}: {error}", UserWarning, stacklevel=3
+            )
             continue
         if records.is_current(target, obj):
             summary.skipped.append(obj.key)
@@ -337,10 +352,13 @@ def _transfer(objects: list[RemoteObject], data_dir: Path, workers: int,
         remove_stale_parts(folder)
     failures: list[tuple[str, Exception]] = []
     try:
-        with progress_bar(sum(obj.size for obj, _ in todo), "laion-fmri") as bar, \
-                ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_fetch_one, obj, target, records): (obj, target)
-                       for obj, target in todo}
+        with (
+            progress_bar(sum(obj.size for obj, _ in todo), "laion-fmri") as bar,
+            ThreadPoolExecutor(max_workers=workers) as pool,
+        ):
+            futures = {
+                pool.submit(_fetch_one, obj, target, records): (obj, target) for obj, target in todo
+            }
             for future in as_completed(futures):
                 obj, target = futures[future]
                 try:
@@ -506,7 +524,9 @@ class _Records:
         stat = target.stat()
         with self.lock:
             self.entries[self._name(target)] = {
-                "key": obj.key, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                "key": obj.key,
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
                 "etag": obj.etag,
             }
             self.changed = True

@@ -60,14 +60,21 @@ class Group:
         for subject_id in self._ids:
             yield subject_id, self._subjects[subject_id]
 
-    def get_shared_betas(self, session: str, roi: RoiQuery | None = None,
-                         mask: np.ndarray | None = None, nc_threshold: float | None = None,
-                         **kwargs: Any) -> dict[str, np.ndarray]:
+    def get_shared_betas(
+        self,
+        session: str,
+        roi: RoiQuery | None = None,
+        mask: np.ndarray | None = None,
+        nc_threshold: float | None = None,
+        **kwargs: Any,
+    ) -> dict[str, np.ndarray]:
         """Each subject's betas of the shared-image trials of ``session``."""
-        return {subject_id: subject.get_betas(session, roi=roi, mask=mask,
-                                              nc_threshold=nc_threshold, stimuli="shared",
-                                              **kwargs)
-                for subject_id, subject in self}
+        return {
+            subject_id: subject.get_betas(
+                session, roi=roi, mask=mask, nc_threshold=nc_threshold, stimuli="shared", **kwargs
+            )
+            for subject_id, subject in self
+        }
 
     def get_shared_images(self, format: str = "pil") -> Any:
         """The shared stimulus images (the same for every subject)."""

@@ -24,8 +24,9 @@ def _load(path: PathLike):
     except FileNotFoundError:
         raise
     except Exception as error:  # nibabel raises many kinds for a damaged file
-        raise FormatError(f"Cannot read {path}: {error}. Delete it and download it again.") \
-            from None
+        raise FormatError(
+            f"Cannot read {path}: {error}. Delete it and download it again."
+        ) from None
 
 
 def _values(path: PathLike) -> np.ndarray:

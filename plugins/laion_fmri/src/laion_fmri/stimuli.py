@@ -250,8 +250,12 @@ class Stimuli:
         stacked = np.stack(arrays) if arrays else np.empty((0, 0, 0, 3), np.uint8)
         if format == "numpy":
             return stacked.astype(np.uint8)
-        warnings.warn("format='torch' gives a float32 (n, 3, H, W) array; for a DataLoader use "
-                      "Subject.to_torch_dataset().", UserWarning, stacklevel=2)
+        warnings.warn(
+            "format='torch' gives a float32 (n, 3, H, W) array; for a DataLoader use "
+            "Subject.to_torch_dataset().",
+            UserWarning,
+            stacklevel=2,
+        )
         return (stacked.astype(np.float32) / 255.0).transpose(0, 3, 1, 2)
 
 
@@ -266,8 +270,9 @@ def load_stimulus_metadata(data_dir: str | os.PathLike[str] | None = None) -> pd
     return Stimuli(data_dir).metadata
 
 
-def load_stimulus(key: int | str, data_dir: str | os.PathLike[str] | None = None, *,
-                  decode: bool = False) -> Any:
+def load_stimulus(
+    key: int | str, data_dir: str | os.PathLike[str] | None = None, *, decode: bool = False
+) -> Any:
     """One stimulus by index or stimulus id: raw bytes, or a PIL image with ``decode=True``."""
     stimuli = Stimuli(data_dir)
     return stimuli.image(key) if decode else stimuli[key]
@@ -277,8 +282,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",")
     except (ValueError, UnicodeDecodeError, OSError) as error:
-        raise FormatError(f"Cannot read the stimulus metadata {path}: {error}. Delete it and "
-                          "fetch it again.") from None
+        raise FormatError(
+            f"Cannot read the stimulus metadata {path}: {error}. Delete it and fetch it again."
+        ) from None
 
 
 def _normalize(table: pd.DataFrame) -> pd.DataFrame:
@@ -286,8 +292,10 @@ def _normalize(table: pd.DataFrame) -> pd.DataFrame:
     table = table.copy()
     if "stimulus_id" not in table.columns:
         if "image_name" not in table.columns:
-            raise FormatError(f"The stimulus metadata has neither a stimulus_id nor an image_name "
-                              f"column (it has {list(table.columns)}). Fetch it again.")
+            raise FormatError(
+                f"The stimulus metadata has neither a stimulus_id nor an image_name "
+                f"column (it has {list(table.columns)}). Fetch it again."
+            )
         table.insert(0, "stimulus_id", table["image_name"])
     table["stimulus_id"] = table["stimulus_id"].astype(str)
     if "filename" not in table.columns:
@@ -306,8 +314,9 @@ def decode(raw: bytes):
     try:
         from PIL import Image
     except ImportError:
-        raise ImportError("Decoding stimulus images needs Pillow: pip install "
-                          "'brainio-laion-fmri[images]'.") from None
+        raise ImportError(
+            "Decoding stimulus images needs Pillow: pip install 'brainio-laion-fmri[images]'."
+        ) from None
     image = Image.open(io.BytesIO(raw))
     image.load()
     return image

@@ -110,7 +110,8 @@ class Subject:
                 f"Categories: {', '.join(self.get_available_categories()) or '(none)'}."
             )
         return sorted(
-            roi for roi, entry in self._roi_index.items()
+            roi
+            for roi, entry in self._roi_index.items()
             if entry["volume"] is not None and category in (None, entry["category"])
         )
 
@@ -191,8 +192,12 @@ class Subject:
         if hemi not in HEMIS:
             raise InvalidArgumentError(f"hemi={hemi!r}; use 'all', 'L' or 'R'.")
         want_volume = format in ("all", "volume", "nii.gz")
-        surface_exts = {"all": ("func.gii", "label"), "gii": ("func.gii", "label"),
-                        "func.gii": ("func.gii",), "label": ("label",)}.get(format, ())
+        surface_exts = {
+            "all": ("func.gii", "label"),
+            "gii": ("func.gii", "label"),
+            "func.gii": ("func.gii",),
+            "label": ("label",),
+        }.get(format, ())
         brain = self._brain[0] if want_volume else None
         result: dict[str, dict[str, Any]] = {}
         for roi in self._resolve_rois(query):
@@ -281,8 +286,9 @@ class Subject:
         4-D file.
         """
         if _several(session):
-            return {s: self.get_betas(s, roi, mask, nc_threshold, stimuli, streaming)
-                    for s in session}
+            return {
+                s: self.get_betas(s, roi, mask, nc_threshold, stimuli, streaming) for s in session
+            }
         return self._betas(session, roi, mask, nc_threshold, stimuli, streaming)[0]
 
     def _betas(self, session, roi, mask, nc_threshold, stimuli, streaming):
@@ -339,8 +345,12 @@ class Subject:
             )
         key = session if session is not None else desc
         if not isinstance(key, str):
-            return {k: self.get_noise_ceiling(**({"session": k} if session is not None else
-                                                  {"desc": k}), roi=roi, mask=mask) for k in key}
+            return {
+                k: self.get_noise_ceiling(
+                    **({"session": k} if session is not None else {"desc": k}), roi=roi, mask=mask
+                )
+                for k in key
+            }
         selected = self._selection(roi, mask)
         full = self._noise_ceiling_full(session=session, desc=desc)
         return full[selected].astype(np.float32)
@@ -438,13 +448,15 @@ class Subject:
             joined = ["|".join(n for n in names if membership[n][v]) for v in range(index.size)]
             coords["roi"] = ("neuroid", np.array(joined, dtype=object).astype(str))
         assembly = NeuroidAssembly(values, coords=coords, dims=["presentation", "neuroid"])
-        assembly.attrs.update({
-            "subject": self._subject_id,
-            "sessions": ",".join(sessions),
-            "roi": "" if roi is None else (roi if isinstance(roi, str) else ",".join(roi)),
-            "nc_threshold": "" if nc_threshold is None else float(nc_threshold),
-            "source": "s3://laion-fmri/derivatives/glmsingle-tedana",
-        })
+        assembly.attrs.update(
+            {
+                "subject": self._subject_id,
+                "sessions": ",".join(sessions),
+                "roi": "" if roi is None else (roi if isinstance(roi, str) else ",".join(roi)),
+                "nc_threshold": "" if nc_threshold is None else float(nc_threshold),
+                "source": "s3://laion-fmri/derivatives/glmsingle-tedana",
+            }
+        )
         return assembly
 
     # --- stimuli ----------------------------------------------------------------------------------
@@ -510,8 +522,13 @@ class Subject:
 
     # --- brain space and torch --------------------------------------------------------------------
 
-    def to_nifti(self, values: np.ndarray, output_path: str | os.PathLike[str],
-                 roi: RoiQuery | None = None, mask: np.ndarray | None = None) -> Path:
+    def to_nifti(
+        self,
+        values: np.ndarray,
+        output_path: str | os.PathLike[str],
+        roi: RoiQuery | None = None,
+        mask: np.ndarray | None = None,
+    ) -> Path:
         """Write per-voxel ``values`` (over the selected voxels) as a 3-D NIfTI on the
         subject's grid; voxels not selected are 0."""
         selected = self._selection(roi, mask)
@@ -562,8 +579,9 @@ class Subject:
         try:
             return nib.load(path)
         except Exception as error:  # nibabel raises many kinds for a damaged file
-            raise FormatError(f"Cannot read {what} {path}: {error}. Delete it and download "
-                              "again.") from error
+            raise FormatError(
+                f"Cannot read {what} {path}: {error}. Delete it and download again."
+            ) from error
 
 
 SLABS = 8

@@ -28,8 +28,9 @@ except ImportError:  # the class still imports; constructing it explains what to
 
 def _check_torch_available() -> None:
     if importlib.util.find_spec("torch") is None:
-        raise ImportError("PyTorch is needed for laion_fmri.torch_data: pip install "
-                          "'brainio-laion-fmri[torch]'.")
+        raise ImportError(
+            "PyTorch is needed for laion_fmri.torch_data: pip install 'brainio-laion-fmri[torch]'."
+        )
 
 
 def repetition_index(labels: Sequence[str]) -> np.ndarray:
@@ -58,8 +59,16 @@ class LaionFMRIDataset(_Dataset):
     DataLoader workers only read files.
     """
 
-    def __init__(self, subject, session: str, roi=None, mask=None, nc_threshold=None,
-                 image_transform: Callable | None = None, stimuli: str | None = None):
+    def __init__(
+        self,
+        subject,
+        session: str,
+        roi=None,
+        mask=None,
+        nc_threshold=None,
+        image_transform: Callable | None = None,
+        stimuli: str | None = None,
+    ):
         _check_torch_available()
         self._session = session
         self._image_transform = image_transform
@@ -91,9 +100,14 @@ class LaionFMRIDataset(_Dataset):
         }
 
 
-def stimulus_dataset(stimulus_ids: Sequence[str] | None = None, *,
-                     transform: Callable | None = None, iterable: bool = False,
-                     enable_sharding: bool = False, data_dir=None) -> Any:
+def stimulus_dataset(
+    stimulus_ids: Sequence[str] | None = None,
+    *,
+    transform: Callable | None = None,
+    iterable: bool = False,
+    enable_sharding: bool = False,
+    data_dir=None,
+) -> Any:
     """The stimulus images streamed from the bucket's ``stimuli/images/`` folder.
 
     Items are ``transform(stimulus_id, PIL image)`` (default: ``(stimulus_id, (3, H, W)
@@ -105,13 +119,19 @@ def stimulus_dataset(stimulus_ids: Sequence[str] | None = None, *,
     _check_torch_available()
     stimuli = Stimuli(data_dir)
     metadata = stimuli.metadata
-    rows = range(len(metadata)) if stimulus_ids is None else [stimuli.index_of(s)
-                                                                for s in stimulus_ids]
+    rows = (
+        range(len(metadata))
+        if stimulus_ids is None
+        else [stimuli.index_of(s) for s in stimulus_ids]
+    )
     filenames = metadata["filename"].astype(str).to_numpy()[list(rows)]
     ids = dict(zip(filenames, metadata["stimulus_id"].to_numpy()[list(rows)], strict=True))
-    return _bucket.dataset([IMAGES_PREFIX + name for name in filenames],
-                           _Decode(ids, transform), iterable=iterable,
-                           enable_sharding=enable_sharding)
+    return _bucket.dataset(
+        [IMAGES_PREFIX + name for name in filenames],
+        _Decode(ids, transform),
+        iterable=iterable,
+        enable_sharding=enable_sharding,
+    )
 
 
 class _Decode:
@@ -122,7 +142,7 @@ class _Decode:
         self.transform = transform
 
     def __call__(self, reader) -> Any:
-        name = reader.key[len(IMAGES_PREFIX):]
+        name = reader.key[len(IMAGES_PREFIX) :]
         image = decode(reader.read())
         stimulus_id = self.ids[name]
         if self.transform is not None:

@@ -321,9 +321,7 @@ class S3Client:
         self.call(
             dst_bucket,
             dst_key,
-            lambda client: client.copy(
-                {"Bucket": src_bucket, "Key": src_key}, dst_bucket, dst_key
-            ),
+            lambda client: client.copy({"Bucket": src_bucket, "Key": src_key}, dst_bucket, dst_key),
             write=True,
         )
 

@@ -156,8 +156,8 @@ def _resumable_offset(
             offset = min(complete, kept, identity["size"])
         else:
             logger.info(
-                "%s changed since the interrupted download (or its note is missing): "
-                "starting over", location.url,
+                "%s changed since the interrupted download (or its note is missing): starting over",
+                location.url,
             )
     note.write_text(json.dumps(identity), encoding="utf-8")
     return offset

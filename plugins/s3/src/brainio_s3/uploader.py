@@ -68,8 +68,9 @@ class S3Uploader:
         if overwrite:
             unchanged = _unchanged(client, location, sha1, local_path.stat().st_size)
             if unchanged is not None:
-                logger.info("%s already holds these bytes (sha1 %s): not uploaded", location.url,
-                            sha1)
+                logger.info(
+                    "%s already holds these bytes (sha1 %s): not uploaded", location.url, sha1
+                )
                 return unchanged
         else:
             self._refuse_existing(client, location)
@@ -127,9 +128,10 @@ def _sha1(path: Path, progress: bool) -> str:
     from brainio import progress as progress_module
     from brainio.hashing import sha1_hash
 
-    with progress_module.enabled(progress), progress_module.progress_bar(
-        path.stat().st_size, f"hash {path.name}"
-    ) as bar:
+    with (
+        progress_module.enabled(progress),
+        progress_module.progress_bar(path.stat().st_size, f"hash {path.name}") as bar,
+    ):
         return sha1_hash(path, callback=bar.update)
 
 

@@ -70,12 +70,15 @@ class ModelChecker:
     ) -> None:
         """Record an exception raised by submitted code, located in the submission's files."""
         file, line = self.locate(error)
-        self.problems.append(Problem(
-            code, f"{what} raised {type(error).__name__}: {error}", file, line, model, layer
-        ))
+        self.problems.append(
+            Problem(
+                code, f"{what} raised {type(error).__name__}: {error}", file, line, model, layer
+            )
+        )
 
-    def problem(self, code: str, message: str, model: str | None = None,
-                layer: str | None = None) -> None:
+    def problem(
+        self, code: str, message: str, model: str | None = None, layer: str | None = None
+    ) -> None:
         self.problems.append(Problem(code, message, self.module_file, None, model, layer))
 
     def locate(self, error: BaseException) -> tuple[str | None, int | None]:
@@ -154,8 +157,7 @@ class ModelChecker:
             except KeyError:
                 self.problem(
                     "missing-layer",
-                    f"Layer {layer!r} was asked for but the model returned no activations "
-                    "for it.",
+                    f"Layer {layer!r} was asked for but the model returned no activations for it.",
                     name,
                     layer,
                 )
@@ -171,9 +173,11 @@ class ModelChecker:
         """Load ``registry[name]`` as Brain-Score's ``load_model`` does, then run it."""
         self.progress(model=name, step=f"model_registry[{name!r}]()")
         if name not in registry:
-            self.problem("not-registered",
-                         f"Importing the plugin did not register {name!r} in model_registry.",
-                         name)
+            self.problem(
+                "not-registered",
+                f"Importing the plugin did not register {name!r} in model_registry.",
+                name,
+            )
             return
         try:
             model = registry[name]()
@@ -195,9 +199,11 @@ class ModelChecker:
             self.failure("interface-failed", f"model {name!r}.visual_degrees()", error, name)
             return False
         if not isinstance(degrees, int | float) or degrees <= 0:
-            self.problem("interface-failed",
-                         f"visual_degrees() must return a positive number, got {degrees!r}.",
-                         name)
+            self.problem(
+                "interface-failed",
+                f"visual_degrees() must return a positive number, got {degrees!r}.",
+                name,
+            )
         return True
 
     def check_brain_model(self, model: Any, name: str) -> None:
@@ -209,8 +215,13 @@ class ModelChecker:
                 model.start_recording(region, TIME_BINS)
                 values = model.look_at(self.stimuli, number_of_trials=1)
             except Exception as error:
-                self.failure("activations-failed", f"recording {region} from model {name!r}",
-                             error, name, region)
+                self.failure(
+                    "activations-failed",
+                    f"recording {region} from model {name!r}",
+                    error,
+                    name,
+                    region,
+                )
                 continue
             self._check_values(values, name, region)
 
@@ -235,8 +246,9 @@ class ModelChecker:
             )
             return
         if array is not None and not np.all(np.isfinite(array)):
-            self.problem("non-finite-activations",
-                         "Activations contain NaN or infinite values.", name, layer)
+            self.problem(
+                "non-finite-activations", "Activations contain NaN or infinite values.", name, layer
+            )
             return
         self.results.append({"model": name, "layer": layer, "shape": list(shape)})
 

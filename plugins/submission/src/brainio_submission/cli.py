@@ -26,8 +26,11 @@ EXIT_NOT_RUN = 3
 
 _PATH = click.Path(exists=True, path_type=Path)
 _MAX_SIZE = click.option(
-    "--max-size-mb", type=click.FloatRange(min=0), default=DEFAULT_MAX_SIZE_MB,
-    show_default=True, help="Largest allowed zip (or folder contents), in MB.",
+    "--max-size-mb",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_MAX_SIZE_MB,
+    show_default=True,
+    help="Largest allowed zip (or folder contents), in MB.",
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
 
@@ -39,11 +42,15 @@ def submission() -> None:
 
 @submission.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--kind", type=click.Choice(["model", "benchmark", "legacy-base", "legacy-brain"]),
-              default="model", show_default=True,
-              help="model/benchmark: a Brain-Score plugin (what the website takes); "
-                   "legacy-base/legacy-brain: the 2021 layout with models/base_models.py or "
-                   "models/brain_models.py.")
+@click.option(
+    "--kind",
+    type=click.Choice(["model", "benchmark", "legacy-base", "legacy-brain"]),
+    default="model",
+    show_default=True,
+    help="model/benchmark: a Brain-Score plugin (what the website takes); "
+    "legacy-base/legacy-brain: the 2021 layout with models/base_models.py or "
+    "models/brain_models.py.",
+)
 @click.option("--identifier", help="What the plugin registers (default: DIRECTORY's name).")
 def new(directory: Path, kind: str, identifier: str | None) -> None:
     """Write a new submission into DIRECTORY (which must not exist or be empty)."""
@@ -65,8 +72,12 @@ def new(directory: Path, kind: str, identifier: str | None) -> None:
 
 @submission.command("zip")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the zip (default: DIRECTORY.zip beside it).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the zip (default: DIRECTORY.zip beside it).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing zip.")
 @_JSON
 def zip_command(directory: Path, output: Path | None, force: bool, as_json: bool) -> None:
@@ -81,8 +92,7 @@ def zip_command(directory: Path, output: Path | None, force: bool, as_json: bool
     if not as_json:
         click.echo(f"Wrote {archive}.")
     problems, tree = read_submission(archive)
-    click.get_current_context().exit(_report(archive, _layout(tree), problems, None, None,
-                                             as_json))
+    click.get_current_context().exit(_report(archive, _layout(tree), problems, None, None, as_json))
 
 
 @submission.command()
@@ -104,22 +114,45 @@ def validate(path: Path, as_json: bool, max_size_mb: float) -> None:
 
 @submission.command()
 @click.argument("path", type=_PATH)
-@click.option("--run", "run_models", is_flag=True,
-              help="Also load the models in a sandboxed child process and run them on a few "
-                   "stimuli.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300.0,
-              show_default=True, help="Time limit of the mock run, in seconds.")
-@click.option("--memory-mb", type=click.IntRange(min=64), default=4096, show_default=True,
-              help="Address-space limit of each process of the mock run, in MB.")
-@click.option("--no-sandbox", is_flag=True,
-              help="Run without the sandbox (where none is available, the run is refused "
-                   "otherwise): the submitted code then runs with your permissions (it can read "
-                   "and change your files and use the network); only the environment, the "
-                   "resource limits and the time limit still apply.")
+@click.option(
+    "--run",
+    "run_models",
+    is_flag=True,
+    help="Also load the models in a sandboxed child process and run them on a few stimuli.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Time limit of the mock run, in seconds.",
+)
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(min=64),
+    default=4096,
+    show_default=True,
+    help="Address-space limit of each process of the mock run, in MB.",
+)
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Run without the sandbox (where none is available, the run is refused "
+    "otherwise): the submitted code then runs with your permissions (it can read "
+    "and change your files and use the network); only the environment, the "
+    "resource limits and the time limit still apply.",
+)
 @_JSON
 @_MAX_SIZE
-def check(path: Path, run_models: bool, timeout: float, memory_mb: int, no_sandbox: bool,
-          as_json: bool, max_size_mb: float) -> None:
+def check(
+    path: Path,
+    run_models: bool,
+    timeout: float,
+    memory_mb: int,
+    no_sandbox: bool,
+    as_json: bool,
+    max_size_mb: float,
+) -> None:
     """Validate a submission and, with --run, mock-run its models.
 
     The mock run installs nothing: it copies the submission into a temporary folder and, in a
@@ -142,13 +175,18 @@ def check(path: Path, run_models: bool, timeout: float, memory_mb: int, no_sandb
         problems += outcome.problems
         not_run = outcome.not_run
         if not_run is None:
-            run_report = {"stimulus_set": stimulus_set, "stimuli": len(stimuli),
-                          "timeout": timeout, "sandbox": outcome.sandbox,
-                          "passed": outcome.results}
+            run_report = {
+                "stimulus_set": stimulus_set,
+                "stimuli": len(stimuli),
+                "timeout": timeout,
+                "sandbox": outcome.sandbox,
+                "passed": outcome.results,
+            }
     elif run_models:  # the problems say why; exit status 1, as for any problem found
         click.echo("Mock run skipped: the submission cannot be read safely.", err=True)
     click.get_current_context().exit(
-        _report(path, _layout(tree), problems, run_report, not_run, as_json))
+        _report(path, _layout(tree), problems, run_report, not_run, as_json)
+    )
 
 
 def _layout(tree: SubmissionTree | None) -> str | None:
@@ -157,20 +195,31 @@ def _layout(tree: SubmissionTree | None) -> str | None:
     return None if tree is None else detect_layout(tree)
 
 
-def _report(path: Path, layout: str | None, problems: list[Problem], run: dict[str, Any] | None,
-            not_run: str | None, as_json: bool) -> int:
+def _report(
+    path: Path,
+    layout: str | None,
+    problems: list[Problem],
+    run: dict[str, Any] | None,
+    not_run: str | None,
+    as_json: bool,
+) -> int:
     from brainio_submission.rules import LAYOUTS
 
     status = EXIT_NOT_RUN if not_run is not None else (1 if problems else 0)
     if as_json:
-        click.echo(json.dumps({
-            "path": str(path),
-            "layout": layout,
-            "ok": not problems and not_run is None,
-            "problems": [problem.to_dict() for problem in problems],
-            "run": run,
-            "not_run": not_run,
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "path": str(path),
+                    "layout": layout,
+                    "ok": not problems and not_run is None,
+                    "problems": [problem.to_dict() for problem in problems],
+                    "run": run,
+                    "not_run": not_run,
+                },
+                indent=2,
+            )
+        )
         return status
     if layout is not None:
         click.echo(f"{path}: {LAYOUTS[layout]}.")
@@ -180,8 +229,10 @@ def _report(path: Path, layout: str | None, problems: list[Problem], run: dict[s
         where = "in a sandbox" if run["sandbox"] else "WITHOUT a sandbox"
         click.echo(f"Mock run on {run['stimuli']} stimuli ({run['stimulus_set']}), {where}:")
         for result in run["passed"]:
-            click.echo(f"  ok  model {result['model']!r}, {result['layer']}: "
-                       f"activations of shape {tuple(result['shape'])}")
+            click.echo(
+                f"  ok  model {result['model']!r}, {result['layer']}: "
+                f"activations of shape {tuple(result['shape'])}"
+            )
     for problem in problems:
         click.echo(problem.format())
     if problems:
@@ -203,8 +254,18 @@ def check_this_module(module_name: str, kind: str) -> None:
     module_path = Path(module.__file__).resolve()
     root = module_path.parent.parent
     stimulus_set, stimuli = mock_run_stimuli()
-    checker = check_module(module, kind, root, module_path.relative_to(root).as_posix(),
-                           [str(path) for path in stimuli])
-    run = {"stimulus_set": stimulus_set, "stimuli": len(stimuli), "timeout": None,
-           "sandbox": None, "passed": checker.results}
+    checker = check_module(
+        module,
+        kind,
+        root,
+        module_path.relative_to(root).as_posix(),
+        [str(path) for path in stimuli],
+    )
+    run = {
+        "stimulus_set": stimulus_set,
+        "stimuli": len(stimuli),
+        "timeout": None,
+        "sandbox": None,
+        "passed": checker.results,
+    }
     sys.exit(_report(root, "legacy", checker.problems, run, None, as_json=False))

@@ -27,6 +27,7 @@ REQUIRED_FUNCTIONS = {
     BRAIN_MODULE: {"get_model_list": 0, "get_model": 1, "get_bibtex": 1},
 }
 
+
 def is_legacy(tree: SubmissionTree) -> bool:
     return tree.exists(BASE_MODULE) or tree.exists(BRAIN_MODULE)
 
@@ -43,12 +44,14 @@ def _check_build_file(tree: SubmissionTree) -> list[Problem]:
     declared = False
     candidates = [name for name in ("pyproject.toml", "setup.py") if tree.exists(name)]
     if not candidates:
-        return [Problem(
-            "missing-build-file",
-            "No pyproject.toml or setup.py at the project root: Brain-Score installs the "
-            "submission with pip and needs one that lists its dependencies.",
-            tree.display("pyproject.toml"),
-        )]
+        return [
+            Problem(
+                "missing-build-file",
+                "No pyproject.toml or setup.py at the project root: Brain-Score installs the "
+                "submission with pip and needs one that lists its dependencies.",
+                tree.display("pyproject.toml"),
+            )
+        ]
     missing: list[Problem] = []
     if "pyproject.toml" in candidates:
         result = _pyproject_declares(tree)
@@ -57,25 +60,29 @@ def _check_build_file(tree: SubmissionTree) -> list[Problem]:
         elif result is True:
             declared = True
         else:
-            missing.append(Problem(
-                "missing-dependencies",
-                "pyproject.toml declares no dependencies: add them to [project] "
-                "dependencies = [...] (e.g. \"numpy\"), or the scoring run will fail.",
-                tree.display("pyproject.toml"),
-                result,
-            ))
+            missing.append(
+                Problem(
+                    "missing-dependencies",
+                    "pyproject.toml declares no dependencies: add them to [project] "
+                    'dependencies = [...] (e.g. "numpy"), or the scoring run will fail.',
+                    tree.display("pyproject.toml"),
+                    result,
+                )
+            )
     if "setup.py" in candidates:
         result = _setup_declares(tree)
         if result is True:
             declared = True
         elif result is not None:
-            missing.append(Problem(
-                "missing-dependencies",
-                "setup.py declares no dependencies: pass install_requires=[...] to setup(), "
-                "or the scoring run will fail.",
-                tree.display("setup.py"),
-                result,
-            ))
+            missing.append(
+                Problem(
+                    "missing-dependencies",
+                    "setup.py declares no dependencies: pass install_requires=[...] to setup(), "
+                    "or the scoring run will fail.",
+                    tree.display("setup.py"),
+                    result,
+                )
+            )
     if not declared:
         found.extend(missing)
     return found
@@ -164,8 +171,7 @@ def _check_template_models(tree: SubmissionTree, modules: Modules) -> Iterator[P
                 if reason:
                     yield Problem(
                         "bad-signature",
-                        f"{function}() is called with {arity} positional argument(s) but "
-                        f"{reason}.",
+                        f"{function}() is called with {arity} positional argument(s) but {reason}.",
                         tree.display(relative),
                         node.lineno,
                     )
@@ -205,13 +211,9 @@ def _arity_problem(node: ast.FunctionDef | ast.AsyncFunctionDef, arity: int) -> 
     return None
 
 
-def _returned_list(
-    module: ast.Module, function: ast.FunctionDef
-) -> ast.List | ast.Tuple | None:
+def _returned_list(module: ast.Module, function: ast.FunctionDef) -> ast.List | ast.Tuple | None:
     """The literal list ``get_model_list`` returns, following one module-level name."""
-    returns = [
-        node for node in _own_nodes(function) if isinstance(node, ast.Return) and node.value
-    ]
+    returns = [node for node in _own_nodes(function) if isinstance(node, ast.Return) and node.value]
     if len(returns) != 1:
         return None
     value = returns[0].value

@@ -42,6 +42,7 @@ _LOADERS = {
     "metrics": ("load_metric", "identifier"),
 }
 
+
 @attrs.frozen
 class Registration:
     """``registry[identifier] = ...`` at ``line``; ``identifier`` None when not a literal."""
@@ -67,16 +68,22 @@ class Plugin:
     @property
     def identifiers(self) -> list[str]:
         registry = REGISTRIES[self.kind]
-        return [r.identifier for r in self.registrations
-                if r.registry == registry and r.identifier is not None]
+        return [
+            r.identifier
+            for r in self.registrations
+            if r.registry == registry and r.identifier is not None
+        ]
 
 
 def registrations(module: ast.Module) -> list[Registration]:
     """Every ``<something>_registry[key] = ...`` in a module (comments are not code)."""
     found = []
     for node in ast.walk(module):
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+        )
         for target in targets:
             if (
                 isinstance(target, ast.Subscript)
@@ -85,10 +92,13 @@ def registrations(module: ast.Module) -> list[Registration]:
             ):
                 key = target.slice
                 literal = key.value if isinstance(key, ast.Constant) else None
-                found.append(Registration(
-                    target.value.id, literal if isinstance(literal, str) else None,
-                    target.lineno,
-                ))
+                found.append(
+                    Registration(
+                        target.value.id,
+                        literal if isinstance(literal, str) else None,
+                        target.lineno,
+                    )
+                )
     return sorted(found, key=lambda registration: registration.line)
 
 
@@ -131,22 +141,26 @@ def check_plugins(tree: SubmissionTree, modules: Modules, plugins: list[Plugin])
 
 def _check_folder_name(tree: SubmissionTree, plugin: Plugin) -> list[Problem]:
     if plugin.name.startswith("_"):
-        return [Problem(
-            "invalid-plugin-folder-name",
-            f"Brain-Score skips plugin folders whose name starts with '_' (like __pycache__), "
-            f"so {plugin.name!r} would never be found; rename it to "
-            f"{plugin.name.lstrip('_') or 'my_plugin'!r}.",
-            tree.display(f"{plugin.folder}/"),
-        )]
+        return [
+            Problem(
+                "invalid-plugin-folder-name",
+                f"Brain-Score skips plugin folders whose name starts with '_' (like __pycache__), "
+                f"so {plugin.name!r} would never be found; rename it to "
+                f"{plugin.name.lstrip('_') or 'my_plugin'!r}.",
+                tree.display(f"{plugin.folder}/"),
+            )
+        ]
     if _PACKAGE_NAME.match(plugin.name):
         return []
     suggestion = re.sub(r"\W", "_", plugin.name)
-    return [Problem(
-        "invalid-plugin-folder-name",
-        f"Plugin folder {plugin.name!r} is not a Python package name, so Brain-Score cannot "
-        f"import it as {plugin.library}.{plugin.kind}.<folder>; rename it to {suggestion!r}.",
-        tree.display(f"{plugin.folder}/"),
-    )]
+    return [
+        Problem(
+            "invalid-plugin-folder-name",
+            f"Plugin folder {plugin.name!r} is not a Python package name, so Brain-Score cannot "
+            f"import it as {plugin.library}.{plugin.kind}.<folder>; rename it to {suggestion!r}.",
+            tree.display(f"{plugin.folder}/"),
+        )
+    ]
 
 
 def _check_registrations(
@@ -182,7 +196,8 @@ def _check_registrations(
             )
         elif registration.registry == registry:
             yield from check_identifier(
-                tree, init, registration.identifier, registration.line, names_seen, website=True)
+                tree, init, registration.identifier, registration.line, names_seen, website=True
+            )
 
 
 def _check_test_identifiers(
@@ -216,8 +231,11 @@ def _tested_identifiers(module: ast.Module, loader: str, keyword: str) -> list[t
     for node in ast.walk(module):
         if not isinstance(node, ast.Call):
             continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
-            node.func, "id", None)
+        name = (
+            node.func.attr
+            if isinstance(node.func, ast.Attribute)
+            else getattr(node.func, "id", None)
+        )
         arguments = [k.value for k in node.keywords if k.arg == keyword]
         if name == loader and node.args:
             arguments.append(node.args[0])
@@ -233,8 +251,12 @@ def _parametrized_values(module: ast.Module) -> dict[str, list[tuple[str, int]]]
     """``{argname: [(literal, line), ...]}`` from every ``parametrize("a, b", [...])``."""
     values: dict[str, list[tuple[str, int]]] = {}
     for node in ast.walk(module):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "parametrize" and len(node.args) >= 2):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "parametrize"
+            and len(node.args) >= 2
+        ):
             continue
         names_node, cases = node.args[0], node.args[1]
         if not (isinstance(names_node, ast.Constant) and isinstance(names_node.value, str)):
@@ -271,7 +293,8 @@ def _check_requirements(tree: SubmissionTree, relative: str) -> Iterator[Problem
                     "invalid-requirement",
                     f"{line!r} refers to another file, which Brain-Score does not receive; "
                     "list the requirements themselves.",
-                    tree.display(relative), number,
+                    tree.display(relative),
+                    number,
                 )
             continue  # pip options such as --extra-index-url
         try:
@@ -281,7 +304,8 @@ def _check_requirements(tree: SubmissionTree, relative: str) -> Iterator[Problem
                 "invalid-requirement",
                 f"pip cannot read {line!r} as a requirement ({error}); write e.g. "
                 "'torch>=2.1' or 'name @ https://...'.",
-                tree.display(relative), number,
+                tree.display(relative),
+                number,
             )
 
 

@@ -31,6 +31,7 @@ LAYOUTS = {
     "legacy": "2021 layout (models/base_models.py); the Brain-Score website no longer accepts it",
 }
 
+
 def detect_layout(tree: SubmissionTree) -> str:
     return "legacy" if is_legacy(tree) else "plugin"
 

@@ -66,13 +66,19 @@ def run_submission(
     if isolate:
         kind, detail = sandbox.isolation()
         if kind is None:
-            reason = (f"no sandbox is available ({detail}). Pass --no-sandbox to run the "
-                      "submitted code without isolation, only if you trust it")
-            return RunOutcome([Problem("no-sandbox", f"The mock run did not happen: {reason}.")],
-                              [], not_run=reason)
+            reason = (
+                f"no sandbox is available ({detail}). Pass --no-sandbox to run the "
+                "submitted code without isolation, only if you trust it"
+            )
+            return RunOutcome(
+                [Problem("no-sandbox", f"The mock run did not happen: {reason}.")],
+                [],
+                not_run=reason,
+            )
         bwrap = detail
-    with tempfile.TemporaryDirectory(prefix="brainio-submission-",
-                                     ignore_cleanup_errors=True) as scratch_name:
+    with tempfile.TemporaryDirectory(
+        prefix="brainio-submission-", ignore_cleanup_errors=True
+    ) as scratch_name:
         scratch = Path(scratch_name)
         project = _prepare(path, scratch)
         tree = read_folder(project)
@@ -109,7 +115,9 @@ def _prepare(path: Path, scratch: Path) -> Path:
     if path.is_dir():
         destination = scratch / "project"
         shutil.copytree(
-            path, destination, symlinks=True,
+            path,
+            destination,
+            symlinks=True,
             ignore=shutil.ignore_patterns("__pycache__", ".*"),
         )
         return destination
@@ -135,15 +143,22 @@ def find_targets(tree: SubmissionTree) -> tuple[list[dict[str, Any]], str | None
         if plugin.kind != "models" or plugin.library != RUNNABLE_LIBRARY:
             others.append(f"{plugin.folder}/ ({plugin.library})")
         elif plugin.identifiers:
-            targets.append({"plugin": plugin.name, "library": plugin.library,
-                            "module": f"{plugin.library}.models.{plugin.name}",
-                            "file": f"{plugin.folder}/__init__.py",
-                            "names": plugin.identifiers})
+            targets.append(
+                {
+                    "plugin": plugin.name,
+                    "library": plugin.library,
+                    "module": f"{plugin.library}.models.{plugin.name}",
+                    "file": f"{plugin.folder}/__init__.py",
+                    "names": plugin.identifiers,
+                }
+            )
     if targets:
         return targets, None
     if others:
-        return [], (f"the mock run runs {RUNNABLE_LIBRARY} model plugins; "
-                        f"{', '.join(others)} is checked by validate only")
+        return [], (
+            f"the mock run runs {RUNNABLE_LIBRARY} model plugins; "
+            f"{', '.join(others)} is checked by validate only"
+        )
     return [], "no registered model to run (see the validation problems)"
 
 
@@ -210,8 +225,13 @@ def _run_child(
         open(scratch / "stderr.txt", "wb") as stderr,
     ):
         child = subprocess.Popen(
-            command, cwd=work, env=sandbox.child_environment(scratch),
-            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True,
+            command,
+            cwd=work,
+            env=sandbox.child_environment(scratch),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
             preexec_fn=sandbox.limiter(limits),  # noqa: PLW1509 - only setrlimit calls
         )
         try:
@@ -228,12 +248,17 @@ def _run_child(
         return [Problem(**problem) for problem in result["problems"]], result["results"]
     except (OSError, ValueError, TypeError, KeyError):
         error_text = (scratch / "stderr.txt").read_text(errors="replace")[-_TAIL:].strip()
-        return [Problem(
-            "run-crashed",
-            f"The check process ended with exit status {returncode} before finishing "
-            f"(while {last.get('step', 'starting')}). Its last output:\n{error_text}",
-            last.get("target"), None, last.get("model"), last.get("layer"),
-        )], []
+        return [
+            Problem(
+                "run-crashed",
+                f"The check process ended with exit status {returncode} before finishing "
+                f"(while {last.get('step', 'starting')}). Its last output:\n{error_text}",
+                last.get("target"),
+                None,
+                last.get("model"),
+                last.get("layer"),
+            )
+        ], []
 
 
 def _kill(child: subprocess.Popen) -> None:

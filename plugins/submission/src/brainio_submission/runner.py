@@ -63,8 +63,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             module = _import_target(root, target)
         except BaseException as error:  # noqa: BLE001 - SystemExit from submitted code too
             checker = ModelChecker(root, target["file"], request["stimuli"])
-            checker.failure("import-failed", f"importing {target['module']}",
-                            error)
+            checker.failure("import-failed", f"importing {target['module']}", error)
             problems.append(_explain_import(checker.problems[-1], error, root))
             continue
         try:
@@ -73,8 +72,14 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                 for name in target["names"]:
                     checker.check_registered(module.model_registry, name)
             else:
-                checker = check_module(module, target["kind"], root, target["file"],
-                                       request["stimuli"], progress=progress)
+                checker = check_module(
+                    module,
+                    target["kind"],
+                    root,
+                    target["file"],
+                    request["stimuli"],
+                    progress=progress,
+                )
         except BaseException as error:  # noqa: BLE001 - e.g. sys.exit() inside a model
             checker = ModelChecker(root, target["file"], request["stimuli"])
             checker.failure("run-crashed", f"checking {target['module']}", error)

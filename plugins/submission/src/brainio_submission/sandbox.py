@@ -63,11 +63,15 @@ def isolation() -> tuple[str | None, str]:
         return None, f"process isolation needs Linux namespaces, not available on {sys.platform}"
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return None, ("bubblewrap is not installed (`apt-get install bubblewrap`, "
-                      "`dnf install bubblewrap`)")
+        return None, (
+            "bubblewrap is not installed (`apt-get install bubblewrap`, `dnf install bubblewrap`)"
+        )
     probe = subprocess.run(
         [bwrap, *_base_arguments(), "--ro-bind", "/", "/", "true"],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     if probe.returncode != 0:
         return None, f"bwrap cannot create namespaces here: {probe.stderr.strip()}"
@@ -80,9 +84,18 @@ def _base_arguments() -> list[str]:
         return ["--unshare-all", *arguments]
     # as root: no user namespace (it would map only root, and `nobody` could not be become),
     # and only the capabilities needed to drop to `nobody`
-    return ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", *arguments,
-            "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return [
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        *arguments,
+        "--cap-add",
+        "CAP_SETUID",
+        "--cap-add",
+        "CAP_SETGID",
+    ]
 
 
 def import_path() -> list[str]:
@@ -108,8 +121,20 @@ def bwrap_command(
     bwrap: str, command: Sequence[str], scratch: Path, cwd: Path, readable: Sequence[Path]
 ) -> list[str]:
     """``bwrap ... command``: the command confined to ``readable`` (read-only) and ``scratch``."""
-    arguments = [bwrap, *_base_arguments(), "--hostname", "brainio-sandbox",
-                 "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+    arguments = [
+        bwrap,
+        *_base_arguments(),
+        "--hostname",
+        "brainio-sandbox",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+    ]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / top
         if path.is_symlink():
@@ -117,14 +142,19 @@ def bwrap_command(
         elif path.is_dir():
             arguments += ["--ro-bind", str(path), str(path)]
     binds = [("--ro-bind", Path("/usr"))]
-    binds += [("--ro-bind", Path("/etc") / name) for name in ETC_FILES
-              if (Path("/etc") / name).exists()]
+    binds += [
+        ("--ro-bind", Path("/etc") / name) for name in ETC_FILES if (Path("/etc") / name).exists()
+    ]
     binds += [("--ro-bind", path) for path in readable if not path.is_relative_to("/usr")]
     binds += [("--bind", scratch)]
     # bwrap makes the folders above a mount point private (0700); `nobody` must pass them
     bound = [path for _, path in binds]
-    above = {parent for path in bound for parent in path.parents
-             if parent != Path("/") and not any(parent.is_relative_to(b) for b in bound)}
+    above = {
+        parent
+        for path in bound
+        for parent in path.parents
+        if parent != Path("/") and not any(parent.is_relative_to(b) for b in bound)
+    }
     for folder in sorted(above, key=lambda folder: len(folder.parts)):
         arguments += ["--perms", "0755", "--dir", str(folder)]
     for option, path in sorted(binds, key=lambda bind: len(bind[1].parts)):
@@ -138,7 +168,9 @@ def child_environment(scratch: Path) -> dict[str, str]:
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
-        "TMPDIR": str(temporary), "TMP": str(temporary), "TEMP": str(temporary),
+        "TMPDIR": str(temporary),
+        "TMP": str(temporary),
+        "TEMP": str(temporary),
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLCONFIGDIR": str(temporary),
@@ -162,10 +194,12 @@ def limiter(limits: Limits) -> Callable[[], None] | None:
         processes = None if running is None else processes + running
 
     memory, size = limits.memory_mb * 2**20, limits.file_size_mb * 2**20
-    wanted = [(resource.RLIMIT_AS, memory),
-              (resource.RLIMIT_CPU, limits.cpu_seconds),
-              (resource.RLIMIT_FSIZE, size),
-              (resource.RLIMIT_CORE, 0)]
+    wanted = [
+        (resource.RLIMIT_AS, memory),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_FSIZE, size),
+        (resource.RLIMIT_CORE, 0),
+    ]
     if processes is not None:
         wanted.append((resource.RLIMIT_NPROC, processes))
 

@@ -30,8 +30,11 @@ def parse_python(tree: SubmissionTree) -> Modules:
             modules[relative] = ast.parse(source, filename=relative)
         except (SyntaxError, ValueError) as error:  # ValueError: null bytes
             message = getattr(error, "msg", None) or str(error)
-            hint = (" Save the file as UTF-8." if "utf-8" in message.lower() or "null" in message
-                    else "")
+            hint = (
+                " Save the file as UTF-8."
+                if "utf-8" in message.lower() or "null" in message
+                else ""
+            )
             modules[relative] = Problem(
                 "syntax-error",
                 f"Python cannot compile this file: {message}.{hint}",

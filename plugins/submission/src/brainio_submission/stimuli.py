@@ -26,8 +26,9 @@ def mock_run_stimuli() -> tuple[str, list[Path]]:
         stimulus_set = brainio.get_stimulus_set(DEMO_STIMULUS_SET)
         paths = [stimulus_set.get_stimulus(sid) for sid in stimulus_set["stimulus_id"]]
     except (BrainIOError, ImportError) as error:
-        logger.info("demo stimulus set %s unavailable (%s); using bundled images",
-                    DEMO_STIMULUS_SET, error)
+        logger.info(
+            "demo stimulus set %s unavailable (%s); using bundled images", DEMO_STIMULUS_SET, error
+        )
         return "bundled", bundled_stimuli()
     return DEMO_STIMULUS_SET, [Path(path) for path in paths]
 

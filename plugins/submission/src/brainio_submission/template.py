@@ -59,8 +59,9 @@ def _check_identifier(identifier: str) -> None:
         )
 
 
-def write_template(destination: Path, kind: str = "model", identifier: str | None = None
-                   ) -> list[Path]:
+def write_template(
+    destination: Path, kind: str = "model", identifier: str | None = None
+) -> list[Path]:
     """Write a new submission project of ``kind`` into ``destination``; return its files.
 
     ``identifier`` (default: the folder's name) is what a plugin kind registers.
@@ -90,8 +91,9 @@ def write_template(destination: Path, kind: str = "model", identifier: str | Non
         "module": f"{legacy_kind}_models",
         "identifier": identifier,
         "plugin": identifier.replace(".", "_"),
-        "class_name": "".join(part[:1].upper() + part[1:]
-                              for part in re.split(r"[._]", identifier) if part),
+        "class_name": "".join(
+            part[:1].upper() + part[1:] for part in re.split(r"[._]", identifier) if part
+        ),
     }
     templates = resources.files("brainio_submission") / "template"
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))

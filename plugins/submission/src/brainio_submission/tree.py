@@ -59,9 +59,9 @@ class SubmissionTree:
         """Names of the folders directly inside ``relative`` (a path like ``"models"``)."""
         start = relative.rstrip("/") + "/"
         names = {
-            name[len(start):].split("/", 1)[0]
+            name[len(start) :].split("/", 1)[0]
             for name in [*self.files, *self.folder_entries]
-            if name.startswith(start) and "/" in name[len(start):]
+            if name.startswith(start) and "/" in name[len(start) :]
         }
         return sorted(names)
 
@@ -108,7 +108,11 @@ def read_folder(folder: Path) -> SubmissionTree:
             if _wanted(relative, size):
                 contents[relative] = path.read_bytes()
     return SubmissionTree(
-        "", files, contents, tuple(sorted(symlinks)), frozenset(folders),
+        "",
+        files,
+        contents,
+        tuple(sorted(symlinks)),
+        frozenset(folders),
         tuple(sorted(name for name, size in files.items() if _too_large(name, size))),
     )
 
@@ -129,7 +133,7 @@ def read_zip(zip_path: Path, root: str) -> SubmissionTree:
         for info in archive.infolist():
             if not info.filename.startswith(start):
                 continue
-            relative = info.filename[len(start):]
+            relative = info.filename[len(start) :]
             if any(part in IGNORED_FOLDERS for part in relative.split("/")[:-1]):
                 continue
             if info.is_dir():
@@ -140,6 +144,10 @@ def read_zip(zip_path: Path, root: str) -> SubmissionTree:
             if _wanted(relative, info.file_size):
                 contents[relative] = archive.read(info)
     return SubmissionTree(
-        start, files, contents, (), frozenset(folders),
+        start,
+        files,
+        contents,
+        (),
+        frozenset(folders),
         tuple(sorted(name for name, size in files.items() if _too_large(name, size))),
     )

@@ -20,9 +20,7 @@ from brainio_submission.website import MAX_SIZE_MB, SIZE_MESSAGE
 DEFAULT_MAX_SIZE_MB = float(MAX_SIZE_MB)
 # A zip of at most ~50 MB that declares more than 1 GiB, 10,000 files or a zip inside a zip
 # inside the submission is not a model submission.
-SUBMISSION_LIMITS = ArchiveLimits(
-    max_entries=10_000, max_total_size=2**30, max_nesting_depth=1
-)
+SUBMISSION_LIMITS = ArchiveLimits(max_entries=10_000, max_total_size=2**30, max_nesting_depth=1)
 
 
 def validate(path: Path, max_size_mb: float = DEFAULT_MAX_SIZE_MB) -> list[Problem]:
@@ -42,16 +40,21 @@ def read_submission(
         problems = _size_problem(path, tree.total_size(), limit, "The folder's files total")
         return problems + check_tree(tree), tree
     if not zipfile.is_zipfile(path):
-        return [Problem(
-            "invalid-archive",
-            "Not a zip archive or a folder. Zip the project's root folder (a single folder "
-            "at the top of the zip) and try again.",
-            str(path),
-        )], None
+        return [
+            Problem(
+                "invalid-archive",
+                "Not a zip archive or a folder. Zip the project's root folder (a single folder "
+                "at the top of the zip) and try again.",
+                str(path),
+            )
+        ], None
     problems = _size_problem(path, path.stat().st_size, limit, "The zip is")
     unsafe = [
-        Problem(f"archive-{item.code}", _sentence(f"Unsafe archive: {item.message}"),
-                item.entry if item.entry is not None else str(path))
+        Problem(
+            f"archive-{item.code}",
+            _sentence(f"Unsafe archive: {item.message}"),
+            item.entry if item.entry is not None else str(path),
+        )
         for item in check_archive(path, SUBMISSION_LIMITS)
     ]
     if unsafe:
@@ -62,12 +65,14 @@ def read_submission(
         folders = {name.split("/", 1)[0] for name in names if "/" in name}
     if len(roots) != 1 or roots[0] not in folders:
         found = ", ".join(repr(name) for name in roots) or "nothing"
-        problems.append(Problem(
-            "root-folder",
-            "The zip must hold exactly one folder, the project's root (hidden entries and "
-            f"__MACOSX are ignored); found {found}. Zip the folder itself, not its contents.",
-            str(path),
-        ))
+        problems.append(
+            Problem(
+                "root-folder",
+                "The zip must hold exactly one folder, the project's root (hidden entries and "
+                f"__MACOSX are ignored); found {found}. Zip the folder itself, not its contents.",
+                str(path),
+            )
+        )
         return problems, None
     tree = read_zip(path, roots[0])
     return problems + check_tree(tree), tree
@@ -80,10 +85,14 @@ def _sentence(text: str) -> str:
 def _size_problem(path: Path, size: int, limit: int, what: str) -> list[Problem]:
     if size <= limit:
         return []
-    return [Problem(
-        "too-large",
-        f"{what} {size / 2**20:.1f} MB, more than the {limit / 2**20:g} MB limit. Host large "
-        "files such as weights elsewhere and download them at run time (the Brain-Score "
-        "website takes weight uploads separately).",
-        str(path), website=True, website_message=SIZE_MESSAGE,
-    )]
+    return [
+        Problem(
+            "too-large",
+            f"{what} {size / 2**20:.1f} MB, more than the {limit / 2**20:g} MB limit. Host large "
+            "files such as weights elsewhere and download them at run time (the Brain-Score "
+            "website takes weight uploads separately).",
+            str(path),
+            website=True,
+            website_message=SIZE_MESSAGE,
+        )
+    ]

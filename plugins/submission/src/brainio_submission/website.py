@@ -25,8 +25,10 @@ SIZE_MESSAGE = f"The zip is larger than {MAX_SIZE_MB} MB. Are you trying to subm
 
 
 def _folders_message(tree: SubmissionTree) -> str:
-    return (f"Please make sure your {tree.prefix or 'root'} folder contains at least one of "
-            "the following folders:[metrics, data, benchmarks, models]")
+    return (
+        f"Please make sure your {tree.prefix or 'root'} folder contains at least one of "
+        "the following folders:[metrics, data, benchmarks, models]"
+    )
 
 
 def check_names(tree: SubmissionTree) -> Iterator[Problem]:
@@ -35,7 +37,8 @@ def check_names(tree: SubmissionTree) -> Iterator[Problem]:
         yield Problem(
             "space-in-name",
             "Folder names must not contain spaces; rename the root folder (e.g. use '_').",
-            tree.prefix, website=True,
+            tree.prefix,
+            website=True,
             website_message="File and folder names must not contain spaces.",
         )
     spaced = set()  # each file or folder with a space in its own name, once
@@ -50,7 +53,8 @@ def check_names(tree: SubmissionTree) -> Iterator[Problem]:
         yield Problem(
             "space-in-name",
             "Names must not contain spaces; rename it (e.g. use '_').",
-            tree.display(relative), website=True,
+            tree.display(relative),
+            website=True,
             website_message="File and folder names must not contain spaces.",
         )
     for relative in sorted(tree.files):
@@ -59,57 +63,78 @@ def check_names(tree: SubmissionTree) -> Iterator[Problem]:
                 "metadata-file",
                 "Submissions must not contain metadata.yml/metadata.yaml; Brain-Score "
                 "generates model metadata itself. Remove the file.",
-                tree.display(relative), website=True,
+                tree.display(relative),
+                website=True,
                 website_message="Submissions may not include metadata.yml or metadata.yaml.",
             )
 
 
 def check_plugin_layout(tree: SubmissionTree, plugins: list[Plugin]) -> list[Problem]:
     """Plugin folders, plugins in them, their required files, and the identifier limit."""
-    kinds = sorted({plugin.kind for plugin in plugins}
-                   | {kind for kind in REGISTRIES if f"{kind}/" in tree.folder_entries})
+    kinds = sorted(
+        {plugin.kind for plugin in plugins}
+        | {kind for kind in REGISTRIES if f"{kind}/" in tree.folder_entries}
+    )
     if not kinds:
-        return [Problem(
-            "no-plugin-folder",
-            "No plugin folder found: a submission's root folder holds models/<identifier>/ "
-            "(or benchmarks/, data/, metrics/) with __init__.py and test.py. Start from "
-            "`brainio submission new NAME`.",
-            tree.prefix or None, website=True, website_message=_folders_message(tree),
-        )]
+        return [
+            Problem(
+                "no-plugin-folder",
+                "No plugin folder found: a submission's root folder holds models/<identifier>/ "
+                "(or benchmarks/, data/, metrics/) with __init__.py and test.py. Start from "
+                "`brainio submission new NAME`.",
+                tree.prefix or None,
+                website=True,
+                website_message=_folders_message(tree),
+            )
+        ]
     missing = [f"{kind}/" for kind in kinds if f"{kind}/" not in tree.folder_entries]
     missing += [f"{p.folder}/" for p in plugins if f"{p.folder}/" not in tree.folder_entries]
     if missing:
         found_kind = any(f"{kind}/" in tree.folder_entries for kind in kinds)
-        return [Problem(
-            "missing-folder-entries",
-            f"The zip has no entry for the folder(s) {', '.join(map(tree.display, missing))}: "
-            "the Brain-Score website finds plugin folders by their own zip entries. Create the "
-            "zip with `brainio submission zip`, `zip -r` or your file manager's 'Compress', "
-            "which add folder entries.",
-            tree.display(missing[0]), website=True,
-            website_message=(f"Your {missing[0].split('/')[0]} folder is empty." if found_kind
-                             else _folders_message(tree)),
-        )]
+        return [
+            Problem(
+                "missing-folder-entries",
+                f"The zip has no entry for the folder(s) {', '.join(map(tree.display, missing))}: "
+                "the Brain-Score website finds plugin folders by their own zip entries. Create the "
+                "zip with `brainio submission zip`, `zip -r` or your file manager's 'Compress', "
+                "which add folder entries.",
+                tree.display(missing[0]),
+                website=True,
+                website_message=(
+                    f"Your {missing[0].split('/')[0]} folder is empty."
+                    if found_kind
+                    else _folders_message(tree)
+                ),
+            )
+        ]
     if not plugins:
-        return [Problem(
-            "empty-plugin-folder",
-            f"{kinds[0]}/ holds no plugin folder: put the plugin in {kinds[0]}/<identifier>/ "
-            "with __init__.py and test.py.",
-            tree.display(f"{kinds[0]}/"), website=True,
-            website_message=f"Your {kinds[0]} folder is empty.",
-        )]
+        return [
+            Problem(
+                "empty-plugin-folder",
+                f"{kinds[0]}/ holds no plugin folder: put the plugin in {kinds[0]}/<identifier>/ "
+                "with __init__.py and test.py.",
+                tree.display(f"{kinds[0]}/"),
+                website=True,
+                website_message=f"Your {kinds[0]} folder is empty.",
+            )
+        ]
     problems = []
     for plugin in plugins:
         for required in ("__init__.py", "test.py"):
             if not tree.exists(f"{plugin.folder}/{required}"):
-                problems.append(Problem(
-                    "missing-plugin-file",
-                    f"Plugin folder {plugin.folder}/ needs {required} (registration in "
-                    "__init__.py, tests in test.py).",
-                    tree.display(f"{plugin.folder}/{required}"), website=True,
-                    website_message=(f"Your {plugin.name} folder must contain an __init__.py "
-                                     "and a test.py folder."),
-                ))
+                problems.append(
+                    Problem(
+                        "missing-plugin-file",
+                        f"Plugin folder {plugin.folder}/ needs {required} (registration in "
+                        "__init__.py, tests in test.py).",
+                        tree.display(f"{plugin.folder}/{required}"),
+                        website=True,
+                        website_message=(
+                            f"Your {plugin.name} folder must contain an __init__.py "
+                            "and a test.py folder."
+                        ),
+                    )
+                )
     problems += _identifier_limit(tree, plugins)
     return problems
 
@@ -120,15 +145,20 @@ def _identifier_limit(tree: SubmissionTree, plugins: list[Plugin]) -> list[Probl
         for registration in plugin.registrations:
             if registration.registry == REGISTRIES[plugin.kind] and registration.identifier:
                 identifiers.setdefault(
-                    registration.identifier, (f"{plugin.folder}/__init__.py", registration.line))
+                    registration.identifier, (f"{plugin.folder}/__init__.py", registration.line)
+                )
     if len(identifiers) <= PLUGIN_LIMIT:
         return []
     extra_file, extra_line = list(identifiers.values())[PLUGIN_LIMIT]
-    return [Problem(
-        "too-many-identifiers",
-        f"This submission registers {len(identifiers)} identifiers "
-        f"({', '.join(map(repr, identifiers))}); the website takes {PLUGIN_LIMIT} per upload. "
-        "Upload each plugin in its own zip.",
-        tree.display(extra_file), extra_line, website=True,
-        website_message=f"A submission may register at most {PLUGIN_LIMIT} identifier.",
-    )]
+    return [
+        Problem(
+            "too-many-identifiers",
+            f"This submission registers {len(identifiers)} identifiers "
+            f"({', '.join(map(repr, identifiers))}); the website takes {PLUGIN_LIMIT} per upload. "
+            "Upload each plugin in its own zip.",
+            tree.display(extra_file),
+            extra_line,
+            website=True,
+            website_message=f"A submission may register at most {PLUGIN_LIMIT} identifier.",
+        )
+    ]

@@ -31,12 +31,14 @@ def zip_submission(folder: Path, destination: Path | None = None, overwrite: boo
     destination = Path(destination or folder.with_name(f"{folder.name}.zip")).absolute()
     if destination.is_relative_to(folder):
         raise SubmissionError(
-            f"{destination} is inside the folder being zipped; write the zip elsewhere (-o).")
+            f"{destination} is inside the folder being zipped; write the zip elsewhere (-o)."
+        )
     if destination.exists() and not overwrite:
         raise SubmissionError(f"{destination} already exists; remove it or pass --force.")
     entries = _entries(folder)
     descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent)
+        prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent
+    )
     os.close(descriptor)
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -61,7 +63,8 @@ def _entries(folder: Path) -> list[Path]:
             if path.is_symlink():
                 raise SubmissionError(
                     f"{path} is a symbolic link, which a submission may not contain; replace "
-                    "it with the file itself.")
+                    "it with the file itself."
+                )
             if not _skipped(name):
                 found.append(path)
     return sorted(found)

@@ -206,9 +206,7 @@ def get_train_test_ids(
         known = list_ood_types()
         unknown = [t for t in wanted if t not in known]
         if unknown:
-            raise SplitNotFoundError(
-                f"Unknown ood_types {unknown}. OOD types: {', '.join(known)}."
-            )
+            raise SplitNotFoundError(f"Unknown ood_types {unknown}. OOD types: {', '.join(known)}.")
         test = [image_id for image_id in test if _ood_type(image_id) in set(wanted)]
     return train, test
 
@@ -287,15 +285,17 @@ def validate_split(raw: Any) -> list[str]:
     for field in ("n_train", "n_test"):
         value = raw.get(field)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems.append(f"'{field}' must be a count (a non-negative integer), not "
-                            f"{raw.get(field)!r}")
+            problems.append(
+                f"'{field}' must be a count (a non-negative integer), not {raw.get(field)!r}"
+            )
     for field, kind in (("pool", str), ("splitter", str), ("params", dict)):
         if field in raw and raw[field] is not None and not isinstance(raw[field], kind):
             problems.append(f"'{field}' must be a {kind.__name__}, not {type(raw[field]).__name__}")
     variants = raw.get("variants")
     if not isinstance(variants, list) or not variants:
-        problems.append("'variants' must be a non-empty list of "
-                        "{variant_id, train_ids, test_ids} objects")
+        problems.append(
+            "'variants' must be a non-empty list of {variant_id, train_ids, test_ids} objects"
+        )
         return problems
     seen = set()
     for number, variant in enumerate(variants):
@@ -321,17 +321,23 @@ def validate_split(raw: Any) -> list[str]:
         if len(ids) == 2:
             both = set(ids["train_ids"]) & set(ids["test_ids"])
             if both:
-                problems.append(f"{where} has {len(both)} ids in both train and test, e.g. "
-                                f"{sorted(both)[0]!r}")
-            if number == 0 and isinstance(raw.get("n_train"), int) and isinstance(
-                raw.get("n_test"), int
+                problems.append(
+                    f"{where} has {len(both)} ids in both train and test, e.g. {sorted(both)[0]!r}"
+                )
+            if (
+                number == 0
+                and isinstance(raw.get("n_train"), int)
+                and isinstance(raw.get("n_test"), int)
             ):
                 if len(ids["train_ids"]) != raw["n_train"]:
-                    problems.append(f"n_train is {raw['n_train']} but {where} has "
-                                    f"{len(ids['train_ids'])} train ids")
+                    problems.append(
+                        f"n_train is {raw['n_train']} but {where} has "
+                        f"{len(ids['train_ids'])} train ids"
+                    )
                 if len(ids["test_ids"]) != raw["n_test"]:
-                    problems.append(f"n_test is {raw['n_test']} but {where} has "
-                                    f"{len(ids['test_ids'])} test ids")
+                    problems.append(
+                        f"n_test is {raw['n_test']} but {where} has {len(ids['test_ids'])} test ids"
+                    )
     return problems
 
 
@@ -382,8 +388,10 @@ def install_split_files(
 def _install_hint() -> str:
     user = user_splits_dir()
     where = f"into {user}" if user else "after dataset_initialize(path)"
-    return ("Install the published split files with `laion-fmri splits add FILE... --pool POOL` "
-            f"({where}).")
+    return (
+        "Install the published split files with `laion-fmri splits add FILE... --pool POOL` "
+        f"({where})."
+    )
 
 
 __all__ = [

@@ -91,17 +91,19 @@ def stimulus_table() -> pd.DataFrame:
     rows = []
     for index, (category, color, size, position) in enumerate(combinations):
         stimulus_id = f"shape{index:02d}"
-        rows.append({
-            "stimulus_id": stimulus_id,
-            "filename": f"{stimulus_id}.png",
-            "category": category,
-            "color": color,
-            "size": SIZES[size],
-            "position": position,
-            "pos_x": POSITIONS[position][0],
-            "pos_y": POSITIONS[position][1],
-            "rotation": int(rotations[index]),
-        })
+        rows.append(
+            {
+                "stimulus_id": stimulus_id,
+                "filename": f"{stimulus_id}.png",
+                "category": category,
+                "color": color,
+                "size": SIZES[size],
+                "position": position,
+                "pos_x": POSITIONS[position][0],
+                "pos_y": POSITIONS[position][1],
+                "rotation": int(rotations[index]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -181,12 +183,14 @@ def _neuroids() -> pd.DataFrame:
         for region_index, region in enumerate(REGIONS):
             for channel in range(ELECTRODES_PER_REGION):
                 electrode = region_index * ELECTRODES_PER_REGION + channel + 1
-                rows.append({
-                    "neuroid_id": f"{animal}_{region}_e{electrode:02d}",
-                    "animal": animal,
-                    "region": region,
-                    "electrode": electrode,
-                })
+                rows.append(
+                    {
+                        "neuroid_id": f"{animal}_{region}_e{electrode:02d}",
+                        "animal": animal,
+                        "region": region,
+                        "electrode": electrode,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -262,12 +266,30 @@ def _sha1(path: Path) -> str:
 def write_catalog(folder: Path) -> Path:
     """``lookup.csv`` with locations relative to itself."""
     rows = [
-        (STIMULUS_SET_IDENTIFIER, "stimulus_set", "StimulusSet", STIMULUS_CSV,
-         _sha1(folder / STIMULUS_CSV), ""),
-        (STIMULUS_SET_IDENTIFIER, "stimulus_set", "", STIMULUS_ZIP,
-         _sha1(folder / STIMULUS_ZIP), ""),
-        (ASSEMBLY_IDENTIFIER, "assembly", "NeuronRecordingAssembly", ASSEMBLY_NC,
-         _sha1(folder / ASSEMBLY_NC), STIMULUS_SET_IDENTIFIER),
+        (
+            STIMULUS_SET_IDENTIFIER,
+            "stimulus_set",
+            "StimulusSet",
+            STIMULUS_CSV,
+            _sha1(folder / STIMULUS_CSV),
+            "",
+        ),
+        (
+            STIMULUS_SET_IDENTIFIER,
+            "stimulus_set",
+            "",
+            STIMULUS_ZIP,
+            _sha1(folder / STIMULUS_ZIP),
+            "",
+        ),
+        (
+            ASSEMBLY_IDENTIFIER,
+            "assembly",
+            "NeuronRecordingAssembly",
+            ASSEMBLY_NC,
+            _sha1(folder / ASSEMBLY_NC),
+            STIMULUS_SET_IDENTIFIER,
+        ),
     ]
     path = folder / LOOKUP_CSV
     with open(path, "w", newline="") as file:
@@ -292,6 +314,11 @@ def main(folder: Path = DEMO_DIR) -> Path:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", nargs="?", type=Path, default=DEMO_DIR,
-                        help="where to write the files (default: the package's demo folder)")
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=DEMO_DIR,
+        help="where to write the files (default: the package's demo folder)",
+    )
     print(main(parser.parse_args().folder))
