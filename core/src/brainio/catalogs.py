@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -54,7 +54,7 @@ class Catalog(pd.DataFrame):
     def from_files(cls, identifier: str, csv_path: str | Path, url: str | None = None) -> Catalog:
         """Read and validate a ``lookup.csv``; a :class:`CatalogError` lists every bad row."""
         csv_path = Path(csv_path)
-        where = dict(catalog=identifier, path=csv_path)
+        where: dict[str, Any] = dict(catalog=identifier, path=csv_path)
         try:
             # only empty cells are missing: "null" is a valid S3 version id, "NA" a valid name
             frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""])
@@ -81,15 +81,15 @@ class Catalog(pd.DataFrame):
             ) from None
         except pd.errors.ParserError as error:
             found = _PARSER_LINE.search(str(error))
-            line = int(found.group(1)) if found else None
+            at = int(found.group(1)) if found else None
             detail = " ".join(str(error).split())
             raise CatalogError(
                 f"Catalog '{identifier}': {csv_path}"
-                + (f" line {line}" if line else "")
+                + (f" line {at}" if at else "")
                 + f" is not valid CSV ({detail}). Every line needs the {len(COLUMNS)}+ cells of "
                 f"the header {','.join(COLUMNS)}; quote cells that contain commas.",
                 **where,
-                line=line,
+                line=at,
             ) from None
         catalog = cls(frame)
         catalog.identifier = identifier
@@ -117,7 +117,7 @@ class Catalog(pd.DataFrame):
         """Check the header and every row; raise one :class:`CatalogError` naming all problems."""
         name = getattr(self, "identifier", None) or "unnamed"
         where = f"Catalog '{name}'" + (f" ({self.source_path})" if self.source_path else "")
-        location = dict(catalog=name, path=self.source_path)
+        location: dict[str, Any] = dict(catalog=name, path=self.source_path)
         missing = [column for column in COLUMNS if column not in self.columns]
         if missing:
             raise CatalogError(

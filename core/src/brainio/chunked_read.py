@@ -42,7 +42,7 @@ try:  # python-isal: zlib-compatible, inflates about twice as fast, releases the
     from isal.isal_zlib import decompress as _inflate
     from isal.isal_zlib import error as _InflateError
 except ImportError:  # pragma: no cover - isal is an optional speed-up
-    _inflate, _InflateError = zlib.decompress, zlib.error
+    _inflate, _InflateError = zlib.decompress, zlib.error  # type: ignore[assignment]
 
 
 @attrs.frozen
@@ -162,7 +162,7 @@ def read_all(layout: Layout) -> np.ndarray:
 
 def _read_contiguous(layout: Layout) -> np.ndarray:
     out = np.empty(layout.shape, dtype=layout.dtype)
-    target = memoryview(out.reshape(-1).view(np.uint8))
+    target = out.reshape(-1).view(np.uint8).data
     ((offset, size, _),) = layout.index.values()
     if size != out.nbytes:
         raise _corrupt(layout, f"{size} bytes stored for {out.nbytes} bytes of values")
@@ -224,7 +224,7 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
         if code == DEFLATE:
             try:
                 raw = _inflate(raw, bufsize=nbytes)
-            except (zlib.error, _InflateError) as error:
+            except (zlib.error, _InflateError) as error:  # type: ignore[misc]
                 raise _corrupt(layout, f"a chunk does not inflate ({error})") from error
         elif code == SHUFFLE:
             shuffled = True

@@ -69,7 +69,7 @@ def is_copy(path: Path) -> bool:
 
 
 def _checksums(values: np.ndarray) -> list[int]:
-    flat = memoryview(values.reshape(-1).view(np.uint8))
+    flat = values.reshape(-1).view(np.uint8).data
     starts = list(range(0, len(flat), BLOCK_BYTES))
     sums = [0] * len(starts)
 
@@ -127,7 +127,7 @@ def _read_copy(copy: Path, record: dict) -> np.ndarray:
         if fortran or list(shape) != record["shape"] or dtype.str != record["dtype"]:
             raise ValueError(f"holds {dtype.str} {list(shape)}, the record says otherwise")
         values = np.empty(shape, dtype=dtype)
-        target = memoryview(values.reshape(-1).view(np.uint8))
+        target = values.reshape(-1).view(np.uint8).data
         if os.fstat(descriptor).st_size != offset + len(target):
             raise ValueError("its size differs from the record's")
         expected = record["crc32"]
@@ -169,10 +169,10 @@ def store(path: str | os.PathLike, group: str | None, variable: str, values: np.
     }
 
     def put_in_place(marker: dict) -> dict:  # under the entry's lock: copy and record together
-        os.replace(temp, copy)
+        os.replace(str(temp), copy)
         return _with_record(marker, key, record)
 
-    temp = None
+    temp: str | None = None
     try:
         descriptor, temp = tempfile.mkstemp(
             dir=path.parent, prefix=copy.name + ".", suffix=cache_module.PART_SUFFIX

@@ -110,7 +110,12 @@ class UnsafeArchiveError(FormatError):
 class UnsafePathError(BrainIOError, ValueError):
     """A name taken from data (stimulus filename, archive member, bucket key, stored path)
     would become a path outside the folder it belongs to: absolute, with ``..``, or through a
-    symbolic link leading out. Raised by :func:`brainio.paths.confined`."""
+    symbolic link leading out. Raised by :func:`brainio.paths.confined`, which sets ``name``
+    (as given), ``reason`` (why it is refused) and ``root`` (the folder it must stay in)."""
+
+    name: str = ""
+    reason: str = ""
+    root: object = None
 
 
 class PackagingError(BrainIOError, ValueError):

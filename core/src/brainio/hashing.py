@@ -14,6 +14,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
+from typing import TypeGuard
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class HashingWriter:
             return self._digest.hexdigest()
 
 
-def is_sha1(value: object) -> bool:
+def is_sha1(value: object) -> TypeGuard[str]:
     """Whether ``value`` is a 40-digit lowercase hex string."""
     return isinstance(value, str) and _SHA1_PATTERN.match(value) is not None
 

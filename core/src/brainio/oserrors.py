@@ -106,7 +106,7 @@ def translated(folder: Path, what: str, *, needed: int | None = None) -> Iterato
         raise better from error
 
 
-def _inside(filename: object, folder: Path) -> bool:
+def _inside(filename: str | bytes | os.PathLike[str] | None, folder: Path) -> bool:
     if not filename:
         return True
     return Path(os.path.abspath(os.fsdecode(filename))).is_relative_to(os.path.abspath(folder))

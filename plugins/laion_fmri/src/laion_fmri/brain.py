@@ -57,7 +57,7 @@ def write_volume(
 def _brain(brain_mask: BrainMask) -> tuple[np.ndarray, tuple[int, int, int] | None]:
     if isinstance(brain_mask, np.ndarray):
         return brain_mask.ravel().astype(bool), (brain_mask.shape if brain_mask.ndim == 3 else None)
-    return load_nifti_mask(brain_mask), tuple(nib.load(os.fspath(brain_mask)).shape[:3])
+    return load_nifti_mask(brain_mask), tuple(nib.load(os.fspath(brain_mask)).shape[:3])  # type: ignore[attr-defined]
 
 
 def to_nifti(

@@ -67,8 +67,9 @@ class Group:
         mask: np.ndarray | None = None,
         nc_threshold: float | None = None,
         **kwargs: Any,
-    ) -> dict[str, np.ndarray]:
-        """Each subject's betas of the shared-image trials of ``session``."""
+    ) -> dict[str, Any]:
+        """Each subject's betas of the shared-image trials of ``session``, as ``get_betas``
+        returns them (an array; a dict of arrays, by session, for several sessions)."""
         return {
             subject_id: subject.get_betas(
                 session, roi=roi, mask=mask, nc_threshold=nc_threshold, stimuli="shared", **kwargs

@@ -147,7 +147,7 @@ class Stimuli:
         _ = self.metadata
         if isinstance(key, str):
             return key in self._index
-        return isinstance(key, int | np.integer) and 0 <= key < len(self._index)
+        return bool(isinstance(key, int | np.integer) and 0 <= key < len(self._index))
 
     # --- images ---------------------------------------------------------------------------------
 
