@@ -14,15 +14,7 @@ import attrs
 import click
 
 from brainio.cache import Cache, CacheEntry, get_cache
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
+from brainio.cards import format_size
 
 
 def _when(timestamp: float) -> str:
@@ -33,8 +25,8 @@ def _describe(entry: CacheEntry) -> str:
     names = ", ".join(entry.files + tuple(f"{name}/" for name in entry.extracted)) or "(empty)"
     kind = "" if entry.verified else " [unverified]"
     if entry.decoded_size:
-        names += f" (+ decoded copy, {_size(entry.decoded_size)})"
-    return f"{entry.key}{kind}  {_size(entry.size):>10}  {_when(entry.last_used)}  {names}"
+        names += f" (+ decoded copy, {format_size(entry.decoded_size)})"
+    return f"{entry.key}{kind}  {format_size(entry.size):>10}  {_when(entry.last_used)}  {names}"
 
 
 def _echo_json(data: object) -> None:
@@ -57,11 +49,11 @@ def info(as_json: bool) -> None:
     click.echo(f"cache: {report.root}")
     for entry in report.entries:
         click.echo(_describe(entry))
-    click.echo(f"{len(report.entries)} object(s), {_size(report.total_size)} in total")
+    click.echo(f"{len(report.entries)} object(s), {format_size(report.total_size)} in total")
     decoded = sum(entry.decoded_size for entry in report.entries)
     if decoded:
         click.echo(
-            f"{_size(decoded)} of it are decoded copies that make warm loads fast "
+            f"{format_size(decoded)} of it are decoded copies that make warm loads fast "
             "(BRAINIO_DECODED_COPIES=0 turns them off; `brainio cache clean` removes them)"
         )
 
@@ -118,7 +110,7 @@ def clean(clean_all: bool, older_than: float | None, yes: bool, as_json: bool) -
         return
     for entry in report.in_use:
         click.echo(f"in use, kept: {entry.key}")
-    click.echo(f"removed {len(report.removed)} object(s), freed {_size(report.freed)}")
+    click.echo(f"removed {len(report.removed)} object(s), freed {format_size(report.freed)}")
 
 
 __all__ = ["cache"]
