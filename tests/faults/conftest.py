@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from brainio_s3.testing import *  # noqa: F403  (the loopback S3 server's fixtures)
+
 sys.path.insert(0, str(Path(__file__).parent))
 from fault_tools import run  # noqa: E402
 

@@ -106,8 +106,8 @@ def test_demo_runs_beside_a_malformed_catalog_and_a_raising_plugin(
 @pytest.mark.parametrize(
     ("hook", "wanted"),
     [
-        ("brainio_fetcher(location_type, location)", "a fetcher of location_type 'local'"),
-        ("brainio_loader(row)", "a loader of 'demo.shapes'"),
+        ("brainio_fetcher(location_type, location)", "a fetcher for location type 'local'"),
+        ("brainio_loader(row)", "a loader for class 'StimulusSet'"),
     ],
 )
 def test_raising_fetcher_or_loader_hook_is_skipped(hook, wanted, install_distribution, tmp_path):

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from fault_tools import brainio, one_line_error
+from fault_tools import python
 
 
 def test_unknown_assembly_message_counts_assemblies():
-    message = one_line_error(brainio("get", "demo.Shapes2062"), "AssemblyLookupError")
+    result = python(
+        """
+        import brainio
+        try:
+            brainio.get_assembly("demo.Shapes2062")
+        except brainio.BrainIOError as error:
+            print(type(error).__name__, error)
+        """
+    )
+    assert result.stdout.startswith("AssemblyLookupError "), result.stdout + result.stderr
+    message = result.stdout
 
     assert "No assembly 'demo.Shapes2062' in the installed catalogs" in message
     assert "(did you mean 'demo.Shapes2026'?)" in message

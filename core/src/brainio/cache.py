@@ -382,8 +382,9 @@ class Cache:
                 )
             os.replace(temp, path)
         except (KeyboardInterrupt, FetchError) as error:
-            # keep received bytes for the next fetch to resume, never bytes that proved wrong
-            if isinstance(error, IntegrityError) or _size(temp) == 0:
+            # keep received bytes for the next fetch to resume; never bytes that proved wrong,
+            # nor a partial file on a full or read-only disk (CacheError)
+            if isinstance(error, IntegrityError | CacheError) or _size(temp) == 0:
                 _discard_partial(temp)
             raise
         except BaseException:

@@ -26,7 +26,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from brainio.errors import FormatError
+from brainio.errors import CorruptFileError
 
 logger = logging.getLogger(__name__)
 
@@ -272,8 +272,8 @@ class _opened:
         os.close(self.descriptor)
 
 
-def _corrupt(layout: Layout, problem: str) -> FormatError:
-    return FormatError(
+def _corrupt(layout: Layout, problem: str) -> CorruptFileError:
+    return CorruptFileError(
         f"Cannot read the values of the netCDF file '{Path(layout.path)}': {problem}; it is "
         "truncated or corrupt. Delete it and fetch it again (`brainio cache verify` finds and "
         "removes broken cache entries)."

@@ -103,6 +103,7 @@ def download(
             raise translate_error(
                 error, location, client=client, version_id=version_id, credentials=signed
             ) from error
+    partial_info_path(destination).unlink(missing_ok=True)  # complete: nothing to resume
     return answer
 
 
