@@ -11,13 +11,17 @@ if TYPE_CHECKING:
     from brainio.records import Source
 
 
+def _is_s3(location_type: str) -> bool:
+    return location_type.strip().upper() == "S3"
+
+
 @brainio.hookimpl
 def brainio_fetcher(location_type: str, location: str) -> Fetcher | None:
-    if location_type.strip().upper() != "S3":
-        return None
-    from brainio_s3.fetcher import fetch
+    if _is_s3(location_type):
+        from brainio_s3.fetcher import fetch  # boto3 is imported only when S3 is asked for
 
-    return fetch
+        return fetch
+    return None
 
 
 @brainio.hookimpl
@@ -31,16 +35,16 @@ def brainio_uploader(target: str) -> Uploader | None:
 
 @brainio.hookimpl
 def brainio_opener(location_type: str, location: str) -> Opener | None:
-    if location_type.strip().upper() != "S3":
+    if not _is_s3(location_type):
         return None
-    from brainio_s3.remote import open_object
+    from brainio_s3.remote import open_object  # imports h5py: only when asked for S3
 
     return open_object
 
 
 @brainio.hookimpl
 def brainio_file_size(source: Source) -> int | None:
-    if source.location_type.strip().upper() != "S3":
+    if not _is_s3(source.location_type):
         return None
     from brainio_s3.fetcher import object_size
 
