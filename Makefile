@@ -39,8 +39,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy over core and plugins; --strict over the modules of the core's public API
+STRICT_API := $(foreach m,loading errors records catalogs cache stimuli protocols hookspecs plugins,core/src/brainio/$(m).py)
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy --strict $(STRICT_API)
 
 bench: install
 	$(BIN)/python bench/run.py

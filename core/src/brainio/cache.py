@@ -48,6 +48,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import filelock
@@ -237,11 +238,15 @@ def _describe(source: Source) -> str:
     return f"{source.location}{version}"
 
 
+def _expanded(value: str | os.PathLike[str]) -> Path:
+    return Path(value).expanduser()
+
+
 @attrs.define
 class Cache:
     """The cache at ``root``; see the module docstring for the layout."""
 
-    root: Path = attrs.field(converter=lambda value: Path(value).expanduser())
+    root: Path = attrs.field(converter=_expanded)
     archive_limits: ArchiveLimits = attrs.field(factory=ArchiveLimits)
 
     @property
@@ -420,7 +425,7 @@ class Cache:
     # --- markers -----------------------------------------------------------------------------
 
     @staticmethod
-    def _read_marker(path: Path) -> dict | None:
+    def _read_marker(path: Path) -> dict[str, Any] | None:
         return _read_json(Cache._marker(path))
 
     @staticmethod
@@ -755,7 +760,7 @@ def _decoded_copy_size(path: Path) -> int:
     return 0
 
 
-def _read_json(path: Path) -> dict | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
     """A marker or manifest; ``None`` when missing, unreadable or not a JSON object."""
     try:
         with open(path, encoding="utf-8") as file:
@@ -765,7 +770,7 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_json(path: Path, data: dict[str, Any]) -> None:
     """Write a marker or manifest atomically (a reader sees the old one or the new one)."""
     with atomic_path(path) as temp:
         temp.write_text(json.dumps(data), encoding="utf-8")
@@ -779,12 +784,14 @@ def _manifest_path(zip_path: Path) -> Path:
 # --- the verified marker, as decoded copies use it (brainio.decoded) ---------------------------
 
 
-def verified_marker(path: Path) -> dict | None:
+def verified_marker(path: Path) -> dict[str, Any] | None:
     """The verified marker of a cached file, if it vouches for the file as it is now."""
     return Cache._read_marker(path) if Cache._is_marked(path, None) else None
 
 
-def update_marker(path: Path, change: Callable[[dict], dict], locked: bool = False) -> bool:
+def update_marker(
+    path: Path, change: Callable[[dict[str, Any]], dict[str, Any]], locked: bool = False
+) -> bool:
     """Replace the marker of the cached file ``path`` by ``change(marker)``, if the marker still
     vouches for the file; ``False`` if it does not, or another process holds the entry's lock
     (unless the caller holds it: ``locked``)."""

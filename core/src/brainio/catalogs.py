@@ -41,7 +41,8 @@ _IN_MEMORY_COLUMNS = (SOURCE_CATALOG, "lookup_source")
 _PARSER_LINE = re.compile(r"\bline (\d+)")
 
 
-class Catalog(pd.DataFrame):
+# pandas ships no type hints here, so mypy sees DataFrame as Any
+class Catalog(pd.DataFrame):  # type: ignore[misc,unused-ignore]
     """A catalog as a pandas DataFrame (as in BrainIO 1.x), with its ``identifier``."""
 
     _metadata = ["identifier", "url"]
@@ -100,7 +101,8 @@ class Catalog(pd.DataFrame):
 
     @property
     def source_path(self) -> Path | None:
-        return self.attrs.get("source_path")
+        path: Path | None = self.attrs.get("source_path")
+        return path
 
     def card(self, identifier: str) -> Card:
         """The data-set card of ``identifier`` (sizes, description, citation, cache status)."""
@@ -185,7 +187,7 @@ def _normalize_sha1(value: object) -> str | None:
     return None if _empty(value) else str(value).strip().lower()
 
 
-def _row_problems(row: dict) -> Iterator[str]:
+def _row_problems(row: dict[str, Any]) -> Iterator[str]:
     identifier = row["identifier"]
     label = f"'{identifier}'" if not _empty(identifier) else "row"
     if _empty(identifier):

@@ -21,7 +21,7 @@ import logging
 import os
 import warnings
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
@@ -252,7 +252,7 @@ def find_fetcher(source: Source) -> Fetcher:
         location=source.location,
     )
     if fetcher is not None:
-        return fetcher
+        return cast("Fetcher", fetcher)
     distribution = PLUGIN_DISTRIBUTIONS.get(location_type.strip().lower())
     if distribution is None and "://" in source.location:
         distribution = PLUGIN_DISTRIBUTIONS.get(source.location.split("://", 1)[0].lower())
@@ -277,19 +277,21 @@ def find_fetcher(source: Source) -> Fetcher:
 
 def find_opener(location_type: str, location: str) -> Opener | None:
     """The opener an installed plugin offers to read ``location`` in place, or ``None``."""
-    return choose(
+    answer = choose(
         "brainio_opener",
         what="an opener for location type",
         key=location_type,
         location_type=location_type,
         location=location,
     )
+    return cast("Opener | None", answer)
 
 
 def find_uploader(target: str) -> Uploader | None:
     """The uploader an installed plugin offers for the storage ``target``, or ``None``."""
     scheme = target.split("://", 1)[0] if "://" in target else "folder"
-    return choose("brainio_uploader", what="an uploader for", key=scheme, target=target)
+    answer = choose("brainio_uploader", what="an uploader for", key=scheme, target=target)
+    return cast("Uploader | None", answer)
 
 
 def _find_loader(hook_name: str, row: LookupRow) -> Any:
@@ -307,12 +309,12 @@ def _find_loader(hook_name: str, row: LookupRow) -> Any:
 
 def find_assembly_loader(row: LookupRow) -> AssemblyLoader:
     """The loader for an assembly row (see ``brainio_assembly_loader``)."""
-    return _find_loader("brainio_assembly_loader", row)
+    return cast("AssemblyLoader", _find_loader("brainio_assembly_loader", row))
 
 
 def find_stimulus_set_loader(row: LookupRow) -> StimulusSetLoader:
     """The loader for the CSV row of a stimulus set (see ``brainio_stimulus_set_loader``)."""
-    return _find_loader("brainio_stimulus_set_loader", row)
+    return cast("StimulusSetLoader", _find_loader("brainio_stimulus_set_loader", row))
 
 
 def refresh_plugins() -> None:

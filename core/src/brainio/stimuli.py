@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["StimulusSet", "StimulusSetLoader", "load_stimulus_set"]
 
 
-class StimulusSet(pd.DataFrame):
+# pandas ships no type hints here, so mypy sees DataFrame as Any
+class StimulusSet(pd.DataFrame):  # type: ignore[misc,unused-ignore]
     """Stimuli (rows) with their metadata (columns) and their files (``stimulus_paths``)."""
 
     _metadata = ["identifier", "stimulus_paths"]
@@ -36,7 +37,7 @@ class StimulusSet(pd.DataFrame):
         super().__finalize__(other, method=method, **kwargs)
         inputs = _finalize_inputs(other)
         if inputs is not None:  # concat or merge: combine what every input knows
-            paths: dict = {}
+            paths: dict[str, Path] = {}
             for frame in inputs:
                 paths.update(getattr(frame, "stimulus_paths", None) or {})
             object.__setattr__(self, "stimulus_paths", paths)
@@ -72,7 +73,7 @@ class StimulusSet(pd.DataFrame):
         return StimulusSetLoader
 
 
-def _finalize_inputs(other: Any) -> list | None:
+def _finalize_inputs(other: Any) -> list[Any] | None:
     """The input frames of a concat/merge, across pandas versions (2.2 and 3.x)."""
     if isinstance(other, pd.DataFrame):
         return None
