@@ -115,3 +115,34 @@ def catalog_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     return tmp_path / "store"
+
+
+@pytest.fixture
+def install_project():
+    """``install(project, site)``: pip-install a generated catalog project editable into
+    ``site`` (never into the shared environment); returns ``site`` for ``PYTHONPATH``."""
+
+    def install(project: Path, site: Path) -> str:
+        """Install ``project`` editable into ``site`` (never into the shared environment)."""
+        install = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--no-deps",
+                "--no-build-isolation",
+                "-q",
+                "--target",
+                str(site),
+                "-e",
+                str(project),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert install.returncode == 0, install.stderr
+        return str(site)  # --target skips the editable .pth: callers add src/ to the path
+
+    return install

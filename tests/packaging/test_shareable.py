@@ -40,39 +40,15 @@ def _git(*args: str, cwd: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _install(project: Path, site: Path) -> str:
-    """Install ``project`` editable into ``site`` (never into the shared environment)."""
-    install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "--target",
-            str(site),
-            "-e",
-            str(project),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert install.returncode == 0, install.stderr
-    return str(site)  # --target skips the editable .pth: callers add src/ to the path
-
-
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to clone the project")
-def test_a_cloned_catalog_project_loads_its_data(tmp_path, run_cli):
+def test_a_cloned_catalog_project_loads_its_data(tmp_path, run_cli, install_project):
     run_cli("new-catalog", "share_lab", "--output-dir", str(tmp_path / "author"))
     project = tmp_path / "author" / "brainio-share-lab"
     env = {
         **os.environ,
         "BRAINIO_HOME": str(tmp_path / "h1"),
         "PYTHONPATH": os.pathsep.join(
-            [_install(project, tmp_path / "site1"), str(project / "src")]
+            [install_project(project, tmp_path / "site1"), str(project / "src")]
         ),
     }
     script = subprocess.run(  # packages into the project's own store/ (the default target)
@@ -100,7 +76,9 @@ def test_a_cloned_catalog_project_loads_its_data(tmp_path, run_cli):
     env = {
         **os.environ,
         "BRAINIO_HOME": str(tmp_path / "h2"),
-        "PYTHONPATH": os.pathsep.join([_install(clone, tmp_path / "site2"), str(clone / "src")]),
+        "PYTHONPATH": os.pathsep.join(
+            [install_project(clone, tmp_path / "site2"), str(clone / "src")]
+        ),
     }
     load = subprocess.run(
         [sys.executable, "-c", _LOAD], capture_output=True, text=True, timeout=120, env=env

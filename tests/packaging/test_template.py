@@ -110,30 +110,12 @@ def test_wheel_ships_the_template(tmp_path):
 
 
 @pytest.mark.slow
-def test_lab_workflow_end_to_end(tmp_path, run_cli):
+def test_lab_workflow_end_to_end(tmp_path, run_cli, install_project):
     """Render a project, install it, package through it, load by identifier in a new process."""
     run_cli("new-catalog", "e2e_lab", "--output-dir", str(tmp_path))
     project = tmp_path / "brainio-e2e-lab"
     site = tmp_path / "site"  # installed here, never into the shared environment
-    install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "--target",
-            str(site),
-            "-e",
-            str(project),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert install.returncode == 0, install.stderr
+    install_project(project, site)
     # --target does not process the editable install's .pth: put src/ on the path ourselves
     env = {
         **os.environ,
