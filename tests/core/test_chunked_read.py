@@ -120,7 +120,10 @@ def test_dask_chunks_read_the_same_values(assembly_file) -> None:
     ids=["deflate", "shuffle-deflate", "contiguous", "chunked-raw"],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.int16, np.uint8])
-def test_layouts_and_types(tmp_path, options, dtype) -> None:
+@pytest.mark.parametrize("piece_bytes", [13, 2**19], ids=["pieces-straddle-planes", "one-piece"])
+def test_layouts_and_types(tmp_path, monkeypatch, options, dtype, piece_bytes) -> None:
+    """Chunks are read and inflated in pieces; where the pieces end changes no value."""
+    monkeypatch.setattr(chunked_read, "PIECE_BYTES", piece_bytes)
     values = smooth((130, 11), dtype)
     path = raw_netcdf(tmp_path / "raw.nc", values, **options)
     layout = chunked_read.inspect(path, "data")

@@ -39,10 +39,10 @@ DEFLATE, SHUFFLE = 1, 2  # HDF5 filter ids
 BLOCK_BYTES = 16 * 2**20
 
 try:  # python-isal: zlib-compatible, inflates about twice as fast, releases the GIL
-    from isal.isal_zlib import decompress as _inflate
+    from isal.isal_zlib import decompressobj as _inflater
     from isal.isal_zlib import error as _InflateError
 except ImportError:  # pragma: no cover - isal is an optional speed-up
-    _inflate, _InflateError = zlib.decompress, zlib.error  # type: ignore[assignment]
+    _inflater, _InflateError = zlib.decompressobj, zlib.error  # type: ignore[assignment]
 
 
 @attrs.frozen
@@ -212,39 +212,69 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
         out[target] = layout.fill_value
         return
     offset, size, mask = entry
-    raw = os.pread(descriptor, size, offset)
-    if len(raw) != size:
-        raise _corrupt(layout, "the file ends early")
+    applied = [code for number, code in enumerate(layout.filters) if not mask & (1 << number)]
     dtype = np.dtype(layout.dtype)
-    nbytes = math.prod(layout.chunks) * dtype.itemsize
-    shuffled = False
-    for number, code in reversed(list(enumerate(layout.filters))):
-        if mask & (1 << number):  # HDF5 skipped this filter for this chunk
-            continue
-        if code == DEFLATE:
-            try:
-                raw = _inflate(raw, bufsize=nbytes)
-            except (zlib.error, _InflateError) as error:  # type: ignore[misc]
-                raise _corrupt(layout, f"a chunk does not inflate ({error})") from error
-        elif code == SHUFFLE:
-            shuffled = True
-    if len(raw) != nbytes:
-        raise _corrupt(layout, f"a chunk holds {len(raw)} bytes instead of {nbytes}")
-    if not shuffled:
-        out[target] = np.frombuffer(raw, dtype).reshape(layout.chunks)[inner]
-        return
-    # HDF5's shuffle stored the values' bytes as planes (all first bytes, all second bytes, ...):
-    # put them back plane by plane into a contiguous array (fast, unlike a strided byte copy),
-    # which is the final array's part itself when the chunk is contiguous there.
     destination = out[target]
     whole = destination.shape == tuple(layout.chunks) and destination.flags.c_contiguous
     values = destination if whole else _chunk_buffer(layout.chunks, dtype)
-    planes = np.frombuffer(raw, np.uint8).reshape(dtype.itemsize, -1)
-    interleaved = values.reshape(-1).view(np.uint8).reshape(-1, dtype.itemsize)
-    for plane in range(dtype.itemsize):
-        interleaved[:, plane] = planes[plane]
+    # the chunk's bytes as they are after the filters, in order: with HDF5's shuffle, the
+    # values' bytes are stored as planes (all first bytes, all second bytes, ...)
+    itemsize = dtype.itemsize if SHUFFLE in applied else 1
+    planes = values.reshape(-1).view(np.uint8).reshape(-1, itemsize)
+    length = planes.shape[0]
+    pieces = (
+        _inflated(layout, descriptor, offset, size)
+        if DEFLATE in applied
+        else _stored(layout, descriptor, offset, size)
+    )
+    written = 0
+    for piece in pieces:
+        if written + len(piece) > values.nbytes:
+            raise _corrupt(layout, f"a chunk holds more than its {values.nbytes} bytes")
+        # scatter the piece into its plane(s): a strided copy of a few hundred KiB at a time
+        # stays in the CPU cache, and no chunk-sized intermediate buffer is needed
+        data = np.frombuffer(piece, np.uint8)
+        while len(data):
+            plane, element = divmod(written, length)
+            count = min(len(data), length - element)
+            planes[element : element + count, plane] = data[:count]
+            data, written = data[count:], written + count
+    if written != values.nbytes:
+        raise _corrupt(layout, f"a chunk holds {written} bytes instead of {values.nbytes}")
     if not whole:
         destination[...] = values[inner]
+
+
+#: Bytes read and inflated at a time: small enough to stay in the CPU cache, large enough
+#: that the GIL-free codec does almost all of the work.
+PIECE_BYTES = 2**19
+
+
+def _stored(layout: Layout, descriptor: int, offset: int, size: int):
+    """The stored bytes of a chunk in pieces (``pread``)."""
+    for start in range(0, size, PIECE_BYTES):
+        piece = os.pread(descriptor, min(PIECE_BYTES, size - start), offset + start)
+        if not piece:
+            raise _corrupt(layout, "the file ends early")
+        yield piece
+
+
+def _inflated(layout: Layout, descriptor: int, offset: int, size: int):
+    """The inflated bytes of a deflated chunk in pieces of at most ``PIECE_BYTES``."""
+    inflater = _inflater()
+    try:
+        for stored in _stored(layout, descriptor, offset, size):
+            while stored:
+                piece = inflater.decompress(stored, PIECE_BYTES)
+                stored = inflater.unconsumed_tail
+                yield piece
+        rest = inflater.flush()
+    except (zlib.error, _InflateError) as error:  # type: ignore[misc]
+        raise _corrupt(layout, f"a chunk does not inflate ({error})") from error
+    if not inflater.eof:
+        raise _corrupt(layout, "a chunk ends before its compressed stream does")
+    if rest:
+        yield rest
 
 
 _buffers = threading.local()

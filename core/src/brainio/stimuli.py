@@ -9,14 +9,13 @@ is on disk (``stimulus_paths``). That knowledge survives slicing, ``copy``, ``pd
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from brainio.errors import FormatError
-from brainio.paths import confined_all
+from brainio.paths import confined_files
 
 logger = logging.getLogger(__name__)
 
@@ -147,12 +146,13 @@ class StimulusSetLoader:
         directory = self.stimuli_directory
         filenames = [str(filename) for filename in stimulus_set["filename"]]
         # names from the CSV must not lead out of the stimulus folder (absolute, '..', links)
-        located = confined_all(
+        located, absent = confined_files(
             directory, filenames, what=f"Stimulus filename in '{name}' ({self.csv_path.name})"
         )
-        paths = dict(zip(stimulus_set["stimulus_id"], located, strict=True))
-        missing = [sid for sid, path in paths.items() if not os.path.isfile(path)]
-        if missing:
+        ids = stimulus_set["stimulus_id"].tolist()
+        paths = dict(zip(ids, located, strict=True))
+        if absent:
+            missing = [ids[position] for position in absent]
             examples = ", ".join(f"{sid} ({paths[sid].name})" for sid in missing[:5])
             raise FormatError(
                 f"Stimulus set '{name}': {len(missing)} of {len(paths)} stimulus files are "

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from brainio.errors import FetchError, FormatError
-from brainio.paths import confined_all
+from brainio.paths import confined_files
 from laion_fmri._paths import STIMULI_PREFIX
 from laion_fmri.config import get_data_dir
 from laion_fmri.errors import (
@@ -181,8 +181,8 @@ class Stimuli:
         rows = range(len(self)) if keys is None else [self._row(key) for key in keys]
         filenames = self.metadata["filename"].astype(str).to_numpy()[list(rows)]
         folder = self.data_dir / IMAGES_PREFIX
-        paths = confined_all(folder, filenames, what="Stimulus filename")
-        missing = [name for name, path in zip(filenames, paths, strict=True) if not path.is_file()]
+        paths, absent = confined_files(folder, filenames, what="Stimulus filename")
+        missing = [filenames[position] for position in absent]
         if missing:
             if not self.fetch:
                 raise StimuliNotDownloadedError(
