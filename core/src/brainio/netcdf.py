@@ -39,13 +39,16 @@ import netCDF4
 import numpy as np
 import pandas as pd
 import xarray as xr
-from xarray.backends import BackendArray, NetCDF4BackendEntrypoint
+from xarray.backends import BackendArray, NetCDF4BackendEntrypoint, NetCDF4DataStore
 from xarray.backends.netCDF4_ import NetCDF4ArrayWrapper
+from xarray.backends.store import StoreBackendEntrypoint
 from xarray.core import indexing
+from xarray.core.utils import close_on_error
 
 from brainio import chunked_read, decoded
 from brainio.atomic import atomic_path
 from brainio.errors import BrainIOError, CorruptFileError, FormatError, PackagingError
+from brainio.factorized import FactorizedArray, factorized
 from brainio.hashing import sha1_hash
 
 logger = logging.getLogger(__name__)
@@ -132,7 +135,8 @@ def read_dataarray(
 class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
     """xarray's netCDF4 backend, with the data variables' values read by
     :mod:`brainio.chunked_read` (chunks inflated in parallel) and, for files in the cache,
-    from their decoded copies (:mod:`brainio.decoded`). Coordinates are read by netCDF4."""
+    from their decoded copies (:mod:`brainio.decoded`). Coordinates are read by netCDF4,
+    strings factorized as they are read (:mod:`brainio.factorized`)."""
 
     open_dataset_parameters = (
         "filename_or_obj", "mask_and_scale", "decode_times", "concat_characters",
@@ -152,17 +156,18 @@ class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
         decode_timedelta=None,
         group=None,
     ) -> xr.Dataset:
-        dataset = super().open_dataset(
-            filename_or_obj,
-            mask_and_scale=mask_and_scale,
-            decode_times=decode_times,
-            concat_characters=concat_characters,
-            decode_coords=decode_coords,
-            drop_variables=drop_variables,
-            use_cftime=use_cftime,
-            decode_timedelta=decode_timedelta,
-            group=group,
-        )
+        store = _FactorizingStore.open(os.fspath(filename_or_obj), mode="r", group=group)
+        with close_on_error(store), store._manager.acquire_context():  # as xarray's backend
+            dataset = StoreBackendEntrypoint().open_dataset(
+                store,
+                mask_and_scale=mask_and_scale,
+                decode_times=decode_times,
+                concat_characters=concat_characters,
+                decode_coords=decode_coords,
+                drop_variables=drop_variables,
+                use_cftime=use_cftime,
+                decode_timedelta=decode_timedelta,
+            )
         for name in dataset.data_vars:
             variable = dataset.variables[name]
             stored = _stored_array(variable)
@@ -171,6 +176,20 @@ class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
             values = _ValuesArray(str(filename_or_obj), group, str(name), stored)
             variable.data = indexing.LazilyIndexedArray(values)
         return dataset
+
+
+class _FactorizingStore(NetCDF4DataStore):
+    """xarray's netCDF4 store, with 1-D variable-length string variables read at once and
+    factorized (:mod:`brainio.factorized`), instead of decoded to fixed-width arrays."""
+
+    def open_store_variable(self, name: str, var: netCDF4.Variable) -> xr.Variable:
+        variable = super().open_store_variable(name, var)
+        masked = {"_FillValue", "missing_value"} & set(var.ncattrs())
+        if var.dtype is str and var.ndim == 1 and not masked:
+            with self.lock:
+                values = np.asarray(var[...], dtype=object)
+            variable.data = indexing.LazilyIndexedArray(FactorizedArray(values))
+        return variable
 
 
 def _stored_array(variable: xr.Variable) -> NetCDF4ArrayWrapper | None:
@@ -324,8 +343,9 @@ def _single_variable(dataset: xr.Dataset, where: str) -> xr.DataArray:
         name = _data_variable_name(dataset, where)
         # lazy data, but coordinates (metadata, and what indexes are built from) in memory,
         # computed together (with chunks=, one round trip to a dask cluster, not one each)
-        loaded = dataset.drop_vars(list(dataset.data_vars)).compute()
-        coords = {key: loaded.variables[key] for key in dataset.coords}
+        held = [key for key in dataset.coords if factorized(dataset.variables[key])]
+        loaded = dataset.drop_vars([*dataset.data_vars, *held]).compute()
+        coords = {key: loaded.variables.get(key, dataset.variables[key]) for key in dataset.coords}
         array = dataset[name].assign_coords(coords)
     except _READ_ERRORS as error:
         dataset.close()

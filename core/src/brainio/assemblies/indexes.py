@@ -17,6 +17,8 @@ import pandas as pd
 import xarray as xr
 from xarray.indexes import PandasMultiIndex
 
+from brainio.factorized import factorized
+
 # --- metadata helpers -------------------------------------------------------------------------
 
 
@@ -130,6 +132,14 @@ def _factorize(values: np.ndarray, dtype: np.dtype | None = None) -> _Level:
     return _Level(codes, pd.Index(uniques), _with_missing(dtype, codes))
 
 
+def _level_of(variable: xr.Variable) -> _Level:
+    """The level of a 1-D coordinate: as the file reader factorized it, or factorized now."""
+    held = factorized(variable)
+    if held is not None:
+        return _Level(held.codes, held.uniques, held.dtype)
+    return _factorize(variable.values, variable.dtype)
+
+
 def _with_missing(dtype: np.dtype, codes: np.ndarray) -> np.dtype:
     """The dtype that can show the level's values, NaN included if some are missing."""
     if dtype.kind in "iu" and (codes < 0).any():
@@ -186,10 +196,7 @@ def _gather(
         if dim in variables:
             replaced[dim] = dim
         for name in unindexed:
-            variable = variables[name]
-            levels[name] = (
-                known[name] if name in known else _factorize(variable.values, variable.dtype)
-            )
+            levels[name] = known[name] if name in known else _level_of(variables[name])
             replaced[name] = dim
         levels.update(extra.get(dim, {}))
         groups[dim] = levels

@@ -14,6 +14,7 @@ from xarray.indexes import PandasMultiIndex
 from brainio.assemblies.indexes import _factorize, _gather, _Level, _with_missing, get_metadata
 from brainio.assemblies.model import DataAssembly, MetadataAssembly
 from brainio.errors import FormatError
+from brainio.factorized import factorized
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +256,11 @@ def _stimulus_set_levels(
         )
     set_ids = pd.Index(ids.to_numpy())
     assembly_ids = assembly.coords[STIMULUS_ID].variable
-    indexer = set_ids.get_indexer(assembly_ids.values)
+    held = factorized(assembly_ids)
+    if held is not None:  # look each distinct id up once
+        indexer = set_ids.get_indexer(held.uniques)[held.codes]
+    else:
+        indexer = set_ids.get_indexer(assembly_ids.values)
     missing = indexer < 0
     if missing.any():
         logger.info(
