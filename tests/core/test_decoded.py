@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import cache_helpers as helpers  # noqa: E402
 from test_cache_cli import brainio_cache  # noqa: E402  (`brainio cache` as a subprocess)
 
-from brainio import chunked_read, decoded  # noqa: E402
+from brainio import chunked_read, decoded, netcdf  # noqa: E402
 from brainio.assemblies import NeuronRecordingAssembly  # noqa: E402
 from brainio.cache import Cache, get_cache  # noqa: E402
 from brainio.errors import FormatError  # noqa: E402
@@ -97,9 +97,16 @@ def test_warm_loads_read_the_copy(cached: Path) -> None:
     np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
 
 
-def test_selections_do_not_build_a_copy(cached: Path) -> None:
+def test_selections_do_not_build_a_copy(cached: Path, monkeypatch) -> None:
+    """Without reading ahead (which reads all values, and so builds the copy)."""
+    monkeypatch.setenv(netcdf.READ_AHEAD_ENV, "0")
     np.testing.assert_array_equal(read_dataarray(cached)[:10, 2].values, VALUES[:10, 2])
     assert copies(cached) == []
+
+
+def test_values_read_ahead_build_the_copy(cached: Path) -> None:
+    np.testing.assert_array_equal(read_dataarray(cached)[:10, 2].values, VALUES[:10, 2])
+    assert len(copies(cached)) == 1
 
 
 def test_assembly_identical_with_and_without_copies(cached: Path, monkeypatch) -> None:

@@ -33,7 +33,7 @@ from brainio.chunked_read import parallel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENABLED_ENV", "check", "enabled", "load", "store", "verify"]
+__all__ = ["ENABLED_ENV", "check", "enabled", "has_copy", "load", "store", "verify"]
 
 #: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns decoded copies off.
 ENABLED_ENV = "BRAINIO_DECODED_COPIES"
@@ -83,15 +83,26 @@ def _checksums(values: np.ndarray) -> list[int]:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def load(path: str | os.PathLike, group: str | None, variable: str) -> np.ndarray | None:
-    """The values of ``variable`` from the decoded copy of ``path``, or ``None`` when there is
-    no copy that matches its record (a mismatching copy is deleted, so it gets rebuilt)."""
-    path = Path(path)
+def _record(path: Path, group: str | None, variable: str) -> dict | None:
+    """The record of the decoded copy of ``variable``, if copies are on and there is one."""
     if not enabled():
         return None
     marker = cache_module.verified_marker(path)
     record = ((marker or {}).get(MARKER_FIELD) or {}).get(_key(group, variable))
-    if not isinstance(record, dict):
+    return record if isinstance(record, dict) else None
+
+
+def has_copy(path: str | os.PathLike, group: str | None, variable: str) -> bool:
+    """Whether ``variable`` of ``path`` has a decoded copy on record (not checked yet)."""
+    return _record(Path(path), group, variable) is not None
+
+
+def load(path: str | os.PathLike, group: str | None, variable: str) -> np.ndarray | None:
+    """The values of ``variable`` from the decoded copy of ``path``, or ``None`` when there is
+    no copy that matches its record (a mismatching copy is deleted, so it gets rebuilt)."""
+    path = Path(path)
+    record = _record(path, group, variable)
+    if record is None:
         return None
     copy = path.with_name(_copy_name(path, _key(group, variable)))
     try:

@@ -59,8 +59,8 @@ def get_assembly(
     """Load assembly ``identifier`` (a :class:`brainio.assemblies.DataAssembly` subclass).
 
     :param chunks: dask chunks (e.g. ``{"presentation": 10_000}``, ``"auto"``, or ``{}`` for
-        the file's own) for a dask-backed assembly; ``None`` leaves the values on disk until
-        first used (as ``xarray.open_dataarray`` and BrainIO 1.x do).
+        the file's own) for a dask-backed assembly; ``None`` reads the values into memory, in
+        the background while the call builds the coordinates (``BRAINIO_READ_AHEAD``).
     :param load_stimulus_set: merge the metadata of the assembly's stimulus set onto its
         ``presentation`` dimension (as BrainIO 1.x always did).
     :param lazy: read the assembly's file where it lives (e.g. on S3) instead of fetching it

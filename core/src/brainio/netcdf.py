@@ -23,6 +23,7 @@ This module only knows ``xarray.DataArray``; the assembly classes live in :mod:`
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 import functools
 import logging
@@ -35,6 +36,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import attrs
 import netCDF4
 import numpy as np
 import pandas as pd
@@ -98,9 +100,9 @@ def read_dataarray(
         bytes a selection needs are read from it.
     :param group: a netCDF group (see :func:`list_groups`), or ``None`` for the root group.
     :param chunks: dask chunks (e.g. ``{"presentation": 10_000}``, ``"auto"`` or ``{}`` for the
-        file's own chunks) for a dask-backed array; ``None`` (as ``xarray.open_dataarray`` and
-        BrainIO 1.x) leaves the values on disk until first used, without dask: selections read
-        only what they need, ``.load()`` reads everything. Coordinates are always in memory.
+        file's own chunks) for a dask-backed array; ``None`` (as BrainIO 1.x) gives values read
+        in the background while the coordinates are read (see :data:`READ_AHEAD_ENV`), in
+        memory when first used. Coordinates are always in memory.
     :raises FormatError: the file is empty, truncated or not netCDF, the group does not exist,
         or the file holds more or fewer than one data variable.
     """
@@ -122,10 +124,11 @@ def read_dataarray(
                 f"The netCDF file {where} has no group '{group}'; its groups are "
                 f"{groups or 'none'}. Check the group name."
             )
+    options = {"read_ahead": chunks is None} if ENGINE == "netcdf4" else {}
     engine = _ParallelNetCDF4Backend if ENGINE == "netcdf4" else ENGINE
     try:
         dataset = xr.open_dataset(
-            path, group=group, engine=engine, chunks=chunks, decode_timedelta=True
+            path, group=group, engine=engine, chunks=chunks, decode_timedelta=True, **options
         )
     except _READ_ERRORS as error:
         raise _unreadable(where, error) from error
@@ -135,12 +138,14 @@ def read_dataarray(
 class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
     """xarray's netCDF4 backend, with the data variables' values read by
     :mod:`brainio.chunked_read` (chunks inflated in parallel) and, for files in the cache,
-    from their decoded copies (:mod:`brainio.decoded`). Coordinates are read by netCDF4,
+    from their decoded copies (:mod:`brainio.decoded`); with ``read_ahead``, that starts in
+    the background before the coordinates are read. Coordinates are read by netCDF4,
     strings factorized as they are read (:mod:`brainio.factorized`)."""
 
     open_dataset_parameters = (
         "filename_or_obj", "mask_and_scale", "decode_times", "concat_characters",
         "decode_coords", "drop_variables", "use_cftime", "decode_timedelta", "group",
+        "read_ahead",
     )  # fmt: skip
 
     def open_dataset(
@@ -155,9 +160,12 @@ class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
         use_cftime=None,
         decode_timedelta=None,
         group=None,
+        read_ahead=False,
     ) -> xr.Dataset:
-        store = _FactorizingStore.open(os.fspath(filename_or_obj), mode="r", group=group)
+        path = os.fspath(filename_or_obj)
+        store = _FactorizingStore.open(path, mode="r", group=group)
         with close_on_error(store), store._manager.acquire_context():  # as xarray's backend
+            ahead = _start_reading_ahead(store, path, group) if read_ahead else None
             dataset = StoreBackendEntrypoint().open_dataset(
                 store,
                 mask_and_scale=mask_and_scale,
@@ -173,7 +181,9 @@ class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
             stored = _stored_array(variable)
             if stored is None:  # decoded by xarray (scaled, masked, times): netCDF4 reads it
                 continue
-            values = _ValuesArray(str(filename_or_obj), group, str(name), stored)
+            values = _ValuesArray(path, group, str(name), stored)
+            if ahead is not None and ahead.name == name:
+                values.ahead = ahead
             variable.data = indexing.LazilyIndexedArray(values)
         return dataset
 
@@ -214,10 +224,13 @@ class _ValuesArray(BackendArray):
         self.stored = stored
         self.shape = stored.shape
         self.dtype = stored.dtype
+        self.ahead: _ReadAhead | None = None
 
     @functools.cached_property
     def layout(self) -> chunked_read.Layout | None:
         """Where the chunks are; looked up on first read (a decoded copy does not need it)."""
+        if self.ahead is not None and self.ahead.layout is not None:
+            return self.ahead.layout
         return chunked_read.inspect(self.path, self.name, self.group)
 
     def __getitem__(self, key):
@@ -226,6 +239,9 @@ class _ValuesArray(BackendArray):
         )
 
     def _getitem(self, key: tuple):
+        values = self.ahead.values() if self.ahead is not None else None
+        if values is not None:  # read ahead: every selection comes from memory
+            return _outer_index(values, key)
         if all(isinstance(part, slice) and part == slice(None) for part in key):
             return self._read_all()
         box = _bounding_box(key, self.shape)
@@ -237,15 +253,84 @@ class _ValuesArray(BackendArray):
         return _outer_index(chunked_read.read_box(self.layout, starts, stops), relative)
 
     def _read_all(self) -> np.ndarray:
-        values = decoded.load(self.path, self.group, self.name)
-        if values is not None:
-            return values
-        if self.layout is None:
+        values = _read_values(self.path, self.group, self.name, self.layout)
+        if values is None:  # a layout chunked_read does not decode
             return self.stored[indexing.BasicIndexer((slice(None),) * len(self.shape))]
-        values = chunked_read.read_all(self.layout)
-        if self.layout.filtered:
-            decoded.store(self.path, self.group, self.name, values)
         return values
+
+
+def _read_values(path: str, group: str | None, name: str, layout) -> np.ndarray | None:
+    """All values of variable ``name``: from its decoded copy, else inflated from the file's
+    chunks (and kept as the decoded copy); ``None`` if ``layout`` is ``None`` (not decodable
+    here) and there is no copy."""
+    values = decoded.load(path, group, name)
+    if values is not None or layout is None:
+        return values
+    values = chunked_read.read_all(layout)
+    if layout.filtered:
+        decoded.store(path, group, name, values)
+    return values
+
+
+#: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns reading the values ahead off.
+READ_AHEAD_ENV = "BRAINIO_READ_AHEAD"
+#: Values larger than this fraction of the machine's memory are not read ahead.
+READ_AHEAD_MEMORY_FRACTION = 0.25
+
+
+@attrs.frozen
+class _ReadAhead:
+    """Values being read in the background: the variable, its layout and the result."""
+
+    name: str
+    layout: chunked_read.Layout | None
+    future: concurrent.futures.Future
+
+    def values(self) -> np.ndarray | None:
+        return self.future.result()
+
+
+@functools.cache
+def _read_ahead_pool() -> concurrent.futures.ThreadPoolExecutor:
+    # not chunked_read's pool: its threads wait here for the chunks they would inflate
+    return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="brainio-read-ahead")
+
+
+os.register_at_fork(after_in_child=_read_ahead_pool.cache_clear)
+
+
+def _start_reading_ahead(
+    store: NetCDF4DataStore, path: str, group: str | None
+) -> _ReadAhead | None:
+    """Start reading the values of the file's data variable in the background, so they are
+    in memory (or nearly) when the coordinates are: the reading is GIL-free I/O and inflating
+    on other cores, the coordinates are Python work. Off for values larger than a quarter of
+    the machine's memory, with ``$BRAINIO_READ_AHEAD=0``, and for values a plugin opened
+    in place. Files chunked_read cannot decode are read on first use, as without it."""
+    if os.environ.get(READ_AHEAD_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    names = [name for name in (DATA_VARIABLE, LEGACY_DATA_VARIABLE) if name in store.ds.variables]
+    if not names:
+        return None
+    name = names[0]
+    variable = store.ds.variables[name]
+    nbytes = math.prod(variable.shape) * np.dtype(variable.dtype).itemsize
+    if nbytes > READ_AHEAD_MEMORY_FRACTION * _physical_memory():
+        return None
+    layout = None
+    if not decoded.has_copy(path, group, name):  # HDF5 is read here, never beside netCDF4
+        layout = chunked_read.inspect(path, name, group)
+        if layout is None:
+            return None
+    future = _read_ahead_pool().submit(_read_values, path, group, name, layout)
+    return _ReadAhead(name, layout, future)
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not on POSIX
+        return 2**34
 
 
 def _outer_index(values: np.ndarray, key: tuple) -> np.ndarray:
