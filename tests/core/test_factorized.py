@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from brainio import netcdf
 from brainio.assemblies import NeuronRecordingAssembly, gather_indexes
 from brainio.assemblies.loaders import StimulusMergeAssemblyLoader
 from brainio.factorized import factorized
@@ -48,10 +49,15 @@ def xarray_reading(path: Path) -> xr.DataArray:
         return dataset["data"].load()
 
 
-def test_string_coordinates_read_as_xarray_reads_them(tmp_path) -> None:
+@pytest.mark.parametrize("block", [3, 7, netcdf.STRING_BLOCK], ids=lambda block: f"block{block}")
+def test_string_coordinates_read_as_xarray_reads_them(tmp_path, monkeypatch, block) -> None:
+    """Read in blocks (new strings in later blocks, repeats across blocks), sorted at the end."""
+    monkeypatch.setattr(netcdf, "STRING_BLOCK", block)
     path = strings_file(tmp_path / "strings.nc")
     ours, expected = read_dataarray(path), xarray_reading(path)
     assert factorized(ours.coords["stimulus_id"].variable) is not None  # the fast path was taken
+    held = factorized(ours.coords["stimulus_id"].variable)
+    assert list(held.uniques) == sorted(set(IDS))  # as pandas factorizes the whole column
     for name in ("stimulus_id", "session", "region", "repetition"):
         assert ours[name].dtype == expected[name].dtype, name
         np.testing.assert_array_equal(ours[name].values, expected[name].values)

@@ -12,6 +12,7 @@ decoded, so ``.values`` and selections give exactly what xarray gives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -26,13 +27,31 @@ __all__ = ["FactorizedArray", "factorized"]
 class FactorizedArray(BackendArray):
     """A 1-D column of strings as ``codes`` into ``uniques`` (sorted), read-only."""
 
-    def __init__(self, values: np.ndarray) -> None:
-        codes, uniques = pd.factorize(values, sort=True)
-        self.codes: np.ndarray = codes
-        self.uniques = pd.Index(uniques, dtype=object)
-        self.shape = values.shape
+    def __init__(self, codes: np.ndarray, uniques: pd.Index) -> None:
+        self.codes, self.uniques = codes, uniques
+        self.shape = codes.shape
         #: what xarray decodes variable-length strings to: fixed width, the longest value's
-        self.dtype = np.asarray(self.uniques, dtype=object).astype(str).dtype
+        self.dtype = np.asarray(uniques, dtype=object).astype(str).dtype
+
+    @classmethod
+    def from_blocks(cls, blocks: Iterable[np.ndarray]) -> FactorizedArray:
+        """The column given as consecutive blocks of strings, factorized block by block: only
+        one block's string objects exist at a time (netCDF4 makes one per element), which
+        keeps the memory they take, and the heap they leave behind, to a block's."""
+        uniques = pd.Index([], dtype=object)
+        parts = []
+        for block in blocks:
+            codes, found = pd.factorize(np.asarray(block, dtype=object))
+            found = pd.Index(found, dtype=object)
+            new = found[~found.isin(uniques)]
+            if len(new):
+                uniques = uniques.append(new)
+            parts.append(uniques.get_indexer(found)[codes])
+        order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes = rank[np.concatenate(parts)] if parts else np.empty(0, np.intp)
+        return cls(codes, uniques[order])
 
     def __getitem__(self, key: Any) -> np.ndarray:
         return indexing.explicit_indexing_adapter(

@@ -188,6 +188,10 @@ class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
         return dataset
 
 
+#: String variables are read this many elements at a time (see FactorizedArray.from_blocks).
+STRING_BLOCK = 2**14
+
+
 class _FactorizingStore(NetCDF4DataStore):
     """xarray's netCDF4 store, with 1-D variable-length string variables read at once and
     factorized (:mod:`brainio.factorized`), instead of decoded to fixed-width arrays."""
@@ -196,9 +200,11 @@ class _FactorizingStore(NetCDF4DataStore):
         variable = super().open_store_variable(name, var)
         masked = {"_FillValue", "missing_value"} & set(var.ncattrs())
         if var.dtype is str and var.ndim == 1 and not masked:
+            size = STRING_BLOCK
             with self.lock:
-                values = np.asarray(var[...], dtype=object)
-            variable.data = indexing.LazilyIndexedArray(FactorizedArray(values))
+                blocks = (var[start : start + size] for start in range(0, len(var), size))
+                strings = FactorizedArray.from_blocks(blocks)
+            variable.data = indexing.LazilyIndexedArray(strings)
         return variable
 
 
