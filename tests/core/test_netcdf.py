@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from brainio import netcdf
 from brainio.errors import FormatError, PackagingError
 from brainio.netcdf import chunk_shape, list_groups, read_dataarray, write_netcdf
 
@@ -221,6 +222,25 @@ def test_numeric_variables_are_chunked_with_shuffle_and_fast_deflate(tmp_path: P
         assert nc["repetition"].filters()["zlib"]
         for name in ("stimulus_id", "neuroid_id", "region"):  # vlen strings: no filters
             assert not any(nc[name].filters()[key] for key in ("zlib", "shuffle")), name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.uint8])
+def test_chunks_compressed_on_all_cores_are_what_hdf5_reads(tmp_path, monkeypatch, dtype) -> None:
+    """The data variable's chunks are shuffled and deflated by brainio.chunked_write, written
+    as they are; HDF5 itself (through netCDF4) inflates them, edge chunks included, in the root
+    group and in an appended one."""
+    monkeypatch.setattr(netcdf, "CHUNK_TARGET_BYTES", 400)  # many chunks, partial at the ends
+    values = (np.arange(303 * 17 * 2).reshape(303, 17, 2) % 250).astype(dtype)
+    assembly = xr.DataArray(values, dims=["presentation", "neuroid", "time_bin"])
+    path = tmp_path / "chunks.nc"
+    write_netcdf(assembly, path)
+    write_netcdf(assembly[::-1], path, append=True, group="reversed")
+    with netCDF4.Dataset(path) as nc:
+        for data, expected in ((nc["data"], values), (nc["reversed"]["data"], values[::-1])):
+            assert data.filters()["zlib"] and data.filters()["shuffle"]
+            chunks = data.chunking()
+            assert 303 % chunks[0] and 17 % chunks[1]  # partial chunks at the ends
+            np.testing.assert_array_equal(data[...], expected)
 
 
 def test_compress_false_stores_contiguous_uncompressed_variables(tmp_path: Path) -> None:

@@ -42,12 +42,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from xarray.backends import BackendArray, NetCDF4BackendEntrypoint, NetCDF4DataStore
+from xarray.backends.common import ArrayWriter
 from xarray.backends.netCDF4_ import NetCDF4ArrayWrapper
 from xarray.backends.store import StoreBackendEntrypoint
 from xarray.core import indexing
 from xarray.core.utils import close_on_error
 
-from brainio import chunked_read, decoded
+from brainio import chunked_read, chunked_write, decoded
 from brainio.atomic import atomic_path
 from brainio.errors import BrainIOError, CorruptFileError, FormatError, PackagingError
 from brainio.factorized import FactorizedArray, factorized
@@ -582,12 +583,49 @@ def write_netcdf(
         if append and path.exists():
             shutil.copyfile(path, temp)
             mode = "a"
-        dataset.to_netcdf(
-            temp, mode=mode, group=group, engine=ENGINE, format="NETCDF4", encoding=encoding
-        )
+        # as dataset.to_netcdf(...), but the compressed data variable's chunks are compressed
+        # on all cores and written afterwards (brainio.chunked_write)
+        store = _DeferringStore.open(str(temp), mode=mode, format="NETCDF4", group=group)
+        if encoding[DATA_VARIABLE].get("zlib") and dataset[DATA_VARIABLE].chunks is None:
+            store.deferred[DATA_VARIABLE] = None  # not dask's: it writes chunk by chunk
+        try:
+            writer = ArrayWriter()
+            dataset.dump_to_store(store, writer=writer, encoding=encoding)
+            writer.sync()  # what dask holds
+        finally:
+            store.close()
+        for name, values in store.deferred.items():
+            chunked_write.write_all(temp, name, group, values)
         sha1 = sha1_hash(temp)
     logger.debug("Wrote %s (group %s, sha1 %s)", path, group, sha1)
     return sha1
+
+
+class _DeferringStore(NetCDF4DataStore):
+    """xarray's netCDF4 store for writing, except that the variables named in ``deferred`` are
+    created but not written: their values (as xarray encoded them) are kept there instead."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deferred: dict[str, np.ndarray | None] = {}
+
+    def prepare_variable(self, name, variable, *args, **kwargs):
+        target, source = super().prepare_variable(name, variable, *args, **kwargs)
+        if name in self.deferred:
+            target = _Keep(self.deferred, name)
+        return target, source
+
+
+class _Keep:
+    """A write target that keeps what xarray writes to it (``target[...] = values``)."""
+
+    def __init__(self, kept: dict, name: str) -> None:
+        self.kept, self.name = kept, name
+
+    def __setitem__(self, key: Any, values: Any) -> None:
+        if key not in (Ellipsis, slice(None)):
+            raise ValueError(f"{self.name} is written whole, not at {key!r}")
+        self.kept[self.name] = np.asarray(values)
 
 
 def _to_dataset(assembly: xr.DataArray, where: str) -> xr.Dataset:
@@ -665,7 +703,7 @@ def _encoding(variable: xr.Variable, compress: bool) -> dict[str, Any]:
     if variable.dtype.kind in "OUSTb" or variable.ndim == 0 or variable.size == 0 or not compress:
         return {}
     itemsize = 8 if variable.dtype.kind == "M" else variable.dtype.itemsize
-    chunks = chunk_shape(variable.shape, itemsize)
+    chunks = chunk_shape(variable.shape, itemsize, CHUNK_TARGET_BYTES)
     encoding: dict[str, Any] = {"chunksizes": chunks}
     if _compresses(variable, chunks):
         encoding.update(zlib=True, complevel=DEFLATE_LEVEL, shuffle=True)
