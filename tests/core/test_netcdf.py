@@ -196,6 +196,17 @@ def test_dask_chunks_give_a_lazy_array_with_coordinates_in_memory(tmp_path: Path
     np.testing.assert_array_equal(lazy.compute().values, read_dataarray(path).values)
 
 
+@pytest.mark.filterwarnings("ignore:The specified chunks separate the stored chunks")
+@pytest.mark.parametrize("chunks", [{}, "auto", {"presentation": 700}, {"neuroid": -1}, -1, 900])
+def test_dask_chunks_are_those_xarray_gives(tmp_path: Path, chunks) -> None:
+    """Only the values are chunked (the coordinates are read at once), as xarray would."""
+    pytest.importorskip("dask.array")
+    path = tmp_path / "assy.nc"
+    write_netcdf(recording(presentations=8192, neuroids=256), path)  # chunked in the file
+    with xr.open_dataset(path, engine="netcdf4", chunks=chunks) as expected:
+        assert read_dataarray(path, chunks=chunks).chunks == expected["data"].chunks
+
+
 # --- chunking and compression -----------------------------------------------------------------
 
 

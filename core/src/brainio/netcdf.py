@@ -63,9 +63,6 @@ DATA_VARIABLE = "data"
 #: What xarray names an unnamed DataArray on disk (BrainIO 1.x with compress=False).
 LEGACY_DATA_VARIABLE = "__xarray_dataarray_variable__"
 
-#: Engine for reading and writing. netCDF4 (the reference netCDF-C library, which BrainIO 1.x
-#: used too) measured faster than h5netcdf here on MajajHong2015-sized files; see bench/README.md.
-ENGINE = "netcdf4"
 #: Upper bound for the size of one chunk of a written variable.
 CHUNK_TARGET_BYTES = 4 * 2**20
 #: Compress a variable only if its first chunk shrinks by at least this fraction: values that
@@ -125,19 +122,42 @@ def read_dataarray(
                 f"The netCDF file {where} has no group '{group}'; its groups are "
                 f"{groups or 'none'}. Check the group name."
             )
-    options = {"read_ahead": chunks is None} if ENGINE == "netcdf4" else {}
-    engine = _ParallelNetCDF4Backend if ENGINE == "netcdf4" else ENGINE
-    try:
+    try:  # coordinates in memory, values lazy: dask chunks only the values (below)
         dataset = xr.open_dataset(
-            path, group=group, engine=engine, chunks=chunks, decode_timedelta=True, **options
+            path,
+            group=group,
+            engine=_ParallelNetCDF4Backend,
+            decode_timedelta=True,
+            read_ahead=chunks is None,
         )
     except _READ_ERRORS as error:
         raise _unreadable(where, error) from error
-    return _single_variable(dataset, where)
+    array = _single_variable(dataset, where)
+    if chunks is None:
+        return array
+    return array.copy(deep=False, data=_dask_values(array.variable, chunks))
+
+
+def _dask_values(variable: xr.Variable, chunks: Mapping[str, int] | str | int):
+    """The variable's values as a dask array, chunked as ``xarray.open_dataset(chunks=...)``
+    would: dimensions ``chunks`` does not name (all, for ``{}``) follow the file's chunks."""
+    from dask.array.core import normalize_chunks
+
+    stored = variable.encoding.get("preferred_chunks", {})
+    if isinstance(chunks, Mapping):
+        wanted = tuple(chunks.get(dim, stored.get(dim, -1)) for dim in variable.dims)
+    else:
+        wanted = chunks
+    previous = tuple(
+        stored.get(dim, size) for dim, size in zip(variable.dims, variable.shape, strict=True)
+    )
+    spec = normalize_chunks(wanted, variable.shape, dtype=variable.dtype, previous_chunks=previous)
+    return variable.chunk(dict(zip(variable.dims, spec, strict=True))).data
 
 
 class _ParallelNetCDF4Backend(NetCDF4BackendEntrypoint):
-    """xarray's netCDF4 backend, with the data variables' values read by
+    """xarray's netCDF4 backend (the reference netCDF-C library, as BrainIO 1.x used; faster
+    than h5netcdf on MajajHong2015-sized files), with the data variables' values read by
     :mod:`brainio.chunked_read` (chunks inflated in parallel) and, for files in the cache,
     from their decoded copies (:mod:`brainio.decoded`); with ``read_ahead``, that starts in
     the background before the coordinates are read. Coordinates are read by netCDF4,
@@ -434,9 +454,9 @@ def _single_variable(dataset: xr.Dataset, where: str) -> xr.DataArray:
     try:
         name = _data_variable_name(dataset, where)
         # lazy data, but coordinates (metadata, and what indexes are built from) in memory,
-        # computed together (with chunks=, one round trip to a dask cluster, not one each)
+        # read here (with chunks=, not by a cluster's workers, which would send them back)
         held = [key for key in dataset.coords if factorized(dataset.variables[key])]
-        loaded = dataset.drop_vars([*dataset.data_vars, *held]).compute()
+        loaded = dataset.drop_vars([*dataset.data_vars, *held]).compute(scheduler="synchronous")
         coords = {key: loaded.variables.get(key, dataset.variables[key]) for key in dataset.coords}
         array = dataset[name].assign_coords(coords)
     except _READ_ERRORS as error:
