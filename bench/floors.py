@@ -9,7 +9,10 @@ chunks of about 17 MiB), each step alone, in this process, best of ``--repeat`` 
 - all of it in parallel as ``brainio.chunked_read`` does (wall seconds, all usable CPUs);
 - netCDF4 (HDF5) reading the same variable, as BrainIO 1.1.0 and xarray do;
 - reading a decoded copy (``.npy``, page cache warm) with its CRC-32 checks;
-- SHA-1 of the file (what verifying a download costs) and a plain copy of the values in memory.
+- SHA-1 of the file (what verifying a download costs) and a plain copy of the values in memory;
+- netCDF4 reading the two variable-length string coordinates (148,480 strings each);
+- deflating the values at level 1 with isal and with zlib (what writing them costs);
+- zipfile storing the 5,760 stimulus files into one zip (what packaging them costs).
 
     .venv/bin/python bench/floors.py [--repeat 3]
 """
@@ -39,6 +42,25 @@ def best(repeat: int, step) -> tuple[float, float]:
         step()
         runs.append((time.perf_counter() - wall, common.cpu_seconds() - cpu))
     return min(runs)
+
+
+def read_strings(path: Path) -> None:
+    """What every reader pays for the variable-length strings: one object per element."""
+    import netCDF4
+
+    with netCDF4.Dataset(path) as dataset:
+        for name in ("stimulus_id", "session"):
+            dataset[name][...]
+
+
+def zip_stimuli(work: Path, target: Path) -> None:
+    """The least packaging does: each stimulus file read and stored into one zip."""
+    import zipfile
+
+    folder = common.extracted_stimuli(work)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for file in sorted(folder.iterdir()):
+            archive.writestr(file.name, file.read_bytes())
 
 
 def main() -> None:
@@ -102,6 +124,16 @@ def main() -> None:
             "read the decoded copy, CRC-32 checked": lambda: decoded._read_copy(copy, record),
             "SHA-1 of the file": lambda: sha1_hash(path),
             "copy the values in memory (memcpy)": lambda: values.copy(),
+            "netCDF4 reads the 2 string coordinates": lambda: read_strings(path),
+            "deflate, isal level 1, one core (writing)": lambda: [
+                isal_zlib.compress(chunk, 1) for chunk in inflated
+            ],
+            "deflate, zlib level 1, one core (HDF5 writing)": lambda: [
+                zlib.compress(chunk, 1) for chunk in inflated
+            ],
+            "zipfile: 5,760 stimuli stored into a zip": lambda: zip_stimuli(
+                args.work, Path(folder) / "stimuli.zip"
+            ),
         }
         print(
             f"{path.name}: {values_mib:.0f} MiB of float32 values in "
