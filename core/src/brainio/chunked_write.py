@@ -25,12 +25,12 @@ try:  # python-isal: the zlib format, many times faster at low levels, releases 
     from isal.isal_zlib import ISAL_BEST_COMPRESSION
     from isal.isal_zlib import compress as _isal_compress
 
-    def _deflate(data: bytes, level: int) -> bytes:
+    def _deflate(data: bytes | memoryview, level: int) -> bytes:
         return _isal_compress(data, min(level, ISAL_BEST_COMPRESSION))
 
 except ImportError:  # pragma: no cover - isal is an optional speed-up
 
-    def _deflate(data: bytes, level: int) -> bytes:
+    def _deflate(data: bytes | memoryview, level: int) -> bytes:
         return zlib.compress(data, level)
 
 
@@ -65,7 +65,8 @@ def write_all(
                 if code == SHUFFLE:
                     data = data.reshape(-1, values.dtype.itemsize).T.copy().reshape(-1)
                 else:
-                    data = np.frombuffer(_deflate(data, options[0] if options else 6), np.uint8)
+                    deflated = _deflate(data.data, options[0] if options else 6)
+                    data = np.frombuffer(deflated, np.uint8)
             return data
 
         origins = list(
