@@ -1,6 +1,7 @@
 """What the bucket holds: subjects and ROIs, read from ``s3://laion-fmri`` (never local disk).
 
-``describe()`` and ``inspect_bucket()`` print a short report, as in the LAION-fMRI examples;
+``overview()`` and ``bucket_report()`` give a short report as text; ``describe()`` and
+``inspect_bucket()`` write it to standard output, as in the LAION-fMRI examples.
 ``get_subjects()`` and ``get_rois()`` return lists for scripts.
 """
 
@@ -119,43 +120,48 @@ def get_rois_by_category(subject: str | int) -> dict[str, list[str]]:
     return {category: sorted(names) for category, names in sorted(categories.items())}
 
 
-def describe(file: TextIO | None = None) -> None:
-    """Print a one-screen overview: bucket, subjects, the first subject's ROIs.
-
-    A report meant for people (it prints, by design); scripts use the list functions.
-    """
-    out = file or sys.stdout
+def overview() -> str:
+    """A one-screen overview for people: bucket, subjects, the first subject's ROIs."""
     subjects = get_subjects()
-    print("LAION-fMRI Dataset", file=out)
-    print(f"  Bucket:    s3://{_bucket.BUCKET}", file=out)
+    lines = ["LAION-fMRI Dataset", f"  Bucket:    s3://{_bucket.BUCKET}"]
     if not subjects:
-        print("  Subjects:  0 (none)", file=out)
-        return
-    print(f"  Subjects:  {len(subjects)} ({', '.join(subjects)})", file=out)
+        return "\n".join([*lines, "  Subjects:  0 (none)"]) + "\n"
+    lines.append(f"  Subjects:  {len(subjects)} ({', '.join(subjects)})")
     rois = get_rois(subjects[0])
     if rois:
-        print(f"  ROIs:      {', '.join(rois)}", file=out)
+        lines.append(f"  ROIs:      {', '.join(rois)}")
+    return "\n".join(lines) + "\n"
 
 
-def inspect_bucket(file: TextIO | None = None) -> None:
-    """Print the bucket's top-level folders and how many subjects each derivative tree has."""
-    out = file or sys.stdout
-    print(f"Bucket: s3://{_bucket.BUCKET}", file=out)
+def bucket_report() -> str:
+    """The bucket's top-level folders and how many subjects each derivative tree has."""
     top = sorted(_bucket.list_prefixes(""))
-    print(f"Top-level prefixes ({len(top)}):", file=out)
-    for name in top:
-        print(f"  {name}/", file=out)
+    lines = [f"Bucket: s3://{_bucket.BUCKET}", f"Top-level prefixes ({len(top)}):"]
+    lines += [f"  {name}/" for name in top]
     for prefix in SUBJECT_PREFIXES:
         names = _bucket.list_prefixes(prefix)
         count = sum(1 for name in names if name.startswith("sub-"))
-        print(f"{prefix}: {len(names)} entries, {count} sub-* entries", file=out)
+        lines.append(f"{prefix}: {len(names)} entries, {count} sub-* entries")
+    return "\n".join(lines) + "\n"
+
+
+def describe(file: TextIO | None = None) -> None:
+    """Write :func:`overview` to ``file`` (standard output), as LAION-fMRI's ``describe()``."""
+    (file or sys.stdout).write(overview())
+
+
+def inspect_bucket(file: TextIO | None = None) -> None:
+    """Write :func:`bucket_report` to ``file`` (standard output)."""
+    (file or sys.stdout).write(bucket_report())
 
 
 __all__ = [
     "ROI_CATEGORIES",
+    "bucket_report",
     "describe",
     "get_rois",
     "get_rois_by_category",
     "get_subjects",
     "inspect_bucket",
+    "overview",
 ]
