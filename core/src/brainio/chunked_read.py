@@ -3,8 +3,9 @@
 HDF5 (under netCDF4 and h5py) inflates a variable's chunks one after another on one core and
 copies them through its own buffers. Here the chunk index is read once (with h5py), then the
 raw chunks are read with ``pread`` and inflated on a thread pool, with a codec that releases
-the GIL (:mod:`isal` when installed, about twice as fast, else :mod:`zlib`), each straight
-into its place in the final array (HDF5's shuffle is undone in the same copy).
+the GIL (:mod:`isal` when installed, about twice as fast, else :mod:`zlib`) 512 KiB at a
+time, each piece straight into its place in the final array (HDF5's shuffle is undone in the
+same copy), or into a per-thread chunk buffer where a chunk's rows are not contiguous there.
 
 Handled: chunked or contiguous storage, the deflate and shuffle filters (what BrainIO 1.x and
 this project write), native-endian numbers. :func:`inspect` returns ``None`` for anything else
@@ -232,7 +233,7 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
         if written + len(piece) > values.nbytes:
             raise _corrupt(layout, f"a chunk holds more than its {values.nbytes} bytes")
         # scatter the piece into its plane(s): a strided copy of a few hundred KiB at a time
-        # stays in the CPU cache, and no chunk-sized intermediate buffer is needed
+        # stays in the CPU cache, and no copy of the compressed or inflated chunk is kept
         data = np.frombuffer(piece, np.uint8)
         while len(data):
             plane, element = divmod(written, length)
