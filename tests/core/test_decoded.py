@@ -6,6 +6,7 @@ runs as a subprocess.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import os
@@ -109,14 +110,19 @@ def test_values_read_ahead_build_the_copy(cached: Path) -> None:
     assert len(copies(cached)) == 1
 
 
-def test_assembly_identical_with_and_without_copies(cached: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("string_block", [netcdf.STRING_BLOCK, 64], ids=["values", "+strings"])
+def test_assembly_identical_with_and_without_copies(
+    cached: Path, monkeypatch, string_block
+) -> None:
+    """With blocks of 64 strings, the 400 stimulus ids are kept as copies too."""
+    monkeypatch.setattr(netcdf, "STRING_BLOCK", string_block)
     monkeypatch.setenv(decoded.ENABLED_ENV, "0")
     without = NeuronRecordingAssembly.from_files(cached).load()
     assert copies(cached) == []
     monkeypatch.delenv(decoded.ENABLED_ENV)
     building = NeuronRecordingAssembly.from_files(cached).load()
     from_copy = NeuronRecordingAssembly.from_files(cached).load()
-    assert len(copies(cached)) == 1
+    assert len(copies(cached)) == (3 if string_block == 64 else 1)
     for assembly in (building, from_copy):
         xr.testing.assert_identical(assembly, without)
         assert assembly.attrs == without.attrs
@@ -150,6 +156,121 @@ def test_tampered_copy_is_detected_and_rebuilt(cached: Path, tmp_path, caplog, t
     assert record(cached)["file"] == copy.name
     break_original_keeping_its_marker(cached)
     np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
+
+
+# --- string coordinates: kept as codes and unique values --------------------------------------
+
+STIMULUS_IDS = [f"s{i % 7}" for i in range(VALUES.shape[0])]  # as write_recording writes them
+
+
+@pytest.fixture
+def long_strings(monkeypatch) -> None:
+    """Strings are copied when they fill a block: make the 400 stimulus ids do."""
+    monkeypatch.setattr(netcdf, "STRING_BLOCK", 64)
+
+
+def string_copy(path: Path, part: str) -> Path:
+    marker = Cache._read_marker(path) or {}
+    return path.with_name(marker[decoded.MARKER_FIELD][f"/stimulus_id/{part}"]["file"])
+
+
+def test_long_string_coordinates_are_kept_as_codes_and_unique_values(
+    cached: Path, long_strings
+) -> None:
+    read_dataarray(cached).load()
+    records = Cache._read_marker(cached)[decoded.MARKER_FIELD]
+    assert set(records) == {"/data", "/stimulus_id/codes", "/stimulus_id/uniques"}
+    uniques = np.load(string_copy(cached, "uniques"))
+    codes = np.load(string_copy(cached, "codes"))
+    assert uniques.tolist() == sorted(set(STIMULUS_IDS))
+    assert uniques[codes].tolist() == STIMULUS_IDS
+
+
+def test_short_string_coordinates_are_read_from_the_file(cached: Path) -> None:
+    read_dataarray(cached).load()
+    assert set(Cache._read_marker(cached)[decoded.MARKER_FIELD]) == {"/data"}
+
+
+def test_warm_loads_take_string_coordinates_from_their_copies(cached: Path, long_strings) -> None:
+    read_dataarray(cached).load()
+    others = np.array([f"t{i}" for i in range(7)])
+    decoded.store(cached, None, "stimulus_id", others, "uniques")  # recorded: trusted as it is
+    assert set(read_dataarray(cached)["stimulus_id"].values) == set(others)
+
+
+@pytest.mark.parametrize(
+    "tamper", ["flip-byte", "truncate", "codes-out-of-range", "codes-of-another-length"]
+)
+def test_tampered_string_copies_are_detected_and_rebuilt(
+    cached: Path, long_strings, caplog, tamper
+) -> None:
+    read_dataarray(cached).load()
+    codes_copy = string_copy(cached, "codes")
+    codes = np.load(codes_copy)
+    if tamper == "flip-byte":
+        with open(codes_copy, "r+b") as file:
+            file.seek(-8, os.SEEK_END)
+            file.write(b"\xff" * 8)
+    elif tamper == "truncate":
+        os.truncate(string_copy(cached, "uniques"), 200)
+    elif tamper == "codes-out-of-range":  # recorded, so only their values can tell
+        decoded.store(cached, None, "stimulus_id", codes + 7, "codes")
+    else:
+        decoded.store(cached, None, "stimulus_id", codes[:-1], "codes")
+    with caplog.at_level(logging.WARNING, logger="brainio.decoded"):
+        assert read_dataarray(cached)["stimulus_id"].values.tolist() == STIMULUS_IDS
+    if tamper in ("flip-byte", "truncate"):
+        assert "does not match its record" in caplog.text
+    np.testing.assert_array_equal(np.load(string_copy(cached, "codes")), codes)  # rebuilt
+    assert np.load(string_copy(cached, "uniques")).tolist() == sorted(set(STIMULUS_IDS))
+
+
+def test_copies_stored_by_threads_at_once_are_all_recorded(cached: Path) -> None:
+    """Values read ahead and strings are stored from two threads: neither may give up."""
+    parts = [f"part{number}" for number in range(8)]
+    with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
+        for part in parts:
+            pool.submit(decoded.store, cached, None, "stimulus_id", np.arange(1000), part)
+    records = Cache._read_marker(cached)[decoded.MARKER_FIELD]
+    assert set(records) == {f"/stimulus_id/{part}" for part in parts}
+    for part in parts:
+        np.testing.assert_array_equal(decoded.load(cached, None, "stimulus_id", part), range(1000))
+
+
+# --- kept ahead of the load (what get_assembly does while the stimulus set extracts) -------------
+
+
+def test_copies_kept_ahead_make_the_load_a_warm_one(cached: Path, long_strings) -> None:
+    netcdf.keep_decoded_copies(cached)
+    records = Cache._read_marker(cached)[decoded.MARKER_FIELD]
+    assert set(records) == {"/data", "/stimulus_id/codes", "/stimulus_id/uniques"}
+    break_original_keeping_its_marker(cached)
+    assert not decoded.wanted(cached)
+    np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
+
+
+@pytest.mark.parametrize("setting", [decoded.ENABLED_ENV, netcdf.READ_AHEAD_ENV])
+def test_no_copies_kept_ahead_when_the_load_would_not_read_them(
+    cached: Path, monkeypatch, setting
+) -> None:
+    monkeypatch.setenv(setting, "0")
+    netcdf.keep_decoded_copies(cached)
+    assert copies(cached) == [] and record(cached) is None
+
+
+def test_no_copies_kept_ahead_for_files_outside_the_cache(tmp_path: Path) -> None:
+    path = write_recording(tmp_path / "mine.nc")
+    assert not decoded.wanted(path)
+    netcdf.keep_decoded_copies(path)
+    assert copies(path) == []
+
+
+def test_keeping_copies_ahead_leaves_errors_to_the_load(cached: Path) -> None:
+    break_original_keeping_its_marker(cached)
+    netcdf.keep_decoded_copies(cached)  # does not raise
+    assert copies(cached) == []
+    with pytest.raises(FormatError, match="remote.nc"):
+        read_dataarray(cached).load()
 
 
 def test_setting_turns_copies_off(cached: Path, monkeypatch) -> None:

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 import brainio
+from brainio import decoded
+from brainio.assemblies.loaders import load_assembly
 from brainio.errors import (
     CatalogError,
     FormatError,
@@ -13,6 +15,8 @@ from brainio.errors import (
     PluginMissingError,
     UnsafeArchiveError,
 )
+from brainio.netcdf import read_dataarray, write_netcdf
+from brainio.plugins import get_plugin_manager
 
 
 def _cache_files(home):
@@ -49,6 +53,42 @@ def test_warm_load_equals_cold_load(local_package):
     cold = brainio.get_assembly("test.Twelve2026")
     warm = brainio.get_assembly("test.Twelve2026")
     np.testing.assert_array_equal(cold.values, warm.values)
+
+
+class _CopiesWatcher:
+    """An assembly loader plugin that notes, when it is called, whether the file still wants
+    its decoded copies, then loads with the core's loader."""
+
+    def __init__(self) -> None:
+        self.wanted: list[bool] = []
+
+    @brainio.hookimpl
+    def brainio_assembly_loader(self, row):
+        def load(path, **kwargs):
+            self.wanted.append(decoded.wanted(path))
+            return load_assembly(path, **kwargs)
+
+        return load
+
+
+@pytest.mark.parametrize("chunks, decoded_before_loading", [(None, True), ({}, False)])
+def test_values_decoded_while_the_stimulus_set_loads(
+    local_package, chunks, decoded_before_loading
+) -> None:
+    """The assembly's file is decoded into its copies in the thread that fetched it, before
+    the loader runs; not when the values go to dask (chunks=)."""
+    files, install, rows = local_package
+    plain = read_dataarray(files["nc"]).load()  # values that compress (noise is stored raw)
+    write_netcdf(plain.copy(data=np.arange(plain.size).reshape(plain.shape) % 7.0), files["nc"])
+    install(rows())
+    watcher = _CopiesWatcher()
+    get_plugin_manager().register(watcher)
+    try:
+        assembly = brainio.get_assembly("test.Twelve2026", chunks=chunks)
+    finally:
+        get_plugin_manager().unregister(watcher)
+    assert watcher.wanted == [not decoded_before_loading]
+    assert assembly.sizes == {"presentation": 24, "neuroid": 4, "time_bin": 2}
 
 
 def test_sha1_mismatch_leaves_nothing_in_cache(local_package, brainio_home):

@@ -535,9 +535,10 @@ class Cache:
         manifest = _read_json(_manifest_path(zip_path))
         if manifest is None or manifest.get("folder") != target.name:
             return f"{target} has no manifest of its files (extracted by an older BrainIO?)"
+        folder = os.fspath(target)  # names joined as text: a Path per file costs more than its stat
         for name, expected in manifest.get("files", {}).items():
             try:
-                stat = os.stat(target.joinpath(*name.split("/")))
+                stat = os.stat(os.path.join(folder, name))
             except OSError:
                 return f"extracted file {target / name} is missing"
             if (stat.st_size, stat.st_mtime_ns) != (expected["size"], expected["mtime_ns"]):

@@ -5,7 +5,7 @@ copies them through its own buffers. Here the chunk index is read once (with h5p
 raw chunks are read with ``pread`` and inflated on a thread pool, with a codec that releases
 the GIL (:mod:`isal` when installed, about twice as fast, else :mod:`zlib`) 512 KiB at a
 time, each piece straight into its place in the final array (HDF5's shuffle is undone in the
-same copy), or into a per-thread chunk buffer where a chunk's rows are not contiguous there.
+same copy), or into a chunk buffer where a chunk's rows are not contiguous there.
 
 Handled: chunked or contiguous storage, the deflate and shuffle filters (what BrainIO 1.x and
 this project write), native-endian numbers. :func:`inspect` returns ``None`` for anything else
@@ -20,7 +20,7 @@ import itertools
 import logging
 import math
 import os
-import threading
+import queue
 import zlib
 from pathlib import Path
 
@@ -188,17 +188,19 @@ def read_box(layout: Layout, starts: tuple[int, ...], stops: tuple[int, ...]) ->
         range(start // size, math.ceil(stop / size))
         for start, stop, size in zip(starts, stops, layout.chunks, strict=True)
     ]
+    spare: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()  # chunk buffers of this read
     with _opened(layout) as descriptor:
 
         def read(position: tuple[int, ...]) -> None:
-            _read_chunk(layout, descriptor, position, starts, stops, out)
+            _read_chunk(layout, descriptor, position, starts, stops, out, spare)
 
         parallel(read, list(itertools.product(*grid)))
     return out
 
 
-def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -> None:
-    """Inflate one chunk and copy the part of it inside the box into ``out``."""
+def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out, spare) -> None:
+    """Inflate one chunk and copy the part of it inside the box into ``out`` (through a chunk
+    buffer from ``spare``, or a new one, where the part is not a contiguous chunk there)."""
     origins = [index * size for index, size in zip(position, layout.chunks, strict=True)]
     inner = tuple(  # the part of the chunk inside the box, in chunk coordinates
         slice(max(start, origin) - origin, min(stop, origin + size) - origin)
@@ -217,7 +219,7 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
     dtype = np.dtype(layout.dtype)
     destination = out[target]
     whole = destination.shape == tuple(layout.chunks) and destination.flags.c_contiguous
-    values = destination if whole else _chunk_buffer(layout.chunks, dtype)
+    values = destination if whole else _chunk_buffer(spare, layout.chunks, dtype)
     # the chunk's bytes as they are after the filters, in order: with HDF5's shuffle, the
     # values' bytes are stored as planes (all first bytes, all second bytes, ...)
     itemsize = dtype.itemsize if SHUFFLE in applied else 1
@@ -244,6 +246,7 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
         raise _corrupt(layout, f"a chunk holds {written} bytes instead of {values.nbytes}")
     if not whole:
         destination[...] = values[inner]
+        spare.put(values)
 
 
 #: Bytes read and inflated at a time: small enough to stay in the CPU cache, large enough
@@ -278,15 +281,13 @@ def _inflated(layout: Layout, descriptor: int, offset: int, size: int):
         yield rest
 
 
-_buffers = threading.local()
-
-
-def _chunk_buffer(chunks: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A chunk-sized array reused by the current thread (one allocation per thread and shape)."""
-    buffer = getattr(_buffers, "array", None)
-    if buffer is None or buffer.shape != tuple(chunks) or buffer.dtype != dtype:
-        buffer = _buffers.array = np.empty(chunks, dtype)
-    return buffer
+def _chunk_buffer(spare: queue.SimpleQueue, chunks: tuple[int, ...], dtype) -> np.ndarray:
+    """A chunk-sized array: one a thread of this read is done with, else a new one. One read
+    makes as many as it runs threads, and frees them when it ends."""
+    try:
+        return spare.get_nowait()
+    except queue.Empty:
+        return np.empty(chunks, dtype)
 
 
 class _opened:

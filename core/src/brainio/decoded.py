@@ -4,7 +4,9 @@ Inflating a compressed data variable costs CPU time on every load (about a secon
 MajajHong2015 written by BrainIO 1.x with zlib level 9). The first full read of the values of
 a verified file in the cache therefore also writes them, as they are in memory, to an ``.npy``
 file in the file's cache entry (``.<file>.decoded-<key>.npy``, written to a temporary file and
-renamed into place); later loads read that copy at disk or page-cache speed.
+renamed into place); later loads read that copy at disk or page-cache speed. A long string
+coordinate (148,480 ``stimulus_id``, read through netCDF-C one Python string at a time) is kept
+the same way, as two copies: its codes and its distinct values (:mod:`brainio.factorized`).
 
 The original file stays the thing that is verified by sha1 and shared; the copy is only ever a
 cheaper way to get the same values, and is never trusted: the file's verified marker records
@@ -22,7 +24,9 @@ import contextlib
 import logging
 import os
 import tempfile
+import threading
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import filelock
@@ -33,7 +37,7 @@ from brainio.chunked_read import parallel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENABLED_ENV", "check", "enabled", "has_copy", "load", "store", "verify"]
+__all__ = ["ENABLED_ENV", "check", "enabled", "has_copy", "load", "store", "verify", "wanted"]
 
 #: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns decoded copies off.
 ENABLED_ENV = "BRAINIO_DECODED_COPIES"
@@ -55,8 +59,9 @@ def enabled() -> bool:
     return value not in ("0", "false", "no", "off")
 
 
-def _key(group: str | None, variable: str) -> str:
-    return f"{group or ''}/{variable}"
+def _key(group: str | None, variable: str, part: str | None = None) -> str:
+    key = f"{group or ''}/{variable}"  # "/" is in no netCDF name: keys cannot collide
+    return f"{key}/{part}" if part else key
 
 
 def _copy_name(path: Path, key: str) -> str:
@@ -83,28 +88,39 @@ def _checksums(values: np.ndarray) -> list[int]:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _record(path: Path, group: str | None, variable: str) -> dict | None:
-    """The record of the decoded copy of ``variable``, if copies are on and there is one."""
+def _record(path: Path, key: str) -> dict | None:
+    """The record of the decoded copy ``key``, if copies are on and there is one."""
     if not enabled():
         return None
     marker = cache_module.verified_marker(path)
-    record = ((marker or {}).get(MARKER_FIELD) or {}).get(_key(group, variable))
+    record = ((marker or {}).get(MARKER_FIELD) or {}).get(key)
     return record if isinstance(record, dict) else None
 
 
 def has_copy(path: str | os.PathLike, group: str | None, variable: str) -> bool:
     """Whether ``variable`` of ``path`` has a decoded copy on record (not checked yet)."""
-    return _record(Path(path), group, variable) is not None
+    return _record(Path(path), _key(group, variable)) is not None
 
 
-def load(path: str | os.PathLike, group: str | None, variable: str) -> np.ndarray | None:
-    """The values of ``variable`` from the decoded copy of ``path``, or ``None`` when there is
-    no copy that matches its record (a mismatching copy is deleted, so it gets rebuilt)."""
+def wanted(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a verified file in the cache without decoded copies yet (its first
+    full read keeps them all), and copies are on."""
+    marker = cache_module.verified_marker(Path(path)) if enabled() else None
+    return marker is not None and not marker.get(MARKER_FIELD)
+
+
+def load(
+    path: str | os.PathLike, group: str | None, variable: str, part: str | None = None
+) -> np.ndarray | None:
+    """The values of ``variable`` (or of its ``part``, see :func:`store`) from the decoded copy
+    of ``path``, or ``None`` when there is no copy that matches its record (a mismatching copy
+    is deleted, so it gets rebuilt)."""
     path = Path(path)
-    record = _record(path, group, variable)
+    key = _key(group, variable, part)
+    record = _record(path, key)
     if record is None:
         return None
-    copy = path.with_name(_copy_name(path, _key(group, variable)))
+    copy = path.with_name(_copy_name(path, key))
     try:
         return _read_copy(copy, record)
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -115,7 +131,7 @@ def load(path: str | os.PathLike, group: str | None, variable: str) -> np.ndarra
             path,
             error,
         )
-        _forget(path, _key(group, variable), copy)
+        _forget(path, key, copy)
         return None
 
 
@@ -162,13 +178,21 @@ def _read_copy(copy: Path, record: dict) -> np.ndarray:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def store(path: str | os.PathLike, group: str | None, variable: str, values: np.ndarray) -> None:
-    """Keep ``values`` (just read from ``path``) as the decoded copy, if ``path`` is a verified
-    file in the cache and copies are on; never fails the load (a read-only cache is fine)."""
+def store(
+    path: str | os.PathLike,
+    group: str | None,
+    variable: str,
+    values: np.ndarray,
+    part: str | None = None,
+) -> None:
+    """Keep ``values`` (just read from ``path``) as the decoded copy of ``variable``, or of one
+    ``part`` of it (a string coordinate is kept as its ``codes`` and ``uniques``), if ``path``
+    is a verified file in the cache and copies are on; never fails the load (a read-only cache
+    is fine)."""
     path = Path(path)
     if not enabled() or cache_module.verified_marker(path) is None:
         return
-    key = _key(group, variable)
+    key = _key(group, variable, part)
     copy = path.with_name(_copy_name(path, key))
     values = np.ascontiguousarray(values)
     record = {
@@ -190,7 +214,7 @@ def store(path: str | os.PathLike, group: str | None, variable: str, values: np.
         )
         with os.fdopen(descriptor, "wb") as file:
             np.lib.format.write_array(file, values, allow_pickle=False)
-        if not cache_module.update_marker(path, put_in_place):
+        if not _update_marker(path, put_in_place):
             return  # the entry is busy or its file changed: next time
     except OSError as error:
         logger.info("not keeping a decoded copy of %s: %s", path, error)
@@ -199,6 +223,17 @@ def store(path: str | os.PathLike, group: str | None, variable: str, values: np.
         if temp is not None:
             Path(temp).unlink(missing_ok=True)
     logger.debug("kept a decoded copy of %s (%s) in %s", path, key, copy)
+
+
+#: Threads of this process take turns at markers: the entry's file lock is taken without
+#: waiting (another process may hold it for a whole download), so two threads recording copies
+#: at once (values read ahead, strings read) would otherwise make one of them give up.
+_marker_turn = threading.Lock()
+
+
+def _update_marker(path: Path, change: Callable[[dict], dict]) -> bool:
+    with _marker_turn:
+        return cache_module.update_marker(path, change)
 
 
 def _with_record(marker: dict, key: str, record: dict | None) -> dict:
@@ -213,7 +248,7 @@ def _with_record(marker: dict, key: str, record: dict | None) -> dict:
 def _forget(path: Path, key: str, copy: Path) -> None:
     with contextlib.suppress(OSError):
         copy.unlink(missing_ok=True)
-        cache_module.update_marker(path, lambda marker: _with_record(marker, key, None))
+        _update_marker(path, lambda marker: _with_record(marker, key, None))
 
 
 # --- cache verify ------------------------------------------------------------------------------

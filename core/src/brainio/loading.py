@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from brainio import classes, lookup, plugins
@@ -49,6 +50,17 @@ def _open_in_place(row: LookupRow) -> Any:
     return opener(row.source)
 
 
+def _fetch(fetch: Callable[[LookupRow], Any], row: LookupRow, decode: bool) -> Any:
+    """``fetch(row)``; with ``decode``, a netCDF file fetched into the cache also gets its
+    decoded copies (:func:`brainio.netcdf.keep_decoded_copies`)."""
+    path = fetch(row)
+    if decode and isinstance(path, Path) and path.suffix == ".nc":
+        from brainio.netcdf import keep_decoded_copies  # xarray: not for `import brainio`
+
+        keep_decoded_copies(path)
+    return path
+
+
 def get_assembly(
     identifier: str,
     *,
@@ -75,9 +87,10 @@ def get_assembly(
     open_or_fetch = _open_in_place if lazy else (lambda row: get_cache().fetch(row.source))
     fetch = functools.partial(lookup.from_mirrors, action=open_or_fetch)  # mirrors in turn
     if load_stimulus_set and row.stimulus_set_identifier:
-        # fetch (or open) the assembly file while the stimulus set downloads and extracts
+        # fetch (or open) the assembly file while the stimulus set downloads and extracts,
+        # and decode it there too when its values will be read
         with ThreadPoolExecutor(max_workers=1) as pool:
-            fetching = pool.submit(fetch, row)
+            fetching = pool.submit(_fetch, fetch, row, decode=chunks is None)
             stimulus_set = get_stimulus_set(row.stimulus_set_identifier)
             path = fetching.result()
     else:

@@ -56,7 +56,13 @@ from brainio.hashing import sha1_hash
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DATA_VARIABLE", "list_groups", "read_dataarray", "write_netcdf"]
+__all__ = [
+    "DATA_VARIABLE",
+    "keep_decoded_copies",
+    "list_groups",
+    "read_dataarray",
+    "write_netcdf",
+]
 
 #: Name of the one data variable in files written here (and by BrainIO 1.x with compress=True).
 DATA_VARIABLE = "data"
@@ -215,18 +221,49 @@ STRING_BLOCK = 2**14
 
 class _FactorizingStore(NetCDF4DataStore):
     """xarray's netCDF4 store, with 1-D variable-length string variables read at once and
-    factorized (:mod:`brainio.factorized`), instead of decoded to fixed-width arrays."""
+    factorized (:mod:`brainio.factorized`), instead of decoded to fixed-width arrays; for a
+    file in the cache, from the decoded copies of their codes and unique values."""
 
     def open_store_variable(self, name: str, var: netCDF4.Variable) -> xr.Variable:
         variable = super().open_store_variable(name, var)
         masked = {"_FillValue", "missing_value"} & set(var.ncattrs())
         if var.dtype is str and var.ndim == 1 and not masked:
-            size = STRING_BLOCK
-            with self.lock:
-                blocks = (var[start : start + size] for start in range(0, len(var), size))
-                strings = FactorizedArray.from_blocks(blocks)
-            variable.data = indexing.LazilyIndexedArray(strings)
+            variable.data = indexing.LazilyIndexedArray(self._strings(name, var))
         return variable
+
+    def _strings(self, name: str, var: netCDF4.Variable) -> FactorizedArray:
+        """The strings of ``var`` factorized; from their decoded copies when the file is in the
+        cache and they fill a block (shorter ones are read faster than two copies)."""
+        copied = len(var) >= STRING_BLOCK
+        strings = _copied_strings(self._filename, self._group, name, len(var)) if copied else None
+        if strings is not None:
+            return strings
+        with self.lock:
+            starts = range(0, len(var), STRING_BLOCK)
+            strings = FactorizedArray.from_blocks(
+                var[start : start + STRING_BLOCK] for start in starts
+            )
+        if copied:
+            _copy_strings(self._filename, self._group, name, strings)
+        return strings
+
+
+def _copied_strings(path: str, group: str | None, name: str, size: int) -> FactorizedArray | None:
+    """String variable ``name`` from the decoded copies of its codes and unique values."""
+    codes = decoded.load(path, group, name, "codes")
+    uniques = decoded.load(path, group, name, "uniques") if codes is not None else None
+    if uniques is None or codes.shape != (size,) or codes.dtype != np.intp:
+        return None
+    if size and not 0 <= codes.min() <= codes.max() < len(uniques):
+        return None
+    return FactorizedArray(codes, pd.Index(uniques.astype(object), dtype=object))
+
+
+def _copy_strings(path: str, group: str | None, name: str, strings: FactorizedArray) -> None:
+    """Keep the codes and unique values of a string variable as decoded copies (netCDF strings
+    end at their first NUL, so a fixed-width array holds them unchanged)."""
+    decoded.store(path, group, name, strings.codes, "codes")
+    decoded.store(path, group, name, np.asarray(strings.uniques, dtype=str), "uniques")
 
 
 def _stored_array(variable: xr.Variable) -> NetCDF4ArrayWrapper | None:
@@ -299,6 +336,29 @@ def _read_values(path: str, group: str | None, name: str, layout) -> np.ndarray 
     return values
 
 
+def keep_decoded_copies(path: str | os.PathLike) -> None:
+    """Keep the decoded copies of a netCDF file just fetched into the cache (its values and
+    long string coordinates, see :mod:`brainio.decoded`) before it is loaded: ``get_assembly``
+    does this while the stimulus set extracts, so the load itself is a warm one.
+
+    Nothing happens if the file has copies already, is not in the cache or copies are off, or
+    if its values would not be read ahead (see :data:`READ_AHEAD_ENV`). Never raises: a file
+    that cannot be read here raises its error when it is loaded.
+    """
+    path = os.fspath(path)
+    if not decoded.wanted(path):
+        return
+    try:
+        store = _FactorizingStore.open(path, mode="r")
+        with contextlib.closing(store), store._manager.acquire_context():
+            store.get_variables()  # string coordinates factorized, their copies kept
+            plan = _values_to_read_ahead(store, path, None)
+        if plan is not None:
+            _read_values(path, None, *plan)  # kept as the decoded copy, and dropped here
+    except (*_READ_ERRORS, BrainIOError) as error:
+        logger.debug("no decoded copies kept ahead of loading %s: %s", path, error)
+
+
 #: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns reading the values ahead off.
 READ_AHEAD_ENV = "BRAINIO_READ_AHEAD"
 #: Values larger than this fraction of the machine's memory are not read ahead.
@@ -331,9 +391,21 @@ def _start_reading_ahead(
 ) -> _ReadAhead | None:
     """Start reading the values of the file's data variable in the background, so they are
     in memory (or nearly) when the coordinates are: the reading is GIL-free I/O and inflating
-    on other cores, the coordinates are Python work. Off for values larger than a quarter of
-    the machine's memory, with ``$BRAINIO_READ_AHEAD=0``, and for values a plugin opened
-    in place. Files chunked_read cannot decode are read on first use, as without it."""
+    on other cores, the coordinates are Python work."""
+    plan = _values_to_read_ahead(store, path, group)
+    if plan is None:
+        return None
+    name, layout = plan
+    future = _read_ahead_pool().submit(_read_values, path, group, name, layout)
+    return _ReadAhead(name, layout, future)
+
+
+def _values_to_read_ahead(
+    store: NetCDF4DataStore, path: str, group: str | None
+) -> tuple[str, chunked_read.Layout | None] | None:
+    """The data variable whose values to read ahead, and its layout (``None`` where there is a
+    decoded copy). None are for values larger than a quarter of the machine's memory, with
+    ``$BRAINIO_READ_AHEAD=0``, and for files chunked_read cannot decode (read on first use)."""
     if os.environ.get(READ_AHEAD_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
     names = [name for name in (DATA_VARIABLE, LEGACY_DATA_VARIABLE) if name in store.ds.variables]
@@ -349,8 +421,7 @@ def _start_reading_ahead(
         layout = chunked_read.inspect(path, name, group)
         if layout is None:
             return None
-    future = _read_ahead_pool().submit(_read_values, path, group, name, layout)
-    return _ReadAhead(name, layout, future)
+    return name, layout
 
 
 def _physical_memory() -> int:
