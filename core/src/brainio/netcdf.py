@@ -353,7 +353,7 @@ def keep_decoded_copies(path: str | os.PathLike) -> None:
         with contextlib.closing(store), store._manager.acquire_context():
             store.get_variables()  # string coordinates factorized, their copies kept
             plan = _values_to_read_ahead(store, path, None)
-        if plan is not None:
+        if plan is not None and plan[1] is not None and plan[1].filtered:  # else: no copy kept
             _read_values(path, None, *plan)  # kept as the decoded copy, and dropped here
     except (*_READ_ERRORS, BrainIOError) as error:
         logger.debug("no decoded copies kept ahead of loading %s: %s", path, error)
