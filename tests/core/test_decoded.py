@@ -273,6 +273,23 @@ def test_keeping_copies_ahead_leaves_errors_to_the_load(cached: Path) -> None:
         read_dataarray(cached).load()
 
 
+def test_a_child_forked_while_a_copy_is_recorded_records_its_own(cached: Path) -> None:
+    """A thread of the parent holding the marker turn at the fork does not block the child."""
+    import multiprocessing
+
+    turn = decoded._marker_turn()
+    with turn:  # as a thread recording a copy would at that moment
+        child = multiprocessing.get_context("fork").Process(
+            target=decoded.store, args=(cached, None, "stimulus_id", np.arange(3), "forked")
+        )
+        child.start()
+        child.join(timeout=30)
+        if child.exitcode is None:
+            child.kill()
+    assert child.exitcode == 0
+    np.testing.assert_array_equal(decoded.load(cached, None, "stimulus_id", "forked"), range(3))
+
+
 def test_setting_turns_copies_off(cached: Path, monkeypatch) -> None:
     read_dataarray(cached).load()
     monkeypatch.setenv(decoded.ENABLED_ENV, "off")

@@ -21,6 +21,7 @@ info`` counts the space copies take; ``brainio cache verify`` checks them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import tempfile
@@ -225,14 +226,20 @@ def store(
     logger.debug("kept a decoded copy of %s (%s) in %s", path, key, copy)
 
 
-#: Threads of this process take turns at markers: the entry's file lock is taken without
-#: waiting (another process may hold it for a whole download), so two threads recording copies
-#: at once (values read ahead, strings read) would otherwise make one of them give up.
-_marker_turn = threading.Lock()
+@functools.cache
+def _marker_turn() -> threading.Lock:
+    """Threads of this process take turns at markers: the entry's file lock is taken without
+    waiting (another process may hold it for a whole download), so two threads recording
+    copies at once (values read ahead, strings read) would otherwise make one of them give up.
+    A forked child gets a new one (a thread of the parent may have held it)."""
+    return threading.Lock()
+
+
+os.register_at_fork(after_in_child=_marker_turn.cache_clear)
 
 
 def _update_marker(path: Path, change: Callable[[dict], dict]) -> bool:
-    with _marker_turn:
+    with _marker_turn():
         return cache_module.update_marker(path, change)
 
 
