@@ -72,7 +72,8 @@ def get_assembly(
 
     :param chunks: dask chunks (e.g. ``{"presentation": 10_000}``, ``"auto"``, or ``{}`` for
         the file's own) for a dask-backed assembly; ``None`` reads the values into memory, in
-        the background while the call builds the coordinates (``BRAINIO_READ_AHEAD``).
+        the background while the call builds the coordinates (``BRAINIO_READ_AHEAD``); a file
+        just fetched into the cache is decoded while the stimulus set extracts.
     :param load_stimulus_set: merge the metadata of the assembly's stimulus set onto its
         ``presentation`` dimension (as BrainIO 1.x always did).
     :param lazy: read the assembly's file where it lives (e.g. on S3) instead of fetching it
