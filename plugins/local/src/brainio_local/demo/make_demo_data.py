@@ -38,6 +38,7 @@ import csv
 import hashlib
 import io
 import itertools
+import logging
 import math
 import zipfile
 from pathlib import Path
@@ -47,6 +48,8 @@ import pandas as pd
 
 from brainio.catalogs import COLUMNS
 from brainio_local.demo import ASSEMBLY_IDENTIFIER, DEMO_DIR, STIMULUS_SET_IDENTIFIER
+
+logger = logging.getLogger(__name__)
 
 SEED = 2026
 
@@ -309,7 +312,9 @@ def main(folder: Path = DEMO_DIR) -> Path:
     stimuli = write_stimulus_set(folder)
     assembly = simulate_recording(stimuli)
     write_netcdf(assembly, folder / ASSEMBLY_NC)
-    return write_catalog(folder)
+    catalog = write_catalog(folder)
+    logger.info("wrote the demo files and their catalog %s", catalog)
+    return catalog
 
 
 if __name__ == "__main__":
@@ -321,4 +326,5 @@ if __name__ == "__main__":
         default=DEMO_DIR,
         help="where to write the files (default: the package's demo folder)",
     )
-    print(main(parser.parse_args().folder))
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    main(parser.parse_args().folder)
