@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import logging
 import os
 import shutil
 import subprocess
@@ -86,13 +87,18 @@ def resident_mib() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MIB
 
 
+def kept_mib() -> float:
+    """Heap memory freed but kept by glibc's malloc (0 elsewhere)."""
+    return MALLINFO().fordblks / MIB if MALLINFO is not None else 0.0
+
+
 class Sampler(threading.Thread):
     """Samples the resident memory; at each new peak (by more than 1 MiB), keeps the stacks of
     the other threads and the composition."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.samples: list[tuple[float, float]] = []
+        self.samples: list[tuple[float, float, float]] = []
         self.peak = (0.0, 0.0, "", {})
         self.stopping = threading.Event()
         self.start_time = time.perf_counter()
@@ -100,7 +106,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             now, resident = time.perf_counter() - self.start_time, resident_mib()
-            self.samples.append((now, resident))
+            self.samples.append((now, resident, kept_mib()))
             if resident > self.peak[1] + 1:
                 stacks = {
                     ident: traceback.extract_stack(frame)[-5:]
@@ -120,16 +126,16 @@ class Sampler(threading.Thread):
                 for frame in reversed(stack)
             )
             lines.append(f"  {names.get(ident, ident)}: {frames}")
-        lines.append("resident memory over time (MiB):")
+        lines.append("over time (MiB): resident, of which freed heap kept by malloc")
         marks = iter(sorted(events))
         mark = next(marks, None)
         every, due = max(0.05, self.samples[-1][0] / 40), 0.0
-        for now, sampled in self.samples:
+        for now, sampled, kept in self.samples:
             while mark is not None and mark[0] <= now:
                 lines.append(f"  {mark[0]:6.2f} s  -- {mark[1]}")
                 mark = next(marks, None)
             if now >= due:
-                lines.append(f"  {now:6.2f} s  {sampled:6.0f}")
+                lines.append(f"  {now:6.2f} s  {sampled:6.0f}  {kept:6.0f}")
                 due += every
         return "\n".join(lines)
 
@@ -148,10 +154,26 @@ def _scenario(name: str, side: str, work: Path):
     return lambda: get_assembly(common.ASSEMBLY_ID)
 
 
+class _Events(logging.Handler):
+    """brainio's debug messages (downloads, extraction, decoded copies) as timeline events."""
+
+    def __init__(self, sampler: Sampler, events: list[tuple[float, str]]) -> None:
+        super().__init__(logging.DEBUG)
+        self.sampler, self.events = sampler, events
+
+    def emit(self, record: logging.LogRecord) -> None:
+        now = time.perf_counter() - self.sampler.start_time
+        self.events.append((now, f"[{record.threadName}] {record.getMessage()[:110]}"))
+
+
 def watch(name: str, side: str, work: Path) -> None:
     call = _scenario(name, side, work)
     events = [(0.0, f"start: {composition()}")]
     sampler = Sampler()
+    handler = _Events(sampler, events)
+    for logger_name in ("brainio", "brainio_s3"):
+        logging.getLogger(logger_name).addHandler(handler)
+        logging.getLogger(logger_name).setLevel(logging.DEBUG)
     sampler.start()
     try:
         assembly = call()

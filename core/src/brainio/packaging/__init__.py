@@ -237,9 +237,9 @@ def _zip_info(name: str) -> zipfile.ZipInfo:
 
 
 def _write_zip(temp: Path, entries: list[tuple[str, str]]) -> None:
-    """Stored entries, any size (ZIP64 where needed). Small files go through ``writestr``,
-    which writes each header once instead of seeking back to patch it: thousands of stimuli
-    zip several times faster that way."""
+    """Stored entries, any size (ZIP64 where needed). Small files are read whole and go
+    through ``writestr``: one read and one write each, where ``ZipFile.write`` copies in 8 KiB
+    pieces (thousands of stimuli zip about a third faster)."""
     with zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, path in entries:
             info = _zip_info(name)
