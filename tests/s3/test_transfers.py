@@ -1,5 +1,6 @@
 """Transfers a person notices: resuming an interrupted download, not re-uploading unchanged
-bytes with ``--replace``, endpoint-independent locations, and sizes known before a download."""
+bytes with ``--replace``, endpoint-independent locations, sizes known before a download, and
+the memory a download takes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+
+import pytest
 
 from brainio.cache import get_cache, partial_info_path, partial_path
 from brainio.plugins import get_plugin_manager
@@ -148,3 +151,43 @@ def test_the_size_of_an_s3_object_is_known_before_downloading(s3, make_bucket):
     assert hook(source=Source("S3", f"s3://{bucket}/assy.nc")) == 12345
     assert hook(source=Source("S3", f"s3://{bucket}/missing.nc")) is None
     assert not get_cache().is_cached(Source("S3", f"s3://{bucket}/assy.nc", sha1="a" * 40))
+
+
+_FETCH_PEAK = """
+import sys
+from brainio.cache import get_cache
+from brainio.records import Source
+
+def mib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
+
+get_cache().fetch(Source("S3", sys.argv[1], sha1=sys.argv[2]))  # boto3 and its client loaded
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # the process's peak starts again from here
+before = mib("VmRSS:")
+get_cache().fetch(Source("S3", sys.argv[3], sha1=sys.argv[4]))
+print(mib("VmHWM:") - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self")
+def test_a_download_holds_few_chunks_in_memory(s3, make_bucket):
+    """Chunks that arrive faster than the file is written wait in a short queue: a download
+    adds to the process's peak what its connections hold, not a pile of waiting chunks."""
+    bucket = make_bucket()
+    small, content = b"warm-up", os.urandom(BIG)
+    s3.put_object(Bucket=bucket, Key="small.csv", Body=small)
+    s3.put_object(Bucket=bucket, Key="assy_big.nc", Body=content)
+    warm_up, big = _source(bucket, "small.csv", small), _source(bucket, "assy_big.nc", content)
+    child = subprocess.run(
+        [sys.executable, "-c", _FETCH_PEAK, warm_up.location, warm_up.sha1, big.location, big.sha1],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BRAINIO_PROGRESS": "0"},
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    growth = float(child.stdout.strip().splitlines()[-1])
+    # 21 MiB here (connections, their threads and buffers); 56 MiB with s3transfer's queue
+    assert growth < 40, f"downloading 64 MiB raised the peak by {growth:.0f} MiB"
