@@ -5,7 +5,7 @@ copies them through its own buffers. Here the chunk index is read once (with h5p
 raw chunks are read with ``pread`` and inflated on a thread pool, with a codec that releases
 the GIL (:mod:`isal` when installed, about twice as fast, else :mod:`zlib`) 512 KiB at a
 time, each piece straight into its place in the final array (HDF5's shuffle is undone in the
-same copy), or into a chunk buffer where a chunk's rows are not contiguous there.
+same strided copy): no chunk-sized buffer, wherever the chunk lies in the array.
 
 Handled: chunked or contiguous storage, the deflate and shuffle filters (what BrainIO 1.x and
 this project write), native-endian numbers. :func:`inspect` returns ``None`` for anything else
@@ -20,7 +20,6 @@ import itertools
 import logging
 import math
 import os
-import queue
 import zlib
 from pathlib import Path
 
@@ -188,43 +187,47 @@ def read_box(layout: Layout, starts: tuple[int, ...], stops: tuple[int, ...]) ->
         range(start // size, math.ceil(stop / size))
         for start, stop, size in zip(starts, stops, layout.chunks, strict=True)
     ]
-    spare: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()  # chunk buffers of this read
     with _opened(layout) as descriptor:
 
         def read(position: tuple[int, ...]) -> None:
-            _read_chunk(layout, descriptor, position, starts, stops, out, spare)
+            _read_chunk(layout, descriptor, position, starts, stops, out)
 
         parallel(read, list(itertools.product(*grid)))
     return out
 
 
-def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out, spare) -> None:
-    """Inflate one chunk and copy the part of it inside the box into ``out`` (through a chunk
-    buffer from ``spare``, or a new one, where the part is not a contiguous chunk there)."""
+def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -> None:
+    """Inflate one chunk and write the part of it inside the box into ``out``, piece by piece,
+    straight into its place: no copy of the compressed or the inflated chunk is kept."""
     origins = [index * size for index, size in zip(position, layout.chunks, strict=True)]
     inner = tuple(  # the part of the chunk inside the box, in chunk coordinates
         slice(max(start, origin) - origin, min(stop, origin + size) - origin)
         for start, stop, origin, size in zip(starts, stops, origins, layout.chunks, strict=True)
     )
-    target = tuple(
-        slice(part.start + origin - start, part.stop + origin - start)
-        for part, origin, start in zip(inner, origins, starts, strict=True)
-    )
+    destination = out[
+        tuple(
+            slice(part.start + origin - start, part.stop + origin - start)
+            for part, origin, start in zip(inner, origins, starts, strict=True)
+        )
+    ]
     entry = layout.index.get(position)
     if entry is None:  # never written: HDF5's fill value
-        out[target] = layout.fill_value
+        destination[...] = layout.fill_value
         return
     offset, size, mask = entry
     applied = [code for number, code in enumerate(layout.filters) if not mask & (1 << number)]
-    dtype = np.dtype(layout.dtype)
-    destination = out[target]
-    whole = destination.shape == tuple(layout.chunks) and destination.flags.c_contiguous
-    values = destination if whole else _chunk_buffer(spare, layout.chunks, dtype)
-    # the chunk's bytes as they are after the filters, in order: with HDF5's shuffle, the
-    # values' bytes are stored as planes (all first bytes, all second bytes, ...)
-    itemsize = dtype.itemsize if SHUFFLE in applied else 1
-    planes = values.reshape(-1).view(np.uint8).reshape(-1, itemsize)
-    length = planes.shape[0]
+    itemsize = np.dtype(layout.dtype).itemsize
+    # the destination's bytes, one more axis for the bytes of a value (a view of ``out``);
+    # axes one value long are dropped (numpy copies fewer, longer rows)
+    kept = [axis for axis, size in enumerate(layout.chunks) if size > 1] or [len(inner) - 1]
+    squeeze = tuple(slice(None) if axis in kept else 0 for axis in range(len(inner)))
+    target = destination[..., None].view(np.uint8)[squeeze]
+    shape, inner = tuple(layout.chunks[axis] for axis in kept), tuple(inner[a] for a in kept)
+    if SHUFFLE in applied:  # the chunk's bytes are planes: all first bytes, all second, ...
+        planes = [target[..., byte] for byte in range(itemsize)]
+    else:  # the chunk's bytes are its values' bytes, in order
+        shape, planes, inner = (*shape, itemsize), [target], (*inner, slice(0, itemsize))
+    length = math.prod(shape)
     pieces = (
         _inflated(layout, descriptor, offset, size)
         if DEFLATE in applied
@@ -232,21 +235,58 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out, s
     )
     written = 0
     for piece in pieces:
-        if written + len(piece) > values.nbytes:
-            raise _corrupt(layout, f"a chunk holds more than its {values.nbytes} bytes")
-        # scatter the piece into its plane(s): a strided copy of a few hundred KiB at a time
-        # stays in the CPU cache, and no copy of the compressed or inflated chunk is kept
+        if written + len(piece) > length * len(planes):
+            raise _corrupt(layout, f"a chunk holds more than its {length * len(planes)} bytes")
         data = np.frombuffer(piece, np.uint8)
         while len(data):
             plane, element = divmod(written, length)
             count = min(len(data), length - element)
-            planes[element : element + count, plane] = data[:count]
+            _scatter(planes[plane], shape, inner, element, data[:count])
             data, written = data[count:], written + count
-    if written != values.nbytes:
-        raise _corrupt(layout, f"a chunk holds {written} bytes instead of {values.nbytes}")
-    if not whole:
-        destination[...] = values[inner]
-        spare.put(values)
+    if written != length * len(planes):
+        raise _corrupt(layout, f"a chunk holds {written} bytes instead of {length * len(planes)}")
+
+
+def _scatter(
+    target: np.ndarray,
+    shape: tuple[int, ...],
+    inner: tuple[slice, ...],
+    start: int,
+    data: np.ndarray,
+) -> None:
+    """Write ``data``, the elements ``start, start + 1, ...`` (in C order) of a block of
+    ``shape``, into ``target``: the part ``inner`` of that block. Elements outside ``inner``
+    (a chunk's part beyond the array's edge or outside a selection) are skipped. Whole rows go
+    in one strided copy; a piece's partial first and last rows recurse one dimension down."""
+    first, rest = inner[0], inner[1:]
+    if len(shape) == 1:
+        low, high = max(start, first.start), min(start + len(data), first.stop)
+        if low < high:
+            target[low - first.start : high - first.start] = data[low - start : high - start]
+        return
+    row = math.prod(shape[1:])
+    end = start + len(data)
+    full_from, full_to = -(-start // row), end // row  # the rows this piece holds whole
+    if full_from > full_to:  # inside one row
+        _scatter_row(target, shape, inner, start // row, start % row, data)
+        return
+    head = full_from * row - start
+    if head:
+        _scatter_row(target, shape, inner, full_from - 1, row - head, data[:head])
+    low, high = max(full_from, first.start), min(full_to, first.stop)
+    if low < high:
+        rows = data[(low - full_from) * row + head : (high - full_from) * row + head]
+        target[low - first.start : high - first.start] = rows.reshape(-1, *shape[1:])[
+            (slice(None), *rest)
+        ]
+    if end > full_to * row:
+        _scatter_row(target, shape, inner, full_to, 0, data[full_to * row - start :])
+
+
+def _scatter_row(target, shape, inner, index: int, start: int, data: np.ndarray) -> None:
+    """Part of row ``index`` of the block (see :func:`_scatter`), if the row is inside."""
+    if inner[0].start <= index < inner[0].stop:
+        _scatter(target[index - inner[0].start], shape[1:], inner[1:], start, data)
 
 
 #: Bytes read and inflated at a time: small enough to stay in the CPU cache, large enough
@@ -279,15 +319,6 @@ def _inflated(layout: Layout, descriptor: int, offset: int, size: int):
         raise _corrupt(layout, "a chunk ends before its compressed stream does")
     if rest:
         yield rest
-
-
-def _chunk_buffer(spare: queue.SimpleQueue, chunks: tuple[int, ...], dtype) -> np.ndarray:
-    """A chunk-sized array: one a thread of this read is done with, else a new one. One read
-    makes as many as it runs threads, and frees them when it ends."""
-    try:
-        return spare.get_nowait()
-    except queue.Empty:
-        return np.empty(chunks, dtype)
 
 
 class _opened:
