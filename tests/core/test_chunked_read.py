@@ -123,8 +123,15 @@ def test_no_chunk_sized_buffer_is_used(tmp_path) -> None:
 @pytest.mark.parametrize("shuffle", [True, False], ids=["shuffle", "no-shuffle"])
 @pytest.mark.parametrize(
     ("shape", "chunks"),
-    [((23,), (5,)), ((31, 9, 2), (7, 4, 2)), ((12, 7, 5, 3), (5, 3, 2, 3))],
-    ids=["1-d", "3-d", "4-d"],
+    [
+        ((23,), (5,)),
+        ((31, 9, 2), (7, 4, 2)),
+        ((12, 7, 5, 3), (5, 3, 2, 3)),
+        ((40, 9, 1), (15, 4, 1)),  # BrainIO 1.x's layout: one time bin
+        ((20, 3, 7), (6, 1, 4)),  # a chunk one value long in the middle
+        ((4, 3), (1, 1)),
+    ],
+    ids=["1-d", "3-d", "4-d", "time-bin", "thin-middle", "single-values"],
 )
 @pytest.mark.parametrize("piece_bytes", [3, 17, 2**19])
 def test_boxes_across_partial_chunks(

@@ -227,7 +227,8 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
         planes = [target[..., byte] for byte in range(itemsize)]
     else:  # the chunk's bytes are its values' bytes, in order
         shape, planes, inner = (*shape, itemsize), [target], (*inner, slice(0, itemsize))
-    length = math.prod(shape)
+    length = math.prod(shape)  # bytes of a plane
+    expected = length * len(planes)
     pieces = (
         _inflated(layout, descriptor, offset, size)
         if DEFLATE in applied
@@ -235,16 +236,16 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
     )
     written = 0
     for piece in pieces:
-        if written + len(piece) > length * len(planes):
-            raise _corrupt(layout, f"a chunk holds more than its {length * len(planes)} bytes")
+        if written + len(piece) > expected:
+            raise _corrupt(layout, f"a chunk holds more than its {expected} bytes")
         data = np.frombuffer(piece, np.uint8)
         while len(data):
             plane, element = divmod(written, length)
             count = min(len(data), length - element)
             _scatter(planes[plane], shape, inner, element, data[:count])
             data, written = data[count:], written + count
-    if written != length * len(planes):
-        raise _corrupt(layout, f"a chunk holds {written} bytes instead of {length * len(planes)}")
+    if written != expected:
+        raise _corrupt(layout, f"a chunk holds {written} bytes instead of {expected}")
 
 
 def _scatter(
