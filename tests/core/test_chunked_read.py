@@ -101,14 +101,15 @@ def test_thread_count_does_not_change_values(assembly_file, monkeypatch, threads
         chunked_read._pool.cache_clear()
 
 
-def test_no_chunk_sized_buffer_is_used(tmp_path) -> None:
-    """Chunks 50 values wide in rows of 120, partial at the edges, are inflated piece by piece
-    straight into the array: a read needs about the values' own memory, not a chunk more per
-    thread (17 MiB each for a BrainIO 1.x file)."""
+def test_large_chunks_need_no_chunk_sized_buffer(tmp_path) -> None:
+    """Chunks 50 values wide in rows of 120, partial at the edges, larger than
+    CHUNK_BUFFER_BYTES, are inflated piece by piece straight into the array: a read needs about
+    the values' own memory, not a chunk more per thread (17 MiB each for a BrainIO 1.x file)."""
     options = {"zlib": True, "shuffle": True, "chunksizes": (40000, 50, 1)}
     path = raw_netcdf(tmp_path / "grid.nc", smooth((60000, 120, 1)), **options)
     layout = chunked_read.inspect(path, "data")
     chunk_bytes = 40000 * 50 * 4  # 8 MB; a read's pieces in flight take about 3 MB
+    assert chunk_bytes > chunked_read.CHUNK_BUFFER_BYTES
     tracemalloc.start()
     try:
         values = chunked_read.read_all(layout)
@@ -120,6 +121,26 @@ def test_no_chunk_sized_buffer_is_used(tmp_path) -> None:
     np.testing.assert_array_equal(values, reference(path))
 
 
+def test_small_chunk_buffers_are_freed_when_the_read_ends(tmp_path) -> None:
+    """Chunks of 4 MB, 50 values wide in rows of 120, go through chunk buffers (faster than
+    strided copies); none outlives the read."""
+    options = {"zlib": True, "shuffle": True, "chunksizes": (20000, 50, 1)}
+    path = raw_netcdf(tmp_path / "grid.nc", smooth((40000, 120, 1)), **options)
+    layout = chunked_read.inspect(path, "data")
+    chunk_bytes = 20000 * 50 * 4
+    assert chunk_bytes <= chunked_read.CHUNK_BUFFER_BYTES
+    tracemalloc.start()
+    try:
+        values = chunked_read.read_all(layout)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - values.nbytes >= chunk_bytes  # a buffer was used (pieces alone: ~2.6 MB)
+    assert held - values.nbytes < chunk_bytes // 4
+    np.testing.assert_array_equal(values, reference(path))
+
+
+@pytest.mark.parametrize("buffer_bytes", [0, 2**20], ids=["strided", "buffered"])
 @pytest.mark.parametrize("shuffle", [True, False], ids=["shuffle", "no-shuffle"])
 @pytest.mark.parametrize(
     ("shape", "chunks"),
@@ -135,11 +156,13 @@ def test_no_chunk_sized_buffer_is_used(tmp_path) -> None:
 )
 @pytest.mark.parametrize("piece_bytes", [3, 17, 2**19])
 def test_boxes_across_partial_chunks(
-    tmp_path, monkeypatch, shuffle, shape, chunks, piece_bytes
+    tmp_path, monkeypatch, shuffle, shape, chunks, piece_bytes, buffer_bytes
 ) -> None:
     """Any box, over chunks cut by the array's edge or by the box, in pieces that end
-    anywhere in a row or a value, reads the values netCDF4 wrote."""
+    anywhere in a row or a value, written straight into the array or through a chunk
+    buffer, reads the values netCDF4 wrote."""
     monkeypatch.setattr(chunked_read, "PIECE_BYTES", piece_bytes)
+    monkeypatch.setattr(chunked_read, "CHUNK_BUFFER_BYTES", buffer_bytes)
     values = smooth(shape, np.int32)
     options = {"zlib": True, "shuffle": shuffle, "chunksizes": chunks}
     layout = chunked_read.inspect(raw_netcdf(tmp_path / "box.nc", values, **options), "data")

@@ -5,7 +5,8 @@ copies them through its own buffers. Here the chunk index is read once (with h5p
 raw chunks are read with ``pread`` and inflated on a thread pool, with a codec that releases
 the GIL (:mod:`isal` when installed, about twice as fast, else :mod:`zlib`) 512 KiB at a
 time, each piece straight into its place in the final array (HDF5's shuffle is undone in the
-same strided copy): no chunk-sized buffer, wherever the chunk lies in the array.
+same strided copy), or, for a small chunk whose rows are short there, into a buffer of the
+chunk's size first (see ``CHUNK_BUFFER_BYTES``).
 
 Handled: chunked or contiguous storage, the deflate and shuffle filters (what BrainIO 1.x and
 this project write), native-endian numbers. :func:`inspect` returns ``None`` for anything else
@@ -20,6 +21,7 @@ import itertools
 import logging
 import math
 import os
+import queue
 import zlib
 from pathlib import Path
 
@@ -187,18 +189,27 @@ def read_box(layout: Layout, starts: tuple[int, ...], stops: tuple[int, ...]) ->
         range(start // size, math.ceil(stop / size))
         for start, stop, size in zip(starts, stops, layout.chunks, strict=True)
     ]
+    spare: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()  # chunk buffers of this read
     with _opened(layout) as descriptor:
 
         def read(position: tuple[int, ...]) -> None:
-            _read_chunk(layout, descriptor, position, starts, stops, out)
+            _read_chunk(layout, descriptor, position, starts, stops, out, spare)
 
         parallel(read, list(itertools.product(*grid)))
     return out
 
 
-def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -> None:
-    """Inflate one chunk and write the part of it inside the box into ``out``, piece by piece,
-    straight into its place: no copy of the compressed or the inflated chunk is kept."""
+#: A chunk whose part in the array is not contiguous there (rows of a few values) is inflated
+#: into a buffer of its size, which stays in the CPU cache, then copied, if it is no larger
+#: than this; a larger one is written straight into the array, in slower strided copies, so
+#: that a read never holds more than this per thread beside the values (BrainIO 1.x wrote
+#: chunks of 16-17 MiB: one per core would add up to more than the values on a large machine).
+CHUNK_BUFFER_BYTES = 4 * 2**20
+
+
+def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out, spare) -> None:
+    """Inflate one chunk and write the part of it inside the box into ``out``: straight into
+    its place, or through a chunk buffer from ``spare`` (see ``CHUNK_BUFFER_BYTES``)."""
     origins = [index * size for index, size in zip(position, layout.chunks, strict=True)]
     inner = tuple(  # the part of the chunk inside the box, in chunk coordinates
         slice(max(start, origin) - origin, min(stop, origin + size) - origin)
@@ -214,11 +225,26 @@ def _read_chunk(layout: Layout, descriptor: int, position, starts, stops, out) -
     if entry is None:  # never written: HDF5's fill value
         destination[...] = layout.fill_value
         return
+    whole = destination.shape == tuple(layout.chunks) and destination.flags.c_contiguous
+    chunk_bytes = math.prod(layout.chunks) * np.dtype(layout.dtype).itemsize
+    if whole or chunk_bytes > CHUNK_BUFFER_BYTES:
+        _inflate_into(layout, descriptor, entry, destination, inner)
+        return
+    buffer = _chunk_buffer(spare, layout.chunks, layout.dtype)
+    _inflate_into(layout, descriptor, entry, buffer, tuple(slice(0, n) for n in layout.chunks))
+    destination[...] = buffer[inner]
+    spare.put(buffer)
+
+
+def _inflate_into(layout: Layout, descriptor: int, entry, destination, inner) -> None:
+    """Inflate the chunk stored at ``entry`` and write its part ``inner`` (in chunk
+    coordinates) into ``destination``, piece by piece: no copy of the compressed or the
+    inflated chunk is kept. HDF5's shuffle is undone on the way."""
     offset, size, mask = entry
     applied = [code for number, code in enumerate(layout.filters) if not mask & (1 << number)]
     itemsize = np.dtype(layout.dtype).itemsize
-    # the destination's bytes, one more axis for the bytes of a value (a view of ``out``);
-    # axes one value long are dropped (numpy copies fewer, longer rows)
+    # the destination's bytes, one more axis for the bytes of a value (a view of it); axes
+    # one value long are dropped (numpy copies fewer, longer rows)
     kept = [axis for axis, size in enumerate(layout.chunks) if size > 1] or [len(inner) - 1]
     squeeze = tuple(slice(None) if axis in kept else 0 for axis in range(len(inner)))
     target = destination[..., None].view(np.uint8)[squeeze]
@@ -320,6 +346,15 @@ def _inflated(layout: Layout, descriptor: int, offset: int, size: int):
         raise _corrupt(layout, "a chunk ends before its compressed stream does")
     if rest:
         yield rest
+
+
+def _chunk_buffer(spare: queue.SimpleQueue, chunks: tuple[int, ...], dtype) -> np.ndarray:
+    """A chunk-sized array: one a thread of this read is done with, else a new one. One read
+    makes at most as many as it runs threads, and frees them when it ends."""
+    try:
+        return spare.get_nowait()
+    except queue.Empty:
+        return np.empty(chunks, dtype)
 
 
 class _opened:
