@@ -245,7 +245,7 @@ def _inflate_into(layout: Layout, descriptor: int, entry, destination, inner) ->
     itemsize = np.dtype(layout.dtype).itemsize
     # the destination's bytes, one more axis for the bytes of a value (a view of it); axes
     # one value long are dropped (numpy copies fewer, longer rows)
-    kept = [axis for axis, size in enumerate(layout.chunks) if size > 1] or [len(inner) - 1]
+    kept = [axis for axis, extent in enumerate(layout.chunks) if extent > 1] or [len(inner) - 1]
     squeeze = tuple(slice(None) if axis in kept else 0 for axis in range(len(inner)))
     target = destination[..., None].view(np.uint8)[squeeze]
     shape, inner = tuple(layout.chunks[axis] for axis in kept), tuple(inner[a] for a in kept)
