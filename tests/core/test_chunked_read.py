@@ -101,43 +101,41 @@ def test_thread_count_does_not_change_values(assembly_file, monkeypatch, threads
         chunked_read._pool.cache_clear()
 
 
-def test_large_chunks_need_no_chunk_sized_buffer(tmp_path) -> None:
-    """Chunks 50 values wide in rows of 120, partial at the edges, larger than
-    CHUNK_BUFFER_BYTES, are inflated piece by piece straight into the array: a read needs about
-    the values' own memory, not a chunk more per thread (17 MiB each for a BrainIO 1.x file)."""
-    options = {"zlib": True, "shuffle": True, "chunksizes": (40000, 50, 1)}
-    path = raw_netcdf(tmp_path / "grid.nc", smooth((60000, 120, 1)), **options)
+def traced_read(tmp_path: Path, shape: tuple[int, ...], chunks: tuple[int, ...]):
+    """Values in chunks of ``chunks`` read by ``read_all``, and the memory the read held at its
+    peak and after it, beyond the values (tracemalloc)."""
+    options = {"zlib": True, "shuffle": True, "chunksizes": chunks}
+    path = raw_netcdf(tmp_path / "grid.nc", smooth(shape), **options)
     layout = chunked_read.inspect(path, "data")
-    chunk_bytes = 40000 * 50 * 4  # 8 MB; a read's pieces in flight take about 3 MB
-    assert chunk_bytes > chunked_read.CHUNK_BUFFER_BYTES
     tracemalloc.start()
     try:
         values = chunked_read.read_all(layout)
         held, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak - values.nbytes < chunk_bytes // 2
-    assert held - values.nbytes < chunk_bytes // 4
     np.testing.assert_array_equal(values, reference(path))
+    return peak - values.nbytes, held - values.nbytes
+
+
+def test_large_chunks_need_no_chunk_sized_buffer(tmp_path) -> None:
+    """Chunks 50 values wide in rows of 120, partial at the edges, larger than
+    CHUNK_BUFFER_BYTES, are inflated piece by piece straight into the array: a read needs about
+    the values' own memory, not a chunk more per thread (17 MiB each for a BrainIO 1.x file)."""
+    chunk_bytes = 40000 * 50 * 4  # 8 MB; a read's pieces in flight take about 3 MB
+    assert chunk_bytes > chunked_read.CHUNK_BUFFER_BYTES
+    peak, held = traced_read(tmp_path, (60000, 120, 1), (40000, 50, 1))
+    assert peak < chunk_bytes // 2
+    assert held < chunk_bytes // 4
 
 
 def test_small_chunk_buffers_are_freed_when_the_read_ends(tmp_path) -> None:
     """Chunks of 4 MB, 50 values wide in rows of 120, go through chunk buffers (faster than
     strided copies); none outlives the read."""
-    options = {"zlib": True, "shuffle": True, "chunksizes": (20000, 50, 1)}
-    path = raw_netcdf(tmp_path / "grid.nc", smooth((40000, 120, 1)), **options)
-    layout = chunked_read.inspect(path, "data")
     chunk_bytes = 20000 * 50 * 4
     assert chunk_bytes <= chunked_read.CHUNK_BUFFER_BYTES
-    tracemalloc.start()
-    try:
-        values = chunked_read.read_all(layout)
-        held, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak - values.nbytes >= chunk_bytes  # a buffer was used (pieces alone: ~2.6 MB)
-    assert held - values.nbytes < chunk_bytes // 4
-    np.testing.assert_array_equal(values, reference(path))
+    peak, held = traced_read(tmp_path, (40000, 120, 1), (20000, 50, 1))
+    assert peak >= chunk_bytes  # a buffer was used (pieces alone: ~2.6 MB)
+    assert held < chunk_bytes // 4
 
 
 @pytest.mark.parametrize("buffer_bytes", [0, 2**20], ids=["strided", "buffered"])
