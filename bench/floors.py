@@ -84,6 +84,15 @@ def main() -> None:
     values_mib = np.prod(layout.shape) * 4 / 2**20
     out = np.empty(layout.shape, np.float32)
 
+    def regions(position) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+        """A chunk's place in the array, and the part of the chunk inside the array."""
+        origin = [index * size for index, size in zip(position, layout.chunks, strict=True)]
+        target = tuple(
+            slice(start, min(start + size, length))
+            for start, size, length in zip(origin, layout.chunks, layout.shape, strict=True)
+        )
+        return target, tuple(slice(0, part.stop - part.start) for part in target)
+
     def unshuffle() -> None:
         buffer = np.empty(layout.chunks, np.float32)
         for position, chunk in zip(layout.index, inflated, strict=True):
@@ -91,24 +100,15 @@ def main() -> None:
             interleaved = buffer.reshape(-1).view(np.uint8).reshape(-1, 4)
             for plane in range(4):
                 interleaved[:, plane] = planes[plane]
-            origin = [index * size for index, size in zip(position, layout.chunks, strict=True)]
-            target = tuple(
-                slice(start, min(start + size, length))
-                for start, size, length in zip(origin, layout.chunks, layout.shape, strict=True)
-            )
-            out[target] = buffer[tuple(slice(0, part.stop - part.start) for part in target)]
+            target, inside = regions(position)
+            out[target] = buffer[inside]
 
     def unshuffle_in_place() -> None:
-        """What chunked_read does: each byte plane written straight into the array (strided),
-        no chunk buffer; slower where a chunk's rows are short (86 values here)."""
+        """What chunked_read does above CHUNK_BUFFER_BYTES: each byte plane written straight
+        into the array (strided), no chunk buffer; slower where a chunk's rows are short."""
         for position, chunk in zip(layout.index, inflated, strict=True):
             planes = np.frombuffer(chunk, np.uint8).reshape(4, *layout.chunks)
-            origin = [index * size for index, size in zip(position, layout.chunks, strict=True)]
-            target = tuple(
-                slice(start, min(start + size, length))
-                for start, size, length in zip(origin, layout.chunks, layout.shape, strict=True)
-            )
-            inside = tuple(slice(0, part.stop - part.start) for part in target)
+            target, inside = regions(position)
             destination = out[target][..., None].view(np.uint8)
             for plane in range(4):
                 destination[..., plane] = planes[plane][inside]
