@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -1005,6 +1006,31 @@ def test_large_assembly_builds_indexes_without_copying_data() -> None:
     for position in range(2):
         row = stimuli.set_index("stimulus_id").loc[some["stimulus_id"].values[position]]
         assert some["meta3"].values[position] == row["meta3"]
+
+
+def test_merging_a_stimulus_set_keeps_its_levels_in_compact_codes(tmp_path: Path) -> None:
+    """16 stimulus-set columns of few values, merged onto 100,000 presentations: their codes
+    are held a byte a value while the MultiIndex is built, not eight (12.8 MB here)."""
+    n, columns = 100_000, 16
+    ids = [f"s{i}" for i in range(1000)]
+    path = tmp_path / "many_levels.nc"
+    with netCDF4.Dataset(path, "w") as root:
+        root.createDimension("presentation", n)
+        root.createVariable("data", "f4", ("presentation",))[:] = np.zeros(n)
+        root["data"].coordinates = "stimulus_id"
+        stimulus = root.createVariable("stimulus_id", str, ("presentation",))
+        stimulus[:] = np.array(ids * (n // len(ids)), dtype=object)
+    metadata = {f"meta{k}": np.arange(len(ids)) % (k + 2) for k in range(columns)}
+    stimuli = StimulusSet(pd.DataFrame({"stimulus_id": ids, **metadata}))
+    NeuronRecordingAssembly.from_files(path, stimulus_set=stimuli)  # imports, caches
+    tracemalloc.start()
+    try:
+        assy = NeuronRecordingAssembly.from_files(path, stimulus_set=stimuli)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < columns * n * 8
+    assert list(assy["meta5"].values[:9]) == [0, 1, 2, 3, 4, 5, 6, 0, 1]
 
 
 def test_multi_groupby_map_keeps_the_dimension() -> None:

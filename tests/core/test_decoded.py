@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import cache_helpers as helpers  # noqa: E402
 from test_cache_cli import brainio_cache  # noqa: E402  (`brainio cache` as a subprocess)
 
-from brainio import chunked_read, decoded, netcdf  # noqa: E402
+from brainio import chunked_read, decoded, markers, netcdf  # noqa: E402
 from brainio.assemblies import NeuronRecordingAssembly  # noqa: E402
-from brainio.cache import Cache, get_cache  # noqa: E402
+from brainio.cache import get_cache  # noqa: E402
 from brainio.errors import FormatError  # noqa: E402
 from brainio.netcdf import read_dataarray  # noqa: E402
 
@@ -66,7 +66,7 @@ def copies(path: Path) -> list[Path]:
 
 
 def record(path: Path) -> dict | None:
-    return (Cache._read_marker(path) or {}).get(decoded.MARKER_FIELD, {}).get("/data")
+    return (markers.read(path) or {}).get(decoded.MARKER_FIELD, {}).get("/data")
 
 
 def break_original_keeping_its_marker(path: Path) -> None:
@@ -78,7 +78,7 @@ def break_original_keeping_its_marker(path: Path) -> None:
         file.seek(offset + size // 2)
         file.write(bytes(32))
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert Cache._is_marked(path, None)
+    assert markers.verified(path) is not None
 
 
 def test_first_full_read_keeps_a_copy_recorded_in_the_marker(cached: Path) -> None:
@@ -143,9 +143,9 @@ def test_tampered_copy_is_detected_and_rebuilt(cached: Path, tmp_path, caplog, t
     elif tamper == "other-values":  # a well-formed copy of the same shape, other values
         np.save(copy, VALUES + 1)
     else:  # a copy the marker does not vouch for is not used
-        marker = Cache._read_marker(cached)
+        marker = markers.read(cached)
         del marker[decoded.MARKER_FIELD]
-        Cache._marker(cached).write_text(json.dumps(marker))
+        markers.marker_path(cached).write_text(json.dumps(marker))
         np.save(copy, VALUES + 1)
     with caplog.at_level(logging.WARNING, logger="brainio.decoded"):
         np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
@@ -170,7 +170,7 @@ def long_strings(monkeypatch) -> None:
 
 
 def string_copy(path: Path, part: str) -> Path:
-    marker = Cache._read_marker(path) or {}
+    marker = markers.read(path) or {}
     return path.with_name(marker[decoded.MARKER_FIELD][f"/stimulus_id/{part}"]["file"])
 
 
@@ -178,7 +178,7 @@ def test_long_string_coordinates_are_kept_as_codes_and_unique_values(
     cached: Path, long_strings
 ) -> None:
     read_dataarray(cached).load()
-    records = Cache._read_marker(cached)[decoded.MARKER_FIELD]
+    records = markers.read(cached)[decoded.MARKER_FIELD]
     assert set(records) == {"/data", "/stimulus_id/codes", "/stimulus_id/uniques"}
     uniques = np.load(string_copy(cached, "uniques"))
     codes = np.load(string_copy(cached, "codes"))
@@ -188,7 +188,7 @@ def test_long_string_coordinates_are_kept_as_codes_and_unique_values(
 
 def test_short_string_coordinates_are_read_from_the_file(cached: Path) -> None:
     read_dataarray(cached).load()
-    assert set(Cache._read_marker(cached)[decoded.MARKER_FIELD]) == {"/data"}
+    assert set(markers.read(cached)[decoded.MARKER_FIELD]) == {"/data"}
 
 
 def test_warm_loads_take_string_coordinates_from_their_copies(cached: Path, long_strings) -> None:
@@ -231,7 +231,7 @@ def test_copies_stored_by_threads_at_once_are_all_recorded(cached: Path) -> None
     with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
         for part in parts:
             pool.submit(decoded.store, cached, None, "stimulus_id", np.arange(1000), part)
-    records = Cache._read_marker(cached)[decoded.MARKER_FIELD]
+    records = markers.read(cached)[decoded.MARKER_FIELD]
     assert set(records) == {f"/stimulus_id/{part}" for part in parts}
     for part in parts:
         np.testing.assert_array_equal(decoded.load(cached, None, "stimulus_id", part), range(1000))
@@ -242,7 +242,7 @@ def test_copies_stored_by_threads_at_once_are_all_recorded(cached: Path) -> None
 
 def test_copies_kept_ahead_make_the_load_a_warm_one(cached: Path, long_strings) -> None:
     netcdf.keep_decoded_copies(cached)
-    records = Cache._read_marker(cached)[decoded.MARKER_FIELD]
+    records = markers.read(cached)[decoded.MARKER_FIELD]
     assert set(records) == {"/data", "/stimulus_id/codes", "/stimulus_id/uniques"}
     break_original_keeping_its_marker(cached)
     assert not decoded.wanted(cached)
@@ -308,6 +308,22 @@ def test_files_outside_the_cache_get_no_copy(tmp_path: Path) -> None:
     path = write_recording(tmp_path / "mine.nc")
     np.testing.assert_array_equal(read_dataarray(path).values, VALUES)
     assert copies(path) == []
+
+
+def test_files_outside_the_cache_load_without_importing_the_cache(tmp_path, run_python) -> None:
+    """Looking for a decoded copy reads a marker, nothing more: a load of local files does not
+    pay for importing the cache's locks, fetchers and plugins (nor attrs)."""
+    path = write_recording(tmp_path / "mine.nc")
+    result = run_python(f"""
+        import sys
+        from brainio.assemblies import NeuronRecordingAssembly
+        assembly = NeuronRecordingAssembly.from_files({str(path)!r})
+        print(float(assembly.values.sum()))
+        machinery = {{"brainio.cache", "brainio.plugins", "filelock", "attrs"}}
+        print(sorted(machinery & set(sys.modules)))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == [str(float(VALUES.sum())), "[]"]
 
 
 def test_uncompressed_files_get_no_copy(tmp_path: Path) -> None:

@@ -35,8 +35,6 @@ one raises :class:`ReadOnlyCacheError`, a full disk :class:`DiskFullError`.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import shutil
@@ -53,9 +51,8 @@ from typing import Any
 import attrs
 import filelock
 
-from brainio import faultpoints, progress
+from brainio import faultpoints, markers, progress
 from brainio.archive import ArchiveLimits, safe_extract
-from brainio.atomic import atomic_path
 from brainio.errors import (
     BrainIOError,
     CacheError,
@@ -63,7 +60,8 @@ from brainio.errors import (
     IntegrityError,
     ReadOnlyCacheError,
 )
-from brainio.hashing import is_sha1, normalize_sha1, sha1_hash
+from brainio.hashing import is_sha1, normalize_sha1, sha1_hash, sha1_text
+from brainio.markers import DECODED_INFIX, MARKER_SUFFIX, PART_SUFFIX, read_json, write_json
 from brainio.oserrors import HOME_ENV, explained, translated
 from brainio.plugins import find_fetcher
 from brainio.protocols import Fetcher
@@ -74,13 +72,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_HOME = "~/.brainio"
 OBJECTS = "objects"
 UNVERIFIED = "unverified"
-MARKER_SUFFIX = ".verified.json"
 MANIFEST_SUFFIX = ".extracted.json"
-PART_SUFFIX = ".part"
 PARTIAL_INFO_SUFFIX = ".json"
 EXTRACTING_SUFFIX = ".extracting"
 LOCK_SUFFIX = ".lock"
-DECODED_INFIX = ".decoded-"  # in the names of decoded copies (brainio.decoded)
 HASH_PROGRESS_MIN_SIZE = 256 * 2**20
 _ORIGIN_KEYS = ("location_type", "location", "version_id")
 
@@ -229,10 +224,6 @@ def _unverified_key(source: Source) -> str:
     return sha1_text("\n".join(parts))
 
 
-def sha1_text(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
 def _describe(source: Source) -> str:
     version = f" (version {source.version_id})" if source.version_id else ""
     return f"{source.location}{version}"
@@ -282,11 +273,7 @@ class Cache:
         except IntegrityError:
             return False
         expected = normalize_sha1(source.sha1) if source.sha1 is not None else None
-        return self._is_marked(path, expected)
-
-    @staticmethod
-    def _marker(path: Path) -> Path:
-        return path.with_name(f".{path.name}{MARKER_SUFFIX}")
+        return markers.verified(path, expected) is not None
 
     @staticmethod
     def _lock(entry_dir: Path) -> filelock.FileLock:
@@ -322,7 +309,7 @@ class Cache:
         expected = normalize_sha1(source.sha1) if source.sha1 is not None else None
         if expected is None:
             self._warn_unverified(source)
-        if self._is_marked(path, expected):
+        if markers.verified(path, expected) is not None:
             self._touch(path)
             return path
         self._ensure_writable(path.parent)
@@ -330,7 +317,7 @@ class Cache:
             translated(self.root, f"downloading {_describe(source)}"),
             self._holding(self._lock(path.parent)),
         ):
-            if self._is_marked(path, expected):  # another process finished meanwhile
+            if markers.verified(path, expected) is not None:  # another process finished meanwhile
                 return path
             path.parent.mkdir(parents=True, exist_ok=True)  # a failed fetch may have removed it
             self._remove_leftovers(path.parent, keep=partial_path(path))
@@ -403,7 +390,7 @@ class Cache:
         """A present file without a valid marker: trust it only after hashing it once."""
         actual = self._hash(path, show=True)
         if expected is None:
-            marker = self._read_marker(path)
+            marker = markers.read(path)
             expected = marker.get("sha1") if marker else actual
         if actual == expected:
             self._write_marker(path, actual, source)
@@ -424,24 +411,6 @@ class Cache:
 
     # --- markers -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _read_marker(path: Path) -> dict[str, Any] | None:
-        return _read_json(Cache._marker(path))
-
-    @staticmethod
-    def _is_marked(path: Path, expected: str | None) -> bool:
-        """Whether the marker vouches for ``path`` as it is now (no hashing)."""
-        marker = Cache._read_marker(path)
-        if marker is None:
-            return False
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        if expected is not None and marker.get("sha1") != expected:
-            return False
-        return marker.get("size") == stat.st_size and marker.get("mtime_ns") == stat.st_mtime_ns
-
     def _write_marker(self, path: Path, sha1: str, source: Source | None) -> None:
         stat = path.stat()
         marker = {
@@ -457,14 +426,14 @@ class Cache:
                 version_id=source.version_id,
             )
         else:  # re-verified: keep where it came from
-            previous = self._read_marker(path) or {}
+            previous = markers.read(path) or {}
             marker.update({key: previous[key] for key in _ORIGIN_KEYS if key in previous})
-        _write_json(self._marker(path), marker)
+        write_json(markers.marker_path(path), marker)
 
     def _touch(self, path: Path) -> None:
         """Record a use (``clean --older-than`` goes by it); a read-only cache is fine."""
         with contextlib.suppress(OSError):
-            os.utime(self._marker(path))
+            os.utime(markers.marker_path(path))
 
     # --- extraction --------------------------------------------------------------------------
 
@@ -521,7 +490,7 @@ class Cache:
                 }
                 for name, (size, sha1) in files.items()
             }
-            _write_json(_manifest_path(zip_path), {"folder": target.name, "files": manifest})
+            write_json(_manifest_path(zip_path), {"folder": target.name, "files": manifest})
             faultpoints.point("extract:manifest")
             os.rename(temp, target)  # the manifest is in place before the folder appears
         except BaseException:
@@ -532,7 +501,7 @@ class Cache:
         """Why ``target`` cannot be trusted as ``zip_path``'s contents (sizes and mtimes only)."""
         if not target.is_dir():
             return f"{target} is not extracted yet"
-        manifest = _read_json(_manifest_path(zip_path))
+        manifest = read_json(_manifest_path(zip_path))
         if manifest is None or manifest.get("folder") != target.name:
             return f"{target} has no manifest of its files (extracted by an older BrainIO?)"
         folder = os.fspath(target)  # names joined as text: a Path per file costs more than its stat
@@ -570,7 +539,7 @@ class Cache:
                     shutil.rmtree(child, ignore_errors=True)
                 else:
                     child.unlink(missing_ok=True)
-            elif ".verified.json." in name or f"{MANIFEST_SUFFIX}." in name:  # unfinished write
+            elif f"{MARKER_SUFFIX}." in name or f"{MANIFEST_SUFFIX}." in name:  # unfinished write
                 child.unlink(missing_ok=True)
 
     def _ensure_writable(self, entry_dir: Path) -> None:
@@ -627,7 +596,7 @@ class Cache:
                 stat = child.stat()
                 size += stat.st_size
                 last_used = max(last_used, stat.st_mtime)
-                marker = self._read_marker(child)
+                marker = markers.read(child)
                 if marker and marker.get("location"):
                     locations.append(str(marker["location"]))
         return CacheEntry(
@@ -687,7 +656,7 @@ class Cache:
                 continue
             checked += 1
             actual = self._hash(child, show=True)
-            marker = self._read_marker(child)
+            marker = markers.read(child)
             expected = folder.name if verified else (marker or {}).get("sha1", actual)
             if actual != expected:
                 problems.append(
@@ -698,7 +667,7 @@ class Cache:
                     )
                 )
                 bad = True
-            elif not self._is_marked(child, expected):
+            elif markers.verified(child, expected) is None:
                 self._write_marker(child, actual, None)
         if bad:
             shutil.rmtree(folder)
@@ -761,33 +730,12 @@ def _decoded_copy_size(path: Path) -> int:
     return 0
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    """A marker or manifest; ``None`` when missing, unreadable or not a JSON object."""
-    try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write a marker or manifest atomically (a reader sees the old one or the new one)."""
-    with atomic_path(path) as temp:
-        temp.write_text(json.dumps(data), encoding="utf-8")
-
-
 def _manifest_path(zip_path: Path) -> Path:
     """The manifest of the files extracted from ``zip_path`` (beside its verified marker)."""
     return zip_path.with_name(f".{zip_path.name}{MANIFEST_SUFFIX}")
 
 
-# --- the verified marker, as decoded copies use it (brainio.decoded) ---------------------------
-
-
-def verified_marker(path: Path) -> dict[str, Any] | None:
-    """The verified marker of a cached file, if it vouches for the file as it is now."""
-    return Cache._read_marker(path) if Cache._is_marked(path, None) else None
+# --- changing a marker under the entry's lock (brainio.decoded) -------------------------------
 
 
 def update_marker(
@@ -799,10 +747,10 @@ def update_marker(
     holding = contextlib.nullcontext() if locked else Cache._holding(Cache._lock(path.parent), 0)
     try:
         with holding:
-            marker = verified_marker(path)
+            marker = markers.verified(path)
             if marker is None:
                 return False
-            _write_json(Cache._marker(path), change(marker))
+            write_json(markers.marker_path(path), change(marker))
             return True
     except filelock.Timeout:
         return False
@@ -830,7 +778,7 @@ def _extraction_mismatch(zip_path: Path, extracted: Path) -> tuple[int, str | No
 
     Files the manifest does not list count too: nothing but the zip's contents belongs there.
     """
-    manifest = _read_json(_manifest_path(zip_path))
+    manifest = read_json(_manifest_path(zip_path))
     if manifest is None or manifest.get("folder") != extracted.name:
         return 0, f"no manifest records what {zip_path.name} extracted to"
     files = manifest.get("files", {})

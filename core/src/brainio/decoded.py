@@ -29,12 +29,16 @@ import threading
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import filelock
 import numpy as np
 
-from brainio import cache as cache_module
+from brainio import markers
 from brainio.chunked_read import parallel
+from brainio.hashing import sha1_text
+
+if TYPE_CHECKING:
+    from brainio.cache import Cache, CacheProblem
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ ENABLED_ENV = "BRAINIO_DECODED_COPIES"
 MARKER_FIELD = "decoded"
 #: Each block of this many bytes of values has its own CRC-32 (checked in parallel).
 BLOCK_BYTES = 8 * 2**20
-COPY_INFIX = cache_module.DECODED_INFIX
+COPY_INFIX = markers.DECODED_INFIX
 
 try:  # python-isal computes the same CRC-32 several times faster
     from isal.isal_zlib import crc32 as _crc32
@@ -66,7 +70,7 @@ def _key(group: str | None, variable: str, part: str | None = None) -> str:
 
 
 def _copy_name(path: Path, key: str) -> str:
-    return f".{path.name}{COPY_INFIX}{cache_module.sha1_text(key)[:12]}.npy"
+    return f".{path.name}{COPY_INFIX}{sha1_text(key)[:12]}.npy"
 
 
 def is_copy(path: Path) -> bool:
@@ -93,7 +97,7 @@ def _record(path: Path, key: str) -> dict | None:
     """The record of the decoded copy ``key``, if copies are on and there is one."""
     if not enabled():
         return None
-    marker = cache_module.verified_marker(path)
+    marker = markers.verified(path)
     record = ((marker or {}).get(MARKER_FIELD) or {}).get(key)
     return record if isinstance(record, dict) else None
 
@@ -106,7 +110,7 @@ def has_copy(path: str | os.PathLike, group: str | None, variable: str) -> bool:
 def wanted(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a verified file in the cache without decoded copies yet (its first
     full read keeps them all), and copies are on."""
-    marker = cache_module.verified_marker(Path(path)) if enabled() else None
+    marker = markers.verified(Path(path)) if enabled() else None
     return marker is not None and not marker.get(MARKER_FIELD)
 
 
@@ -191,7 +195,7 @@ def store(
     is a verified file in the cache and copies are on; never fails the load (a read-only cache
     is fine)."""
     path = Path(path)
-    if not enabled() or cache_module.verified_marker(path) is None:
+    if not enabled() or markers.verified(path) is None:
         return
     key = _key(group, variable, part)
     copy = path.with_name(_copy_name(path, key))
@@ -211,7 +215,7 @@ def store(
     temp: str | None = None
     try:
         descriptor, temp = tempfile.mkstemp(
-            dir=path.parent, prefix=copy.name + ".", suffix=cache_module.PART_SUFFIX
+            dir=path.parent, prefix=copy.name + ".", suffix=markers.PART_SUFFIX
         )
         with os.fdopen(descriptor, "wb") as file:
             np.lib.format.write_array(file, values, allow_pickle=False)
@@ -239,8 +243,10 @@ os.register_at_fork(after_in_child=_marker_turn.cache_clear)
 
 
 def _update_marker(path: Path, change: Callable[[dict], dict]) -> bool:
+    from brainio.cache import update_marker  # only for files in the cache: imported then
+
     with _marker_turn():
-        return cache_module.update_marker(path, change)
+        return update_marker(path, change)
 
 
 def _with_record(marker: dict, key: str, record: dict | None) -> dict:
@@ -261,10 +267,14 @@ def _forget(path: Path, key: str, copy: Path) -> None:
 # --- cache verify ------------------------------------------------------------------------------
 
 
-def verify(cache: cache_module.Cache) -> list[cache_module.CacheProblem]:
+def verify(cache: Cache) -> list[CacheProblem]:
     """Check the decoded copies of every cached file (``brainio cache verify``); delete those
     that do not match their records, and copies without one. Entries another process is
     fetching right now are skipped."""
+    import filelock
+
+    from brainio.cache import CacheProblem
+
     problems = []
     for folder, _ in cache._entry_dirs():
         try:
@@ -272,9 +282,7 @@ def verify(cache: cache_module.Cache) -> list[cache_module.CacheProblem]:
                 for child in sorted(folder.iterdir()):
                     if not child.name.startswith(".") and child.is_file():
                         problems += [
-                            cache_module.CacheProblem(
-                                copy, f"{message}; removed (rebuilt when needed)"
-                            )
+                            CacheProblem(copy, f"{message}; removed (rebuilt when needed)")
                             for copy, message in check(child)
                         ]
         except filelock.Timeout:
@@ -286,7 +294,7 @@ def check(path: Path) -> list[tuple[Path, str]]:
     """Check every decoded copy of the cached file ``path`` (caller holds the entry's lock);
     delete those that do not match their records, and copies without one. Returns what was
     deleted and why."""
-    marker = cache_module.verified_marker(path) or {}
+    marker = markers.verified(path) or {}
     records = marker.get(MARKER_FIELD) or {}
     problems, kept = [], set()
     for key, record in dict(records).items():
@@ -299,7 +307,9 @@ def check(path: Path) -> list[tuple[Path, str]]:
             copy.unlink(missing_ok=True)
             records = _with_record({MARKER_FIELD: records}, key, None)[MARKER_FIELD]
     if len(records) != len(marker.get(MARKER_FIELD) or {}):
-        cache_module.update_marker(path, lambda m: {**m, MARKER_FIELD: records}, locked=True)
+        from brainio.cache import update_marker
+
+        update_marker(path, lambda m: {**m, MARKER_FIELD: records}, locked=True)
     for child in path.parent.glob(f".{path.name}{COPY_INFIX}*.npy"):
         if child.name not in kept:
             problems.append((child, "decoded copy without a record"))

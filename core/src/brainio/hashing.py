@@ -22,6 +22,11 @@ DEFAULT_BUFFER_SIZE = 1 << 20  # 1 MiB
 _SHA1_PATTERN = re.compile(r"^[0-9a-f]{40}$")
 
 
+def sha1_text(text: str) -> str:
+    """Hex SHA-1 of ``text`` (UTF-8): short stable names for keys."""
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
 def sha1_hash(
     path: str | os.PathLike[str],
     buffer_size: int = DEFAULT_BUFFER_SIZE,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import logging
 import math
@@ -36,7 +37,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import attrs
 import netCDF4
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ from xarray.backends.store import StoreBackendEntrypoint
 from xarray.core import indexing
 from xarray.core.utils import close_on_error
 
-from brainio import chunked_read, chunked_write, decoded
+from brainio import chunked_read, chunked_write, decoded, heap_strings
 from brainio.atomic import atomic_path
 from brainio.errors import BrainIOError, CorruptFileError, FormatError, PackagingError
 from brainio.factorized import FactorizedArray, factorized
@@ -232,18 +232,21 @@ class _FactorizingStore(NetCDF4DataStore):
         return variable
 
     def _strings(self, name: str, var: netCDF4.Variable) -> FactorizedArray:
-        """The strings of ``var`` factorized; from their decoded copies when the file is in the
-        cache and they fill a block (shorter ones are read faster than two copies)."""
-        copied = len(var) >= STRING_BLOCK
-        strings = _copied_strings(self._filename, self._group, name, len(var)) if copied else None
+        """The strings of ``var`` factorized. When they fill a block: from their decoded
+        copies when the file is in the cache, else from the file's heap; shorter ones (and any
+        the heap reader does not read) through netCDF4, which is faster for them."""
+        long = len(var) >= STRING_BLOCK
+        strings = _copied_strings(self._filename, self._group, name, len(var)) if long else None
         if strings is not None:
             return strings
         with self.lock:
-            starts = range(0, len(var), STRING_BLOCK)
-            strings = FactorizedArray.from_blocks(
-                var[start : start + STRING_BLOCK] for start in starts
-            )
-        if copied:
+            strings = heap_strings.read(self._filename, name, self._group) if long else None
+            if strings is None:
+                starts = range(0, len(var), STRING_BLOCK)
+                strings = FactorizedArray.from_blocks(
+                    var[start : start + STRING_BLOCK] for start in starts
+                )
+        if long:
             _copy_strings(self._filename, self._group, name, strings)
         return strings
 
@@ -365,7 +368,7 @@ READ_AHEAD_ENV = "BRAINIO_READ_AHEAD"
 READ_AHEAD_MEMORY_FRACTION = 0.25
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class _ReadAhead:
     """Values being read in the background: the variable, its layout and the result."""
 

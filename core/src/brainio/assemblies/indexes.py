@@ -121,6 +121,15 @@ class _Level(NamedTuple):
     dtype: np.dtype  # of the coordinate xarray shows for the level
 
 
+def _compact(codes: np.ndarray, uniques: Sequence) -> np.ndarray:
+    """``codes`` in the smallest integer type that holds them, as a MultiIndex keeps them
+    (one byte a value for most levels, not eight): a load holds a dozen levels at once."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if len(uniques) < np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes
+
+
 def _factorize(values: np.ndarray, dtype: np.dtype | None = None) -> _Level:
     try:
         codes, uniques = pd.factorize(values, sort=True)
@@ -129,6 +138,7 @@ def _factorize(values: np.ndarray, dtype: np.dtype | None = None) -> _Level:
     dtype = np.asarray(values).dtype if dtype is None else dtype
     if isinstance(uniques, np.ndarray):  # keep numpy's dtype (pandas 3 would infer "str")
         uniques = pd.Index(uniques, dtype=uniques.dtype, copy=False)
+    codes = _compact(codes, uniques)
     return _Level(codes, pd.Index(uniques), _with_missing(dtype, codes))
 
 
@@ -136,7 +146,7 @@ def _level_of(variable: xr.Variable) -> _Level:
     """The level of a 1-D coordinate: as the file reader factorized it, or factorized now."""
     held = factorized(variable)
     if held is not None:
-        return _Level(held.codes, held.uniques, held.dtype)
+        return _Level(_compact(held.codes, held.uniques), held.uniques, held.dtype)
     return _factorize(variable.values, variable.dtype)
 
 

@@ -11,7 +11,14 @@ import pandas as pd
 import xarray as xr
 from xarray.indexes import PandasMultiIndex
 
-from brainio.assemblies.indexes import _factorize, _gather, _Level, _with_missing, get_metadata
+from brainio.assemblies.indexes import (
+    _compact,
+    _factorize,
+    _gather,
+    _Level,
+    _with_missing,
+    get_metadata,
+)
 from brainio.assemblies.model import DataAssembly, MetadataAssembly
 from brainio.errors import FormatError
 from brainio.factorized import factorized
@@ -271,7 +278,7 @@ def _stimulus_set_levels(
         )
     known = {}
     if not missing.any() and not set_ids.hasnans:  # the lookup is a factorization already
-        known[STIMULUS_ID] = _Level(indexer, set_ids, assembly_ids.dtype)
+        known[STIMULUS_ID] = _Level(_compact(indexer, set_ids), set_ids, assembly_ids.dtype)
     new = {}
     for column in stimulus_set.columns:
         if column in assembly.coords or column in assembly.dims:
