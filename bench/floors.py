@@ -10,7 +10,8 @@ chunks of about 17 MiB), each step alone, in this process, best of ``--repeat`` 
 - netCDF4 (HDF5) reading the same variable, as BrainIO 1.1.0 and xarray do;
 - reading a decoded copy (``.npy``, page cache warm) with its CRC-32 checks;
 - SHA-1 of the file (what verifying a download costs) and a plain copy of the values in memory;
-- netCDF4 reading the two variable-length string coordinates (148,480 strings each);
+- netCDF4 reading the two variable-length string coordinates (148,480 strings each), and
+  ``brainio.heap_strings`` reading them from the file's heap, factorized;
 - deflating the values at level 1 with isal and with zlib (what writing them costs);
 - zipfile storing the 5,760 stimulus files into one zip (what packaging them costs).
 
@@ -72,7 +73,7 @@ def main() -> None:
     import xarray as xr
     from isal import isal_zlib
 
-    from brainio import chunked_read, decoded
+    from brainio import chunked_read, decoded, heap_strings
     from brainio.hashing import sha1_hash
 
     path = common.package_dir(args.work) / common.NC_NAME
@@ -141,6 +142,9 @@ def main() -> None:
             "SHA-1 of the file": lambda: sha1_hash(path),
             "copy the values in memory (memcpy)": lambda: values.copy(),
             "netCDF4 reads the 2 string coordinates": lambda: read_strings(path),
+            "heap_strings reads them, factorized": lambda: [
+                heap_strings.read(path, name) for name in ("stimulus_id", "session")
+            ],
             "deflate, isal level 1, one core (writing)": lambda: [
                 isal_zlib.compress(chunk, 1) for chunk in inflated
             ],

@@ -61,7 +61,7 @@ from brainio.errors import (
     ReadOnlyCacheError,
 )
 from brainio.hashing import is_sha1, normalize_sha1, sha1_hash, sha1_text
-from brainio.markers import DECODED_INFIX, MARKER_SUFFIX, PART_SUFFIX, read_json, write_json
+from brainio.markers import DECODED_INFIX, MARKER_SUFFIX, PART_SUFFIX
 from brainio.oserrors import HOME_ENV, explained, translated
 from brainio.plugins import find_fetcher
 from brainio.protocols import Fetcher
@@ -428,7 +428,7 @@ class Cache:
         else:  # re-verified: keep where it came from
             previous = markers.read(path) or {}
             marker.update({key: previous[key] for key in _ORIGIN_KEYS if key in previous})
-        write_json(markers.marker_path(path), marker)
+        markers.write_json(markers.marker_path(path), marker)
 
     def _touch(self, path: Path) -> None:
         """Record a use (``clean --older-than`` goes by it); a read-only cache is fine."""
@@ -490,7 +490,7 @@ class Cache:
                 }
                 for name, (size, sha1) in files.items()
             }
-            write_json(_manifest_path(zip_path), {"folder": target.name, "files": manifest})
+            markers.write_json(_manifest_path(zip_path), {"folder": target.name, "files": manifest})
             faultpoints.point("extract:manifest")
             os.rename(temp, target)  # the manifest is in place before the folder appears
         except BaseException:
@@ -501,7 +501,7 @@ class Cache:
         """Why ``target`` cannot be trusted as ``zip_path``'s contents (sizes and mtimes only)."""
         if not target.is_dir():
             return f"{target} is not extracted yet"
-        manifest = read_json(_manifest_path(zip_path))
+        manifest = markers.read_json(_manifest_path(zip_path))
         if manifest is None or manifest.get("folder") != target.name:
             return f"{target} has no manifest of its files (extracted by an older BrainIO?)"
         folder = os.fspath(target)  # names joined as text: a Path per file costs more than its stat
@@ -750,7 +750,7 @@ def update_marker(
             marker = markers.verified(path)
             if marker is None:
                 return False
-            write_json(markers.marker_path(path), change(marker))
+            markers.write_json(markers.marker_path(path), change(marker))
             return True
     except filelock.Timeout:
         return False
@@ -778,7 +778,7 @@ def _extraction_mismatch(zip_path: Path, extracted: Path) -> tuple[int, str | No
 
     Files the manifest does not list count too: nothing but the zip's contents belongs there.
     """
-    manifest = read_json(_manifest_path(zip_path))
+    manifest = markers.read_json(_manifest_path(zip_path))
     if manifest is None or manifest.get("folder") != extracted.name:
         return 0, f"no manifest records what {zip_path.name} extracted to"
     files = manifest.get("files", {})
