@@ -139,8 +139,12 @@ class _Root:
         return self.folders[parts]
 
     def _link_inside(self, path: Path, entry: os.DirEntry | None) -> bool:
-        """A final component that is a symbolic link must resolve inside the root."""
-        is_link = entry.is_symlink() if self.listed and entry else os.path.islink(path)
+        """A final component that is a symbolic link must resolve inside the root. Listed, a
+        name without an entry is nothing yet (an archive's new files): no ``lstat`` for it."""
+        if self.listed:
+            is_link = entry is not None and entry.is_symlink()
+        else:
+            is_link = os.path.islink(path)
         return not is_link or self._resolves_inside(path)
 
     def _resolves_inside(self, path: Path) -> bool:
