@@ -237,11 +237,19 @@ def test_copies_stored_by_threads_at_once_are_all_recorded(cached: Path) -> None
         np.testing.assert_array_equal(decoded.load(cached, None, "stimulus_id", part), range(1000))
 
 
-# --- kept ahead of the load (what get_assembly does while the stimulus set extracts) -------------
+# --- decoded ahead of the load (what get_assembly does while the stimulus set extracts) ----------
+
+
+def decoded_ahead(path: Path):
+    """``decode_ahead(path)`` run to its end: the values read in the background are in."""
+    ahead = netcdf.decode_ahead(path)
+    if ahead is not None:
+        ahead.values()
+    return ahead
 
 
 def test_copies_kept_ahead_make_the_load_a_warm_one(cached: Path, long_strings) -> None:
-    netcdf.keep_decoded_copies(cached)
+    decoded_ahead(cached)
     records = markers.read(cached)[decoded.MARKER_FIELD]
     assert set(records) == {"/data", "/stimulus_id/codes", "/stimulus_id/uniques"}
     break_original_keeping_its_marker(cached)
@@ -249,28 +257,50 @@ def test_copies_kept_ahead_make_the_load_a_warm_one(cached: Path, long_strings) 
     np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
 
 
+def test_the_load_takes_over_the_values_decoded_ahead(cached: Path) -> None:
+    ahead = decoded_ahead(cached)
+    with netcdf.values_read_ahead(ahead):
+        first = read_dataarray(cached).values
+        second = read_dataarray(cached).values  # not the first one's array: read again
+    third = read_dataarray(cached).values
+    np.testing.assert_array_equal(first, VALUES)
+    assert np.shares_memory(first, ahead.values())
+    assert not np.shares_memory(second, first) and not np.shares_memory(third, first)
+    np.testing.assert_array_equal(second, VALUES)
+
+
+def test_values_decoded_ahead_are_only_taken_by_a_load_of_their_file(
+    cached: Path, tmp_path: Path
+) -> None:
+    ahead = decoded_ahead(cached)
+    other = write_recording(tmp_path / "other.nc", VALUES + 1)
+    with netcdf.values_read_ahead(ahead):
+        np.testing.assert_array_equal(read_dataarray(other).values, VALUES + 1)
+        assert np.shares_memory(read_dataarray(cached).values, ahead.values())
+
+
 @pytest.mark.parametrize("setting", [decoded.ENABLED_ENV, netcdf.READ_AHEAD_ENV])
 def test_no_copies_kept_ahead_when_the_load_would_not_read_them(
     cached: Path, monkeypatch, setting
 ) -> None:
     monkeypatch.setenv(setting, "0")
-    netcdf.keep_decoded_copies(cached)
+    assert decoded_ahead(cached) is None
     assert copies(cached) == [] and record(cached) is None
 
 
 def test_no_copies_kept_ahead_for_files_outside_the_cache(tmp_path: Path) -> None:
     path = write_recording(tmp_path / "mine.nc")
     assert not decoded.wanted(path)
-    netcdf.keep_decoded_copies(path)
+    assert decoded_ahead(path) is None
     assert copies(path) == []
 
 
-def test_keeping_copies_ahead_leaves_errors_to_the_load(cached: Path) -> None:
+def test_decoding_ahead_leaves_errors_to_the_load(cached: Path) -> None:
     break_original_keeping_its_marker(cached)
-    netcdf.keep_decoded_copies(cached)  # does not raise
-    assert copies(cached) == []
-    with pytest.raises(FormatError, match="remote.nc"):
+    ahead = netcdf.decode_ahead(cached)  # does not raise
+    with pytest.raises(FormatError, match="remote.nc"), netcdf.values_read_ahead(ahead):
         read_dataarray(cached).load()
+    assert copies(cached) == []
 
 
 def test_a_child_forked_while_a_copy_is_recorded_records_its_own(cached: Path) -> None:

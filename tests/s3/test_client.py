@@ -4,6 +4,8 @@ plugin shares, what it learns per bucket, and the import graph of the plugin's m
 from __future__ import annotations
 
 import ast
+import concurrent.futures
+import threading
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,23 @@ def test_clients_are_cached_per_configuration():
     assert one == two and one.boto3_client() is two.boto3_client()
     assert S3Client(region="eu-west-1").boto3_client() is not one.boto3_client()
     assert one.boto3_client(cached=False) is not one.boto3_client()
+
+
+def test_threads_asking_at_once_share_one_client_built_once():
+    """get_assembly asks from two threads at once: building a client costs a quarter second."""
+    built = []
+    session = client_module._session(None)
+    session.events.register("creating-client-class.s3", lambda **_: built.append(1))
+    barrier = threading.Barrier(4)
+
+    def ask(_: int):
+        barrier.wait()
+        return S3Client(region="us-west-2").boto3_client()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        clients = list(pool.map(ask, range(4)))
+    assert all(client is clients[0] for client in clients)
+    assert len(built) == 1
 
 
 def _imports(path: Path) -> set[str]:

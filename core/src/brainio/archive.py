@@ -23,6 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 
@@ -39,6 +40,7 @@ SUPPORTED_COMPRESSION = frozenset(
 )
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _COPY_BLOCK = 1 << 20
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_BINARY", 0)
 
 
 @attrs.frozen
@@ -271,13 +273,21 @@ def _refuse(zip_path: Path, problems: Iterable[ArchiveProblem], written: bool = 
     raise error
 
 
+class Written(NamedTuple):
+    """What :func:`safe_extract` wrote for one file, for a manifest that later detects changes."""
+
+    size: int
+    sha1: str
+    mtime_ns: int
+
+
 def safe_extract(
     zip_path: str | os.PathLike[str],
     destination: str | os.PathLike[str],
     limits: ArchiveLimits | None = None,
     *,
     callback: Callable[[int], object] | None = None,
-    manifest: dict[str, tuple[int, str]] | None = None,
+    manifest: dict[str, Written] | None = None,
 ) -> Path:
     """Extract ``zip_path`` into ``destination`` (created if missing) and return it.
 
@@ -286,7 +296,7 @@ def safe_extract(
     was written is removed, and the same error is raised. Existing files in ``destination``
     are never overwritten. ``callback(n)`` is called with the number of bytes written.
     ``manifest``, when given, is filled with each written file's name (relative, ``/``
-    separated) and its size and sha1, computed while writing.
+    separated) and what was written (:class:`Written`), computed while writing.
     """
     zip_path = Path(zip_path)
     destination = Path(destination)
@@ -298,32 +308,30 @@ def safe_extract(
         destination.mkdir(parents=True, exist_ok=True)
         root = destination.resolve()
         entries = [
-            info
+            (info, "/".join(parts))
             for info in archive.infolist()
-            if not _is_skipped(info.filename) and _parts(info.filename)  # not "./"
+            if not _is_skipped(info.filename) and (parts := _parts(info.filename))  # not "./"
         ]
         try:  # names were checked above; this also refuses symlinked folders in destination
-            targets = confined_all(root, [info.filename for info in entries])
+            targets = confined_all(root, [info.filename for info, _ in entries])
         except UnsafePathError as error:
             _refuse(zip_path, [ArchiveProblem("path-traversal", error.name, error.reason)])
         created: list[Path] = []
-        ready = {root}  # folders known to exist inside root (checked once, not per file)
+        ready = {""}  # folders (by name) known to exist inside root, checked once, not per file
         try:
             total = 0
-            for info, target in zip(entries, targets, strict=True):
-                folder = target if info.is_dir() else target.parent
+            for (info, name), target in zip(entries, targets, strict=True):
+                folder = name if info.is_dir() else name.rpartition("/")[0]
                 if folder not in ready:
-                    _make_folders(root, folder, created)
+                    _make_folders(root, target if info.is_dir() else target.parent, created)
                     ready.add(folder)
                 if info.is_dir():
                     continue
                 # files are opened with O_EXCL: an existing file or symlink there is refused
-                before = total
-                total, digest = _copy_member(
-                    archive, info, target, created, total, limits, zip_path
-                )
+                written = _copy_member(archive, info, target, created, total, limits, zip_path)
+                total += written.size
                 if manifest is not None:
-                    manifest["/".join(_parts(info.filename))] = (total - before, digest)
+                    manifest[name] = written
                 if callback is not None:
                     callback(info.file_size)
         except BaseException:
@@ -350,8 +358,8 @@ def _copy_member(
     total: int,
     limits: ArchiveLimits,
     zip_path: Path,
-) -> tuple[int, str]:
-    """Copy one entry, counting real bytes; returns the running total and the entry's sha1."""
+) -> Written:
+    """Copy one entry, counting real bytes (``total`` is the count before it)."""
     try:
         return _copy_checked(archive, info, target, created, total, limits, zip_path)
     except (zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError) as error:
@@ -371,24 +379,23 @@ def _copy_checked(
     total: int,
     limits: ArchiveLimits,
     zip_path: Path,
-) -> tuple[int, str]:
+) -> Written:
     written = 0
     digest = hashlib.sha1(usedforsecurity=False)
     with archive.open(info) as source:
-        try:
-            output = open(target, "xb")  # noqa: SIM115 - registered for cleanup before writing
+        try:  # a bare descriptor: for small files a buffered file object costs more than writing
+            output = os.open(target, _CREATE_NEW, 0o666)
         except FileExistsError:
             _refuse(
                 zip_path,
                 [ArchiveProblem("exists", info.filename, f"would overwrite existing {target}")],
                 written=True,
             )
-        created.append(target)
-        with output:
+        created.append(target)  # registered for cleanup before writing
+        try:
             while block := source.read(_COPY_BLOCK):
                 written += len(block)
-                total += len(block)
-                if total > limits.max_total_size:
+                if total + written > limits.max_total_size:
                     _refuse(
                         zip_path,
                         [
@@ -400,8 +407,13 @@ def _copy_checked(
                         ],
                         written=True,
                     )
-                output.write(block)
+                view = memoryview(block)
+                while view:  # os.write may write less than asked
+                    view = view[os.write(output, view) :]
                 digest.update(block)
+            mtime_ns = os.fstat(output).st_mtime_ns
+        finally:
+            os.close(output)
     # zipfile stops at the declared size, so an entry holding more fails its CRC (bad-data);
     # one holding fewer bytes (with the right CRC) ends early and is caught here
     if written != info.file_size:
@@ -416,7 +428,7 @@ def _copy_checked(
             ],
             written=True,
         )
-    return total, digest.hexdigest()
+    return Written(written, digest.hexdigest(), mtime_ns)
 
 
 def _remove(created: list[Path]) -> None:
@@ -430,4 +442,4 @@ def _remove(created: list[Path]) -> None:
             pass
 
 
-__all__ = ["ArchiveLimits", "ArchiveProblem", "check_archive", "safe_extract"]
+__all__ = ["ArchiveLimits", "ArchiveProblem", "Written", "check_archive", "safe_extract"]

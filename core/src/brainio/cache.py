@@ -52,7 +52,7 @@ import attrs
 import filelock
 
 from brainio import faultpoints, markers, progress
-from brainio.archive import ArchiveLimits, safe_extract
+from brainio.archive import ArchiveLimits, Written, safe_extract
 from brainio.errors import (
     BrainIOError,
     CacheError,
@@ -453,7 +453,9 @@ class Cache:
         # the lock lives beside the entry folder (in the cache) or beside the zip (elsewhere)
         where = zip_path.parent.parent
         with (
-            translated(where, f"extracting {zip_path.name}", needed=_declared_size(zip_path)),
+            translated(
+                where, f"extracting {zip_path.name}", needed=lambda: _declared_size(zip_path)
+            ),
             self._holding(self._extract_lock(zip_path)),
         ):
             problem = self._extraction_problem(zip_path, target)
@@ -474,22 +476,15 @@ class Cache:
         )
         try:
             logger.info("extracting %s to %s", zip_path, target)
-            files: dict[str, tuple[int, str]] = {}
-            with progress.progress_bar(
-                _declared_size(zip_path), f"Extracting {zip_path.name}"
-            ) as bar:
+            files: dict[str, Written] = {}
+            # the declared size is a second pass over the zip's directory: only for a bar
+            size = _declared_size(zip_path) if progress.progress_wanted() else None
+            with progress.progress_bar(size, f"Extracting {zip_path.name}") as bar:
                 safe_extract(
                     zip_path, temp, self.archive_limits, callback=bar.update, manifest=files
                 )
             faultpoints.point("extract:written")
-            manifest = {
-                name: {
-                    "size": size,
-                    "sha1": sha1,
-                    "mtime_ns": temp.joinpath(*name.split("/")).stat().st_mtime_ns,
-                }
-                for name, (size, sha1) in files.items()
-            }
+            manifest = {name: written._asdict() for name, written in files.items()}
             markers.write_json(_manifest_path(zip_path), {"folder": target.name, "files": manifest})
             faultpoints.point("extract:manifest")
             os.rename(temp, target)  # the manifest is in place before the folder appears

@@ -6,6 +6,7 @@ sha1), and hand them to the loader a plugin (or the core) provides for that row.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Callable, Mapping
@@ -50,15 +51,25 @@ def _open_in_place(row: LookupRow) -> Any:
     return opener(row.source)
 
 
-def _fetch(fetch: Callable[[LookupRow], Any], row: LookupRow, decode: bool) -> Any:
-    """``fetch(row)``; with ``decode``, a netCDF file fetched into the cache also gets its
-    decoded copies (:func:`brainio.netcdf.keep_decoded_copies`)."""
+def _fetch(fetch: Callable[[LookupRow], Any], row: LookupRow, decode: bool) -> tuple[Any, Any]:
+    """``fetch(row)``, and with ``decode``, a netCDF file fetched into the cache starts
+    decoding (:func:`brainio.netcdf.decode_ahead`): the file, and the values read ahead (or
+    ``None``) for the load to take over."""
     path = fetch(row)
     if decode and isinstance(path, Path) and path.suffix == ".nc":
-        from brainio.netcdf import keep_decoded_copies  # xarray: not for `import brainio`
+        from brainio.netcdf import decode_ahead  # xarray: not for `import brainio`
 
-        keep_decoded_copies(path)
-    return path
+        return path, decode_ahead(path)
+    return path, None
+
+
+def _handed_to_the_load(ahead: Any) -> contextlib.AbstractContextManager[None]:
+    """Where ``ahead`` (values read ahead, see :func:`_fetch`) is taken by the load."""
+    if ahead is None:
+        return contextlib.nullcontext()
+    from brainio.netcdf import values_read_ahead
+
+    return values_read_ahead(ahead)
 
 
 def get_assembly(
@@ -93,11 +104,12 @@ def get_assembly(
         with ThreadPoolExecutor(max_workers=1) as pool:
             fetching = pool.submit(_fetch, fetch, row, decode=chunks is None)
             stimulus_set = get_stimulus_set(row.stimulus_set_identifier)
-            path = fetching.result()
+            path, ahead = fetching.result()
     else:
-        path = fetch(row)
+        path, ahead = fetch(row), None
     load = plugins.find_assembly_loader(row)
-    assembly = load(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
+    with _handed_to_the_load(ahead):
+        assembly = load(path, cls=cls, row=row, stimulus_set=stimulus_set, chunks=chunks)
     assembly.attrs["identifier"] = identifier
     if row.stimulus_set_identifier:
         assembly.attrs["stimulus_set_identifier"] = row.stimulus_set_identifier

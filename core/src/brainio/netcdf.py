@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import logging
@@ -33,7 +34,7 @@ import numbers
 import os
 import shutil
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -58,9 +59,10 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "DATA_VARIABLE",
-    "keep_decoded_copies",
+    "decode_ahead",
     "list_groups",
     "read_dataarray",
+    "values_read_ahead",
     "write_netcdf",
 ]
 
@@ -339,27 +341,48 @@ def _read_values(path: str, group: str | None, name: str, layout) -> np.ndarray 
     return values
 
 
-def keep_decoded_copies(path: str | os.PathLike) -> None:
-    """Keep the decoded copies of a netCDF file just fetched into the cache (its values and
-    long string coordinates, see :mod:`brainio.decoded`) before it is loaded: ``get_assembly``
-    does this while the stimulus set extracts, so the load itself is a warm one.
+def decode_ahead(path: str | os.PathLike) -> _ReadAhead | None:
+    """Start decoding a netCDF file just fetched into the cache, before it is loaded: its
+    values are read in the background (and kept as their decoded copy, see
+    :mod:`brainio.decoded`) while the decoded copies of its long string coordinates are kept
+    here. ``get_assembly`` does this while the stimulus set extracts, and hands the values to
+    the load (:func:`values_read_ahead`), which then needs neither to inflate nor to read them.
 
-    Nothing happens if the file has copies already, is not in the cache or copies are off, or
-    if its values would not be read ahead (see :data:`READ_AHEAD_ENV`). Never raises: a file
-    that cannot be read here raises its error when it is loaded.
+    ``None`` (and nothing done) if the file has copies already, is not in the cache or copies
+    are off, or if its values would not be read ahead (see :data:`READ_AHEAD_ENV`). Never
+    raises: a file that cannot be read here raises its error when it is loaded.
     """
     path = os.fspath(path)
     if not decoded.wanted(path):
-        return
+        return None
     try:
         store = _FactorizingStore.open(path, mode="r")
         with contextlib.closing(store), store._manager.acquire_context():
-            store.get_variables()  # string coordinates factorized, their copies kept
             plan = _values_to_read_ahead(store, path, None)
-        if plan is not None and plan[1] is not None and plan[1].filtered:  # else: no copy kept
-            _read_values(path, None, *plan)  # kept as the decoded copy, and dropped here
+            ahead = _submit(path, None, *plan) if plan and plan[1] is not None else None
+            store.get_variables()  # string coordinates factorized, their copies kept
+        return ahead
     except (*_READ_ERRORS, BrainIOError) as error:
-        logger.debug("no decoded copies kept ahead of loading %s: %s", path, error)
+        logger.debug("no decoding ahead of loading %s: %s", path, error)
+        return None
+
+
+#: Values read ahead that the next load of their file in this context takes over (a list, so
+#: that the first load empties it: a second load must not share the first one's array).
+_handed_over: contextvars.ContextVar[list[_ReadAhead] | None] = contextvars.ContextVar(
+    "brainio_values_handed_over", default=None
+)
+
+
+@contextlib.contextmanager
+def values_read_ahead(ahead: _ReadAhead | None) -> Iterator[None]:
+    """The first load of ``ahead``'s file in the block takes its values from ``ahead`` (see
+    :func:`decode_ahead`); after the block nothing holds them but the loaded assembly."""
+    token = _handed_over.set([ahead] if ahead is not None else [])
+    try:
+        yield
+    finally:
+        _handed_over.reset(token)
 
 
 #: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns reading the values ahead off.
@@ -370,8 +393,11 @@ READ_AHEAD_MEMORY_FRACTION = 0.25
 
 @dataclasses.dataclass(frozen=True)
 class _ReadAhead:
-    """Values being read in the background: the variable, its layout and the result."""
+    """Values being read in the background: the file, the variable, its layout and the
+    result."""
 
+    path: str
+    group: str | None
     name: str
     layout: chunked_read.Layout | None
     future: concurrent.futures.Future
@@ -395,12 +421,16 @@ def _start_reading_ahead(
     """Start reading the values of the file's data variable in the background, so they are
     in memory (or nearly) when the coordinates are: the reading is GIL-free I/O and inflating
     on other cores, the coordinates are Python work."""
+    handed_over = _handed_over.get()
+    if handed_over and (handed_over[0].path, handed_over[0].group) == (path, group):
+        return handed_over.pop()  # decoded ahead of this load (decode_ahead)
     plan = _values_to_read_ahead(store, path, group)
-    if plan is None:
-        return None
-    name, layout = plan
+    return _submit(path, group, *plan) if plan is not None else None
+
+
+def _submit(path: str, group: str | None, name: str, layout) -> _ReadAhead:
     future = _read_ahead_pool().submit(_read_values, path, group, name, layout)
-    return _ReadAhead(name, layout, future)
+    return _ReadAhead(path, group, name, layout, future)
 
 
 def _values_to_read_ahead(

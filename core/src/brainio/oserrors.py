@@ -12,7 +12,7 @@ import contextlib
 import errno
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from brainio.errors import BrainIOError, DiskFullError, ReadOnlyCacheError
@@ -90,17 +90,20 @@ def explained(
 
 
 @contextlib.contextmanager
-def translated(folder: Path, what: str, *, needed: int | None = None) -> Iterator[None]:
-    """Re-raise a full-disk or read-only error in the block as :func:`explained` says."""
+def translated(
+    folder: Path, what: str, *, needed: int | Callable[[], int | None] | None = None
+) -> Iterator[None]:
+    """Re-raise a full-disk or read-only error in the block as :func:`explained` says
+    (``needed`` may be a function, called only if the block fails)."""
     try:
         yield
     except BrainIOError as error:
-        better = explained(error, folder, what, needed=needed)
+        better = explained(error, folder, what, needed=needed() if callable(needed) else needed)
         if better is None or isinstance(error, type(better)):
             raise
         raise better from error
     except OSError as error:
-        better = explained(error, folder, what, needed=needed)
+        better = explained(error, folder, what, needed=needed() if callable(needed) else needed)
         if better is None:
             raise
         raise better from error

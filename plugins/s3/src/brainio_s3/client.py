@@ -5,8 +5,8 @@ checkpoints, and the LAION-fMRI plugin) goes through an ``S3Client``, which hold
 :class:`~brainio_s3.config.S3ClientConfig`. Behind it:
 
 * **one client cache**: the boto3 client is built on first use and cached per process by
-  configuration, signing and the ``AWS_*`` environment (building one costs tens of
-  milliseconds; a client is thread-safe);
+  configuration, signing and the ``AWS_*`` environment (building one costs a quarter of a
+  second; threads asking at once wait for one; a client is thread-safe);
 * **one fork policy**: a forked child forgets the parent's clients, sessions and lock, so an
   ``S3Client`` (and every reader, data set or checkpoint holding one) can be pickled to
   DataLoader or Dask workers, forked or spawned, and builds its own connections there;
@@ -61,6 +61,9 @@ _UNUSABLE_CREDENTIALS = (
 )
 
 _lock = threading.Lock()
+#: Held while a client is built: threads asking at once (``get_assembly`` fetches a stimulus
+#: set and an assembly side by side) wait for one client instead of each building their own.
+_building = threading.Lock()
 _sessions: dict[tuple, boto3.session.Session] = {}
 _clients: dict[tuple, Any] = {}
 #: (endpoint, bucket) whose reads worked unsigned after a signed read was refused.
@@ -69,8 +72,8 @@ _unsigned_buckets: set[tuple[str | None, str]] = set()
 
 def _after_fork_in_child() -> None:
     """A child never uses the parent's connections or a lock another thread may have held."""
-    global _lock
-    _lock = threading.Lock()
+    global _lock, _building
+    _lock, _building = threading.Lock(), threading.Lock()
     _clients.clear()
     _sessions.clear()
 
@@ -170,14 +173,25 @@ class S3Client:
         """
         if signed is None:
             signed = self._signed_first("")
+        if not cached:
+            return self._new_boto3_client(signed)
         key = (self.config, signed, _aws_environment())
-        if cached:
+        with _lock:
+            client = _clients.get(key)
+        if client is not None:
+            return client
+        with _building:
             with _lock:
                 client = _clients.get(key)
-            if client is not None:
-                return client
+            if client is None:  # not built by the thread this one waited for
+                client = self._new_boto3_client(signed)
+                with _lock:
+                    _clients[key] = client
+            return client
+
+    def _new_boto3_client(self, signed: bool) -> Any:
         config = self.config
-        client = _session(config.profile).client(
+        return _session(config.profile).client(
             "s3",
             endpoint_url=config.endpoint,
             region_name=config.region,
@@ -191,10 +205,6 @@ class S3Client:
                 s3={"addressing_style": "path" if config.force_path_style else "auto"},
             ),
         )
-        if not cached:
-            return client
-        with _lock:
-            return _clients.setdefault(key, client)
 
     def boto3_client_for(self, bucket: str) -> Any:
         """The boto3 client whose access (signed or not) last worked for ``bucket``."""
