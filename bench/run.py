@@ -69,7 +69,11 @@ def run_benchmark(module, rounds: int, work: Path) -> dict:
     path = Path(module.__file__)
     print(f"\n== {module.NAME}: {module.TITLE}", flush=True)
     module.prepare(work)
-    return common.run_rounds(path, module.SIDES, rounds, work)
+    try:
+        return common.run_rounds(path, module.SIDES, rounds, work)
+    finally:
+        if hasattr(module, "finish"):  # cleanup that must wait for the last round
+            module.finish(work)
 
 
 def summarize(module, results: dict) -> list[dict]:
