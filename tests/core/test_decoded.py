@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 import netCDF4
@@ -62,11 +63,19 @@ def cached(tmp_path: Path) -> Path:
 
 
 def copies(path: Path) -> list[Path]:
+    """The decoded copies of ``path`` on disk, once those being written are in place."""
+    decoded.settle(path)
     return sorted(path.parent.glob(f".{path.name}{decoded.COPY_INFIX}*.npy"))
 
 
+def marker(path: Path) -> dict | None:
+    """The file's marker, once the copies being written are recorded in it."""
+    decoded.settle(path)
+    return markers.read(path)
+
+
 def record(path: Path) -> dict | None:
-    return (markers.read(path) or {}).get(decoded.MARKER_FIELD, {}).get("/data")
+    return (marker(path) or {}).get(decoded.MARKER_FIELD, {}).get("/data")
 
 
 def break_original_keeping_its_marker(path: Path) -> None:
@@ -143,15 +152,16 @@ def test_tampered_copy_is_detected_and_rebuilt(cached: Path, tmp_path, caplog, t
     elif tamper == "other-values":  # a well-formed copy of the same shape, other values
         np.save(copy, VALUES + 1)
     else:  # a copy the marker does not vouch for is not used
-        marker = markers.read(cached)
-        del marker[decoded.MARKER_FIELD]
-        markers.marker_path(cached).write_text(json.dumps(marker))
+        written = marker(cached)
+        del written[decoded.MARKER_FIELD]
+        markers.marker_path(cached).write_text(json.dumps(written))
         np.save(copy, VALUES + 1)
     with caplog.at_level(logging.WARNING, logger="brainio.decoded"):
         np.testing.assert_array_equal(read_dataarray(cached).values, VALUES)
     if tamper != "drop-record":
         assert "does not match its record" in caplog.text and copy.name in caplog.text
     # rebuilt from the original, and trusted again only because it matches
+    decoded.settle(cached)
     np.testing.assert_array_equal(np.load(copy), VALUES)
     assert record(cached)["file"] == copy.name
     break_original_keeping_its_marker(cached)
@@ -170,15 +180,15 @@ def long_strings(monkeypatch) -> None:
 
 
 def string_copy(path: Path, part: str) -> Path:
-    marker = markers.read(path) or {}
-    return path.with_name(marker[decoded.MARKER_FIELD][f"/stimulus_id/{part}"]["file"])
+    records = (marker(path) or {})[decoded.MARKER_FIELD]
+    return path.with_name(records[f"/stimulus_id/{part}"]["file"])
 
 
 def test_long_string_coordinates_are_kept_as_codes_and_unique_values(
     cached: Path, long_strings
 ) -> None:
     read_dataarray(cached).load()
-    records = markers.read(cached)[decoded.MARKER_FIELD]
+    records = marker(cached)[decoded.MARKER_FIELD]
     assert set(records) == {"/data", "/stimulus_id/codes", "/stimulus_id/uniques"}
     uniques = np.load(string_copy(cached, "uniques"))
     codes = np.load(string_copy(cached, "codes"))
@@ -188,7 +198,7 @@ def test_long_string_coordinates_are_kept_as_codes_and_unique_values(
 
 def test_short_string_coordinates_are_read_from_the_file(cached: Path) -> None:
     read_dataarray(cached).load()
-    assert set(markers.read(cached)[decoded.MARKER_FIELD]) == {"/data"}
+    assert set(marker(cached)[decoded.MARKER_FIELD]) == {"/data"}
 
 
 def test_warm_loads_take_string_coordinates_from_their_copies(cached: Path, long_strings) -> None:
@@ -225,13 +235,38 @@ def test_tampered_string_copies_are_detected_and_rebuilt(
     assert np.load(string_copy(cached, "uniques")).tolist() == sorted(set(STIMULUS_IDS))
 
 
+@pytest.fixture
+def writer_held():
+    """The background writer of copies, held until the test lets it go (``.set()``)."""
+    go = threading.Event()
+    decoded._writer().submit(go.wait, 30)
+    yield go
+    go.set()
+
+
+def test_reads_wait_for_a_copy_written_in_the_background(cached: Path, writer_held) -> None:
+    decoded.store(cached, None, "data", VALUES, background=True)
+    assert markers.read(cached).get(decoded.MARKER_FIELD) is None  # not written yet
+    threading.Timer(0.2, writer_held.set).start()
+    np.testing.assert_array_equal(decoded.load(cached, None, "data"), VALUES)  # waited
+
+
+def test_values_changed_while_their_copy_is_written_make_no_copy(cached: Path, writer_held) -> None:
+    values = VALUES.copy()
+    decoded.store(cached, None, "data", values, background=True)
+    values[0, 0, 0] += 1  # the caller changes them in place before the copy is written
+    writer_held.set()
+    assert copies(cached) == [] and record(cached) is None
+    assert decoded.load(cached, None, "data") is None
+
+
 def test_copies_stored_by_threads_at_once_are_all_recorded(cached: Path) -> None:
     """Values read ahead and strings are stored from two threads: neither may give up."""
     parts = [f"part{number}" for number in range(8)]
     with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
         for part in parts:
             pool.submit(decoded.store, cached, None, "stimulus_id", np.arange(1000), part)
-    records = markers.read(cached)[decoded.MARKER_FIELD]
+    records = marker(cached)[decoded.MARKER_FIELD]
     assert set(records) == {f"/stimulus_id/{part}" for part in parts}
     for part in parts:
         np.testing.assert_array_equal(decoded.load(cached, None, "stimulus_id", part), range(1000))
@@ -250,7 +285,7 @@ def decoded_ahead(path: Path):
 
 def test_copies_kept_ahead_make_the_load_a_warm_one(cached: Path, long_strings) -> None:
     decoded_ahead(cached)
-    records = markers.read(cached)[decoded.MARKER_FIELD]
+    records = marker(cached)[decoded.MARKER_FIELD]
     assert set(records) == {"/data", "/stimulus_id/codes", "/stimulus_id/uniques"}
     break_original_keeping_its_marker(cached)
     assert not decoded.wanted(cached)

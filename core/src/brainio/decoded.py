@@ -4,7 +4,8 @@ Inflating a compressed data variable costs CPU time on every load (about a secon
 MajajHong2015 written by BrainIO 1.x with zlib level 9). The first full read of the values of
 a verified file in the cache therefore also writes them, as they are in memory, to an ``.npy``
 file in the file's cache entry (``.<file>.decoded-<key>.npy``, written to a temporary file and
-renamed into place); later loads read that copy at disk or page-cache speed. A long string
+renamed into place), on a background thread once the values are handed to the load; later
+loads (which wait for a copy still being written) read it at disk or page-cache speed. A long string
 coordinate (148,480 ``stimulus_id``, read through netCDF-C one Python string at a time) is kept
 the same way, as two copies: its codes and its distinct values (:mod:`brainio.factorized`).
 
@@ -20,6 +21,7 @@ info`` counts the space copies take; ``brainio cache verify`` checks them.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import logging
@@ -42,7 +44,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENABLED_ENV", "check", "enabled", "has_copy", "load", "store", "verify", "wanted"]
+__all__ = [
+    "ENABLED_ENV",
+    "check",
+    "enabled",
+    "has_copy",
+    "load",
+    "settle",
+    "store",
+    "verify",
+    "wanted",
+]
 
 #: Environment variable; ``0``, ``false``, ``no`` or ``off`` turns decoded copies off.
 ENABLED_ENV = "BRAINIO_DECODED_COPIES"
@@ -97,6 +109,7 @@ def _record(path: Path, key: str) -> dict | None:
     """The record of the decoded copy ``key``, if copies are on and there is one."""
     if not enabled():
         return None
+    settle(path)
     marker = markers.verified(path)
     record = ((marker or {}).get(MARKER_FIELD) or {}).get(key)
     return record if isinstance(record, dict) else None
@@ -110,7 +123,10 @@ def has_copy(path: str | os.PathLike, group: str | None, variable: str) -> bool:
 def wanted(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a verified file in the cache without decoded copies yet (its first
     full read keeps them all), and copies are on."""
-    marker = markers.verified(Path(path)) if enabled() else None
+    if not enabled():
+        return False
+    settle(path)
+    marker = markers.verified(Path(path))
     return marker is not None and not marker.get(MARKER_FIELD)
 
 
@@ -189,11 +205,19 @@ def store(
     variable: str,
     values: np.ndarray,
     part: str | None = None,
+    *,
+    background: bool = False,
 ) -> None:
     """Keep ``values`` (just read from ``path``) as the decoded copy of ``variable``, or of one
     ``part`` of it (a string coordinate is kept as its ``codes`` and ``uniques``), if ``path``
     is a verified file in the cache and copies are on; never fails the load (a read-only cache
-    is fine)."""
+    is fine).
+
+    With ``background``, the copy is written on a background thread and the caller gets on
+    with ``values`` at once (writing 145 MiB costs this machine's kernel half a second). Reads
+    of the file's copies in this process wait for it (:func:`settle`); values changed in place
+    meanwhile make no copy (their checksums, taken first, are taken again after writing).
+    """
     path = Path(path)
     if not enabled() or markers.verified(path) is None:
         return
@@ -207,7 +231,30 @@ def store(
         "block_bytes": BLOCK_BYTES,
         "crc32": _checksums(values),
     }
+    if not background:
+        _write(path, key, copy, values, record)
+        return
+    with _pending_turn:
+        _pending.setdefault(path, []).append(
+            _writer().submit(_write, path, key, copy, values, record, recheck=True)
+        )
 
+
+def settle(path: str | os.PathLike | None = None) -> None:
+    """Wait until the copies this process writes in the background (of ``path``, or all) are
+    in place."""
+    with _pending_turn:
+        if path is None:
+            writes = [future for futures in _pending.values() for future in futures]
+            _pending.clear()
+        else:
+            writes = _pending.pop(Path(path), [])
+    concurrent.futures.wait(writes)
+
+
+def _write(
+    path: Path, key: str, copy: Path, values: np.ndarray, record: dict, recheck: bool = False
+) -> None:
     def put_in_place(marker: dict) -> dict:  # under the entry's lock: copy and record together
         os.replace(str(temp), copy)
         return _with_record(marker, key, record)
@@ -219,6 +266,9 @@ def store(
         )
         with os.fdopen(descriptor, "wb") as file:
             np.lib.format.write_array(file, values, allow_pickle=False)
+        if recheck and _checksums(values) != record["crc32"]:
+            logger.debug("not keeping a decoded copy of %s: its values changed meanwhile", path)
+            return
         if not _update_marker(path, put_in_place):
             return  # the entry is busy or its file changed: next time
     except OSError as error:
@@ -228,6 +278,27 @@ def store(
         if temp is not None:
             Path(temp).unlink(missing_ok=True)
     logger.debug("kept a decoded copy of %s (%s) in %s", path, key, copy)
+
+
+#: Copies being written in the background, by the original file (see :func:`store`).
+_pending: dict[Path, list[concurrent.futures.Future]] = {}
+_pending_turn = threading.Lock()
+
+
+@functools.cache
+def _writer() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="brainio-decoded-copy")
+
+
+def _forget_pending_writes() -> None:
+    """A forked child has no writer thread, and nothing of the parent's to wait for."""
+    global _pending_turn
+    _writer.cache_clear()
+    _pending.clear()
+    _pending_turn = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pending_writes)
 
 
 @functools.cache
@@ -275,6 +346,7 @@ def verify(cache: Cache) -> list[CacheProblem]:
 
     from brainio.cache import CacheProblem
 
+    settle()
     problems = []
     for folder, _ in cache._entry_dirs():
         try:

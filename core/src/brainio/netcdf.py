@@ -336,8 +336,8 @@ def _read_values(path: str, group: str | None, name: str, layout) -> np.ndarray 
     if values is not None or layout is None:
         return values
     values = chunked_read.read_all(layout)
-    if layout.filtered:
-        decoded.store(path, group, name, values)
+    if layout.filtered:  # written in the background: the values are handed over first
+        decoded.store(path, group, name, values, background=True)
     return values
 
 
