@@ -5,9 +5,10 @@ MajajHong2015 written by BrainIO 1.x with zlib level 9). The first full read of 
 a verified file in the cache therefore also writes them, as they are in memory, to an ``.npy``
 file in the file's cache entry (``.<file>.decoded-<key>.npy``, written to a temporary file and
 renamed into place), on a background thread once the values are handed to the load; later
-loads (which wait for a copy still being written) read it at disk or page-cache speed. A long string
-coordinate (148,480 ``stimulus_id``, read through netCDF-C one Python string at a time) is kept
-the same way, as two copies: its codes and its distinct values (:mod:`brainio.factorized`).
+loads (which wait for a copy still being written) read it at disk or page-cache speed. A long
+string coordinate (148,480 ``stimulus_id``, read through netCDF-C one Python string at a time)
+is kept the same way, as two copies: its codes and its distinct values
+(:mod:`brainio.factorized`).
 
 The original file stays the thing that is verified by sha1 and shared; the copy is only ever a
 cheaper way to get the same values, and is never trusted: the file's verified marker records
@@ -214,9 +215,10 @@ def store(
     is fine).
 
     With ``background``, the copy is written on a background thread and the caller gets on
-    with ``values`` at once (writing 145 MiB costs this machine's kernel half a second). Reads
-    of the file's copies in this process wait for it (:func:`settle`); values changed in place
-    meanwhile make no copy (their checksums, taken first, are taken again after writing).
+    with ``values`` at once (writing hundreds of MiB can cost the kernel as long as inflating
+    them). Reads of the file's copies in this process wait for it (:func:`settle`); values
+    changed in place meanwhile make no copy (their checksums, taken first, are taken again
+    after writing).
     """
     path = Path(path)
     if not enabled() or markers.verified(path) is None:
